@@ -1,0 +1,67 @@
+import type { CustomerEvent } from './customer/events';
+import type { DealEvent } from './deal/events';
+
+export type DomainEvent = CustomerEvent | DealEvent;
+export type DomainEventType = DomainEvent['type'];
+
+/**
+ * The published event catalogue: every type with its current schema version.
+ * Stored events keep the version they were written with; readers upcast old
+ * versions to the current one. A shipped version is never edited.
+ */
+export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
+  CustomerRegistered: 1,
+  CustomerProfileChanged: 1,
+  ContactPersonAdded: 1,
+  ContactPersonRemoved: 1,
+  PreferredChannelChanged: 1,
+  MarketingConsentChanged: 1,
+  TouchpointRecorded: 1,
+  OrderPlaced: 1,
+  OrderCancelled: 1,
+  OrderReturned: 1,
+  ComplaintFiled: 1,
+  ComplaintEscalated: 1,
+  ComplaintResolved: 1,
+  DealOpened: 1,
+  DealStageChanged: 1,
+  DealAmountChanged: 1,
+  DealCloseDateChanged: 1,
+  DealWon: 1,
+  DealLost: 1,
+};
+
+export const isDomainEventType = (type: string): type is DomainEventType => Object.prototype.hasOwnProperty.call(EVENT_SCHEMA_VERSIONS, type);
+
+/** One step: turns `type` at `fromVersion` into `fromVersion + 1`. */
+export interface Upcaster {
+  type: string;
+  fromVersion: number;
+  upcast(data: Record<string, unknown>): Record<string, unknown>;
+}
+
+export class Upcasters {
+  private readonly steps = new Map<string, Upcaster>();
+
+  constructor(
+    upcasters: Upcaster[] = [],
+    private readonly currentVersions: Record<string, number> = EVENT_SCHEMA_VERSIONS,
+  ) {
+    for (const u of upcasters) this.steps.set(`${u.type}@${u.fromVersion}`, u);
+  }
+
+  /** Brings stored data to the current schema; throws when a step is missing rather than guess. */
+  upcast(type: string, version: number, data: Record<string, unknown>): { version: number; data: Record<string, unknown> } {
+    const target = this.currentVersions[type] ?? version;
+    let current = { version, data };
+    while (current.version < target) {
+      const step = this.steps.get(`${type}@${current.version}`);
+      if (!step) throw new Error(`no upcaster for ${type} v${current.version} → v${current.version + 1}`);
+      current = { version: current.version + 1, data: step.upcast(current.data) };
+    }
+    return current;
+  }
+}
+
+/** Upcasters for every version ever retired. None yet: all events are at v1. */
+export const UPCASTERS: Upcaster[] = [];

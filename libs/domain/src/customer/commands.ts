@@ -1,0 +1,62 @@
+import type { Address, Channel, ComplaintSeverity, CustomerKind, Direction, OrderLine, ProfilePatch, ReturnedLine, TouchpointType } from './types';
+
+/**
+ * Imperative commands. Ids and `occurredAt` are resolved by the application
+ * layer (injected id generator and clock) so deciding stays pure and repeatable.
+ */
+export type RegisterCustomer = {
+  type: 'RegisterCustomer';
+  data: { customerId: string; kind: CustomerKind; name: string; email?: string; phone?: string; address?: Address; company?: string; tags?: string[]; owner?: string; occurredAt: string };
+};
+export type ChangeCustomerProfile = { type: 'ChangeCustomerProfile'; data: { customerId: string; changes: ProfilePatch; occurredAt: string } };
+export type AddContactPerson = {
+  type: 'AddContactPerson';
+  data: { customerId: string; contactId: string; name: string; role?: string; email?: string; phone?: string; occurredAt: string };
+};
+export type RemoveContactPerson = { type: 'RemoveContactPerson'; data: { customerId: string; contactId: string; occurredAt: string } };
+export type ChangePreferredChannel = { type: 'ChangePreferredChannel'; data: { customerId: string; channel: Channel; occurredAt: string } };
+export type ChangeMarketingConsent = { type: 'ChangeMarketingConsent'; data: { customerId: string; granted: boolean; source?: string; occurredAt: string } };
+export type RecordTouchpoint = {
+  type: 'RecordTouchpoint';
+  data: {
+    customerId: string;
+    touchpointId: string;
+    touchpointType: TouchpointType;
+    channel?: Channel;
+    direction: Direction;
+    agent: string;
+    subject: string;
+    summary?: string;
+    durationSeconds?: number;
+    outcome?: string;
+    url?: string;
+    occurredAt: string;
+  };
+};
+export type PlaceOrder = {
+  type: 'PlaceOrder';
+  data: { customerId: string; orderId: string; currency: string; lines: OrderLine[]; channel?: Channel; occurredAt: string };
+};
+export type CancelOrder = { type: 'CancelOrder'; data: { customerId: string; orderId: string; reason?: string; occurredAt: string } };
+export type ReturnOrder = { type: 'ReturnOrder'; data: { customerId: string; orderId: string; lines?: ReturnedLine[]; reason?: string; occurredAt: string } };
+export type FileComplaint = {
+  type: 'FileComplaint';
+  data: { customerId: string; complaintId: string; category: string; severity: ComplaintSeverity; channel: Channel; description: string; orderId?: string; occurredAt: string };
+};
+export type EscalateComplaint = { type: 'EscalateComplaint'; data: { customerId: string; complaintId: string; reason: string; escalatedTo?: string; occurredAt: string } };
+export type ResolveComplaint = { type: 'ResolveComplaint'; data: { customerId: string; complaintId: string; resolution: string; satisfaction: number; occurredAt: string } };
+
+export type CustomerCommand =
+  | RegisterCustomer
+  | ChangeCustomerProfile
+  | AddContactPerson
+  | RemoveContactPerson
+  | ChangePreferredChannel
+  | ChangeMarketingConsent
+  | RecordTouchpoint
+  | PlaceOrder
+  | CancelOrder
+  | ReturnOrder
+  | FileComplaint
+  | EscalateComplaint
+  | ResolveComplaint;

@@ -1,0 +1,297 @@
+import type { Decider } from '../shared/decider';
+import { conflict, notFound, ruleViolated } from '../shared/errors';
+import { assertCurrency, assertMinorUnits, multiplyAndSum } from '../shared/money';
+import type { CustomerCommand } from './commands';
+import type { CustomerEvent } from './events';
+import { CHANNELS_BY_TOUCHPOINT, type Channel, type CustomerKind, type ProfilePatch } from './types';
+
+/**
+ * What decisions need to know, and no more: touchpoints leave no trace here,
+ * so the state stays small however long the history grows.
+ */
+export interface OrderState {
+  status: 'placed' | 'cancelled' | 'returned';
+  currency: string;
+  /** per SKU: ordered and already returned quantities, and unit amounts */
+  lines: Record<string, { quantity: number; returned: number; unitPrice: number; unitCost: number }>;
+}
+
+export type ComplaintStatus = { status: 'open' | 'resolved'; level: number };
+
+export interface CustomerState {
+  status: 'unknown' | 'active';
+  kind?: CustomerKind;
+  profile: Omit<ProfilePatch, 'tags'> & { tags: string[] };
+  preferredChannel?: Channel;
+  marketingConsent?: boolean;
+  contacts: Record<string, true>;
+  orders: Record<string, OrderState>;
+  complaints: Record<string, ComplaintStatus>;
+}
+
+export const initialCustomerState = (): CustomerState => ({ status: 'unknown', profile: { tags: [] }, contacts: {}, orders: {}, complaints: {} });
+
+function requireCustomer(state: CustomerState, customerId: string): void {
+  if (state.status !== 'active') throw notFound('customer_not_found', `customer ${customerId} does not exist`, 'customerId');
+}
+
+function requireOrder(state: CustomerState, orderId: string): OrderState {
+  const order = state.orders[orderId];
+  if (!order) throw notFound('order_not_found', `order ${orderId} does not exist for this customer`, 'orderId');
+  return order;
+}
+
+function requireComplaint(state: CustomerState, complaintId: string): ComplaintStatus {
+  const complaint = state.complaints[complaintId];
+  if (!complaint) throw notFound('complaint_not_found', `complaint ${complaintId} does not exist for this customer`, 'complaintId');
+  return complaint;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** Keeps only the fields that really change, so a repeated PATCH records nothing. */
+function effectiveChanges(profile: CustomerState['profile'], patch: ProfilePatch): ProfilePatch {
+  const changes: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(patch) as Array<[keyof ProfilePatch, unknown]>) {
+    if (value === undefined) continue;
+    if (field === 'name' && value === null) throw ruleViolated('name_required', 'name cannot be cleared', 'changes.name');
+    if (field === 'tags') {
+      const tags = normaliseTags(value as string[]);
+      if (!sameValue(tags, profile.tags)) changes.tags = tags;
+      continue;
+    }
+    if (!sameValue(value, profile[field])) changes[field] = value;
+  }
+  return changes as ProfilePatch;
+}
+
+export function normaliseTags(tags: string[] | undefined): string[] {
+  return [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))].sort();
+}
+
+export function decideCustomer(command: CustomerCommand, state: CustomerState): CustomerEvent[] {
+  const { type, data } = command;
+  switch (type) {
+    case 'RegisterCustomer': {
+      if (state.status !== 'unknown') throw conflict('customer_exists', `customer ${data.customerId} already exists`, 'customerId');
+      if (data.kind === 'person' && data.company !== undefined && data.company.trim() === '') {
+        throw ruleViolated('invalid_company', 'company must not be blank', 'company');
+      }
+      return [{ type: 'CustomerRegistered', data: { ...data, tags: normaliseTags(data.tags) } }];
+    }
+    case 'ChangeCustomerProfile': {
+      requireCustomer(state, data.customerId);
+      const changes = effectiveChanges(state.profile, data.changes);
+      if (Object.keys(changes).length === 0) return [];
+      return [{ type: 'CustomerProfileChanged', data: { customerId: data.customerId, changes, occurredAt: data.occurredAt } }];
+    }
+    case 'AddContactPerson': {
+      requireCustomer(state, data.customerId);
+      if (state.kind !== 'company') throw ruleViolated('not_a_company', 'contact persons can only be added to companies', 'customerId');
+      if (state.contacts[data.contactId]) throw conflict('contact_exists', `contact ${data.contactId} already exists`, 'contactId');
+      return [{ type: 'ContactPersonAdded', data }];
+    }
+    case 'RemoveContactPerson': {
+      requireCustomer(state, data.customerId);
+      if (!state.contacts[data.contactId]) throw notFound('contact_not_found', `contact ${data.contactId} does not exist`, 'contactId');
+      return [{ type: 'ContactPersonRemoved', data }];
+    }
+    case 'ChangePreferredChannel': {
+      requireCustomer(state, data.customerId);
+      if (state.preferredChannel === data.channel) return [];
+      return [{ type: 'PreferredChannelChanged', data }];
+    }
+    case 'ChangeMarketingConsent': {
+      requireCustomer(state, data.customerId);
+      if (state.marketingConsent === data.granted) return [];
+      return [{ type: 'MarketingConsentChanged', data }];
+    }
+    case 'RecordTouchpoint': {
+      requireCustomer(state, data.customerId);
+      const allowed = CHANNELS_BY_TOUCHPOINT[data.touchpointType];
+      const channel = data.channel ?? allowed[0];
+      if (!allowed.includes(channel)) {
+        throw ruleViolated('channel_mismatch', `a ${data.touchpointType} cannot travel over ${channel} (allowed: ${allowed.join(', ')})`, 'channel');
+      }
+      if (data.durationSeconds !== undefined && (!Number.isSafeInteger(data.durationSeconds) || data.durationSeconds < 0)) {
+        throw ruleViolated('invalid_duration', 'durationSeconds must be a non-negative integer', 'durationSeconds');
+      }
+      return [{ type: 'TouchpointRecorded', data: { ...data, channel } }];
+    }
+    case 'PlaceOrder': {
+      requireCustomer(state, data.customerId);
+      if (state.orders[data.orderId]) throw conflict('order_exists', `order ${data.orderId} already exists`, 'orderId');
+      assertCurrency(data.currency);
+      if (data.lines.length === 0) throw ruleViolated('empty_order', 'an order needs at least one line', 'lines');
+      const skus = new Set<string>();
+      data.lines.forEach((line, i) => {
+        if (skus.has(line.sku)) throw ruleViolated('duplicate_sku', `SKU ${line.sku} appears twice; merge the lines`, `lines[${i}].sku`);
+        skus.add(line.sku);
+        if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) throw ruleViolated('invalid_quantity', 'quantity must be a positive integer', `lines[${i}].quantity`);
+        assertMinorUnits(line.unitPrice, `lines[${i}].unitPrice`);
+        assertMinorUnits(line.unitCost, `lines[${i}].unitCost`);
+      });
+      const total = multiplyAndSum(data.lines.map((l) => ({ quantity: l.quantity, unit: l.unitPrice })), 'lines');
+      const cost = multiplyAndSum(data.lines.map((l) => ({ quantity: l.quantity, unit: l.unitCost })), 'lines');
+      return [{ type: 'OrderPlaced', data: { ...data, total, cost } }];
+    }
+    case 'CancelOrder': {
+      requireCustomer(state, data.customerId);
+      const order = requireOrder(state, data.orderId);
+      if (order.status !== 'placed') throw conflict('order_not_cancellable', `order ${data.orderId} is ${order.status}`, 'orderId');
+      if (Object.values(order.lines).some((l) => l.returned > 0)) {
+        throw conflict('order_partly_returned', `order ${data.orderId} has returned items; return the rest instead`, 'orderId');
+      }
+      const lines = Object.values(order.lines);
+      return [
+        {
+          type: 'OrderCancelled',
+          data: {
+            customerId: data.customerId,
+            orderId: data.orderId,
+            currency: order.currency,
+            total: lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0),
+            cost: lines.reduce((s, l) => s + l.quantity * l.unitCost, 0),
+            ...(data.reason !== undefined && { reason: data.reason }),
+            occurredAt: data.occurredAt,
+          },
+        },
+      ];
+    }
+    case 'ReturnOrder': {
+      requireCustomer(state, data.customerId);
+      const order = requireOrder(state, data.orderId);
+      if (order.status !== 'placed') throw conflict('order_not_returnable', `order ${data.orderId} is ${order.status}`, 'orderId');
+      // No lines given: return everything still outstanding.
+      const requested =
+        data.lines ?? Object.entries(order.lines).filter(([, l]) => l.quantity > l.returned).map(([sku, l]) => ({ sku, quantity: l.quantity - l.returned }));
+      if (requested.length === 0) throw ruleViolated('nothing_to_return', 'no items left to return', 'lines');
+      let refund = 0;
+      let costReversed = 0;
+      requested.forEach((line, i) => {
+        const ordered = order.lines[line.sku];
+        if (!ordered) throw ruleViolated('sku_not_in_order', `SKU ${line.sku} is not in order ${data.orderId}`, `lines[${i}].sku`);
+        if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) throw ruleViolated('invalid_quantity', 'quantity must be a positive integer', `lines[${i}].quantity`);
+        if (line.quantity > ordered.quantity - ordered.returned) {
+          throw ruleViolated('return_exceeds_order', `only ${ordered.quantity - ordered.returned} of ${line.sku} can still be returned`, `lines[${i}].quantity`);
+        }
+        refund += line.quantity * ordered.unitPrice;
+        costReversed += line.quantity * ordered.unitCost;
+      });
+      return [
+        {
+          type: 'OrderReturned',
+          data: {
+            customerId: data.customerId,
+            orderId: data.orderId,
+            currency: order.currency,
+            lines: requested,
+            refund,
+            costReversed,
+            ...(data.reason !== undefined && { reason: data.reason }),
+            occurredAt: data.occurredAt,
+          },
+        },
+      ];
+    }
+    case 'FileComplaint': {
+      requireCustomer(state, data.customerId);
+      if (state.complaints[data.complaintId]) throw conflict('complaint_exists', `complaint ${data.complaintId} already exists`, 'complaintId');
+      if (data.orderId !== undefined) requireOrder(state, data.orderId);
+      return [{ type: 'ComplaintFiled', data }];
+    }
+    case 'EscalateComplaint': {
+      requireCustomer(state, data.customerId);
+      const complaint = requireComplaint(state, data.complaintId);
+      if (complaint.status === 'resolved') throw conflict('complaint_resolved', `complaint ${data.complaintId} is already resolved`, 'complaintId');
+      return [{ type: 'ComplaintEscalated', data: { ...data, level: complaint.level + 1 } }];
+    }
+    case 'ResolveComplaint': {
+      requireCustomer(state, data.customerId);
+      const complaint = requireComplaint(state, data.complaintId);
+      if (complaint.status === 'resolved') throw conflict('complaint_resolved', `complaint ${data.complaintId} is already resolved`, 'complaintId');
+      if (!Number.isInteger(data.satisfaction) || data.satisfaction < 1 || data.satisfaction > 5) {
+        throw ruleViolated('invalid_satisfaction', 'satisfaction must be an integer from 1 to 5', 'satisfaction');
+      }
+      return [{ type: 'ComplaintResolved', data }];
+    }
+    default: {
+      const _exhaustive: never = type;
+      throw new Error(`unknown command ${String(_exhaustive)}`);
+    }
+  }
+}
+
+export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
+  const { type, data } = event;
+  switch (type) {
+    case 'CustomerRegistered': {
+      const { customerId: _id, kind, occurredAt: _at, ...profile } = data;
+      return { ...state, status: 'active', kind, profile: { ...profile, tags: profile.tags ?? [] } };
+    }
+    case 'CustomerProfileChanged': {
+      const profile = { ...state.profile };
+      for (const [field, value] of Object.entries(data.changes)) {
+        if (value === null) delete (profile as Record<string, unknown>)[field];
+        else (profile as Record<string, unknown>)[field] = value;
+      }
+      return { ...state, profile };
+    }
+    case 'ContactPersonAdded':
+      return { ...state, contacts: { ...state.contacts, [data.contactId]: true } };
+    case 'ContactPersonRemoved': {
+      const { [data.contactId]: _removed, ...contacts } = state.contacts;
+      return { ...state, contacts };
+    }
+    case 'PreferredChannelChanged':
+      return { ...state, preferredChannel: data.channel };
+    case 'MarketingConsentChanged':
+      return { ...state, marketingConsent: data.granted };
+    case 'TouchpointRecorded':
+      return state;
+    case 'OrderPlaced': {
+      const lines: OrderState['lines'] = {};
+      for (const l of data.lines) lines[l.sku] = { quantity: l.quantity, returned: 0, unitPrice: l.unitPrice, unitCost: l.unitCost };
+      return { ...state, orders: { ...state.orders, [data.orderId]: { status: 'placed', currency: data.currency, lines } } };
+    }
+    case 'OrderCancelled': {
+      const order = state.orders[data.orderId];
+      return order ? { ...state, orders: { ...state.orders, [data.orderId]: { ...order, status: 'cancelled' } } } : state;
+    }
+    case 'OrderReturned': {
+      const order = state.orders[data.orderId];
+      if (!order) return state;
+      const lines = { ...order.lines };
+      for (const r of data.lines) {
+        const line = lines[r.sku];
+        if (line) lines[r.sku] = { ...line, returned: line.returned + r.quantity };
+      }
+      const fullyReturned = Object.values(lines).every((l) => l.returned >= l.quantity);
+      return { ...state, orders: { ...state.orders, [data.orderId]: { ...order, lines, status: fullyReturned ? 'returned' : 'placed' } } };
+    }
+    case 'ComplaintFiled':
+      return { ...state, complaints: { ...state.complaints, [data.complaintId]: { status: 'open', level: 0 } } };
+    case 'ComplaintEscalated': {
+      const complaint = state.complaints[data.complaintId];
+      return complaint ? { ...state, complaints: { ...state.complaints, [data.complaintId]: { ...complaint, level: data.level } } } : state;
+    }
+    case 'ComplaintResolved': {
+      const complaint = state.complaints[data.complaintId];
+      return complaint ? { ...state, complaints: { ...state.complaints, [data.complaintId]: { ...complaint, status: 'resolved' } } } : state;
+    }
+    default: {
+      const _exhaustive: never = type;
+      return state;
+    }
+  }
+}
+
+export const customerDecider: Decider<CustomerCommand, CustomerState, CustomerEvent> = {
+  decide: decideCustomer,
+  evolve: evolveCustomer,
+  initialState: initialCustomerState,
+};
+
+export const customerStreamId = (customerId: string) => `customer-${customerId}`;

@@ -1,0 +1,140 @@
+import type { Address, Channel, ComplaintSeverity, CustomerKind, Direction, OrderLine, ProfilePatch, ReturnedLine, TouchpointType } from './types';
+
+/**
+ * Customer stream events (stream `customer-<id>`). Past tense, data only;
+ * schema versions and upcasters live in ../catalogue.ts. Never edit a shipped shape: add a version.
+ */
+export type CustomerRegistered = {
+  type: 'CustomerRegistered';
+  data: {
+    customerId: string;
+    kind: CustomerKind;
+    name: string;
+    email?: string;
+    phone?: string;
+    address?: Address;
+    company?: string;
+    tags: string[];
+    owner?: string;
+    occurredAt: string;
+  };
+};
+
+export type CustomerProfileChanged = {
+  type: 'CustomerProfileChanged';
+  data: { customerId: string; changes: ProfilePatch; occurredAt: string };
+};
+
+export type ContactPersonAdded = {
+  type: 'ContactPersonAdded';
+  data: { customerId: string; contactId: string; name: string; role?: string; email?: string; phone?: string; occurredAt: string };
+};
+
+export type ContactPersonRemoved = {
+  type: 'ContactPersonRemoved';
+  data: { customerId: string; contactId: string; occurredAt: string };
+};
+
+export type PreferredChannelChanged = {
+  type: 'PreferredChannelChanged';
+  data: { customerId: string; channel: Channel; occurredAt: string };
+};
+
+export type MarketingConsentChanged = {
+  type: 'MarketingConsentChanged';
+  data: { customerId: string; granted: boolean; source?: string; occurredAt: string };
+};
+
+export type TouchpointRecorded = {
+  type: 'TouchpointRecorded';
+  data: {
+    customerId: string;
+    touchpointId: string;
+    touchpointType: TouchpointType;
+    channel: Channel;
+    direction: Direction;
+    agent: string;
+    subject: string;
+    summary?: string;
+    durationSeconds?: number;
+    outcome?: string;
+    url?: string;
+    occurredAt: string;
+  };
+};
+
+export type OrderPlaced = {
+  type: 'OrderPlaced';
+  data: {
+    customerId: string;
+    orderId: string;
+    currency: string;
+    lines: OrderLine[];
+    /** Σ quantity × unitPrice, minor units */
+    total: number;
+    /** Σ quantity × unitCost, minor units */
+    cost: number;
+    channel?: Channel;
+    occurredAt: string;
+  };
+};
+
+export type OrderCancelled = {
+  type: 'OrderCancelled';
+  data: { customerId: string; orderId: string; currency: string; total: number; cost: number; reason?: string; occurredAt: string };
+};
+
+export type OrderReturned = {
+  type: 'OrderReturned';
+  data: {
+    customerId: string;
+    orderId: string;
+    currency: string;
+    lines: ReturnedLine[];
+    /** revenue given back: Σ returned quantity × unitPrice */
+    refund: number;
+    /** cost taken back: Σ returned quantity × unitCost */
+    costReversed: number;
+    reason?: string;
+    occurredAt: string;
+  };
+};
+
+export type ComplaintFiled = {
+  type: 'ComplaintFiled';
+  data: {
+    customerId: string;
+    complaintId: string;
+    category: string;
+    severity: ComplaintSeverity;
+    channel: Channel;
+    description: string;
+    orderId?: string;
+    occurredAt: string;
+  };
+};
+
+export type ComplaintEscalated = {
+  type: 'ComplaintEscalated';
+  data: { customerId: string; complaintId: string; level: number; reason: string; escalatedTo?: string; occurredAt: string };
+};
+
+export type ComplaintResolved = {
+  type: 'ComplaintResolved';
+  data: { customerId: string; complaintId: string; resolution: string; satisfaction: number; occurredAt: string };
+};
+
+export type CustomerEvent =
+  | CustomerRegistered
+  | CustomerProfileChanged
+  | ContactPersonAdded
+  | ContactPersonRemoved
+  | PreferredChannelChanged
+  | MarketingConsentChanged
+  | TouchpointRecorded
+  | OrderPlaced
+  | OrderCancelled
+  | OrderReturned
+  | ComplaintFiled
+  | ComplaintEscalated
+  | ComplaintResolved;

@@ -1,0 +1,13 @@
+import type { DealStage } from './types';
+
+export type OpenDeal = {
+  type: 'OpenDeal';
+  data: { dealId: string; customerId: string; title: string; amount: number; currency: string; stage: DealStage; expectedCloseDate: string; owner: string; occurredAt: string };
+};
+export type ChangeDealStage = { type: 'ChangeDealStage'; data: { dealId: string; stage: DealStage; occurredAt: string } };
+export type ChangeDealAmount = { type: 'ChangeDealAmount'; data: { dealId: string; amount: number; currency?: string; occurredAt: string } };
+export type ChangeDealCloseDate = { type: 'ChangeDealCloseDate'; data: { dealId: string; expectedCloseDate: string; occurredAt: string } };
+export type WinDeal = { type: 'WinDeal'; data: { dealId: string; amount?: number; occurredAt: string } };
+export type LoseDeal = { type: 'LoseDeal'; data: { dealId: string; reason: string; competitor?: string; occurredAt: string } };
+
+export type DealCommand = OpenDeal | ChangeDealStage | ChangeDealAmount | ChangeDealCloseDate | WinDeal | LoseDeal;

@@ -1,0 +1,116 @@
+import type { Decider } from '../shared/decider';
+import { conflict, notFound } from '../shared/errors';
+import { assertCurrency, assertMinorUnits } from '../shared/money';
+import { assertCalendarDate } from '../shared/time';
+import type { CustomerState } from '../customer/decider';
+import type { DealCommand } from './commands';
+import type { DealEvent } from './events';
+import type { DealStage } from './types';
+
+export interface DealState {
+  status: 'unknown' | 'open' | 'won' | 'lost';
+  customerId?: string;
+  stage?: DealStage;
+  amount?: number;
+  currency?: string;
+  expectedCloseDate?: string;
+}
+
+export const initialDealState = (): DealState => ({ status: 'unknown' });
+
+/** A deal is opened for a customer that exists; the handler loads that customer's state and asks here. */
+export function assertCustomerMayOpenDeal(customer: CustomerState, customerId: string): void {
+  if (customer.status !== 'active') throw notFound('customer_not_found', `customer ${customerId} does not exist`, 'customerId');
+}
+
+function requireOpen(state: DealState, dealId: string): Required<Pick<DealState, 'customerId' | 'stage' | 'amount' | 'currency'>> {
+  if (state.status === 'unknown') throw notFound('deal_not_found', `deal ${dealId} does not exist`, 'dealId');
+  if (state.status !== 'open') throw conflict('deal_closed', `deal ${dealId} is already ${state.status}`, 'dealId');
+  return state as Required<DealState>;
+}
+
+export function decideDeal(command: DealCommand, state: DealState): DealEvent[] {
+  const { type, data } = command;
+  switch (type) {
+    case 'OpenDeal': {
+      if (state.status !== 'unknown') throw conflict('deal_exists', `deal ${data.dealId} already exists`, 'dealId');
+      assertCurrency(data.currency);
+      assertMinorUnits(data.amount, 'amount');
+      assertCalendarDate(data.expectedCloseDate, 'expectedCloseDate');
+      return [{ type: 'DealOpened', data }];
+    }
+    case 'ChangeDealStage': {
+      const deal = requireOpen(state, data.dealId);
+      if (deal.stage === data.stage) return [];
+      return [{ type: 'DealStageChanged', data: { dealId: data.dealId, customerId: deal.customerId, from: deal.stage, to: data.stage, occurredAt: data.occurredAt } }];
+    }
+    case 'ChangeDealAmount': {
+      const deal = requireOpen(state, data.dealId);
+      const currency = data.currency ?? deal.currency;
+      assertCurrency(currency);
+      assertMinorUnits(data.amount, 'amount');
+      if (deal.amount === data.amount && deal.currency === currency) return [];
+      return [{ type: 'DealAmountChanged', data: { dealId: data.dealId, customerId: deal.customerId, amount: data.amount, currency, occurredAt: data.occurredAt } }];
+    }
+    case 'ChangeDealCloseDate': {
+      const deal = requireOpen(state, data.dealId);
+      assertCalendarDate(data.expectedCloseDate, 'expectedCloseDate');
+      if (state.expectedCloseDate === data.expectedCloseDate) return [];
+      return [{ type: 'DealCloseDateChanged', data: { dealId: data.dealId, customerId: deal.customerId, expectedCloseDate: data.expectedCloseDate, occurredAt: data.occurredAt } }];
+    }
+    case 'WinDeal': {
+      const deal = requireOpen(state, data.dealId);
+      const amount = data.amount ?? deal.amount;
+      assertMinorUnits(amount, 'amount');
+      return [{ type: 'DealWon', data: { dealId: data.dealId, customerId: deal.customerId, stage: deal.stage, amount, currency: deal.currency, occurredAt: data.occurredAt } }];
+    }
+    case 'LoseDeal': {
+      const deal = requireOpen(state, data.dealId);
+      return [
+        {
+          type: 'DealLost',
+          data: {
+            dealId: data.dealId,
+            customerId: deal.customerId,
+            stage: deal.stage,
+            amount: deal.amount,
+            currency: deal.currency,
+            reason: data.reason,
+            ...(data.competitor !== undefined && { competitor: data.competitor }),
+            occurredAt: data.occurredAt,
+          },
+        },
+      ];
+    }
+    default: {
+      const _exhaustive: never = type;
+      throw new Error(`unknown command ${String(_exhaustive)}`);
+    }
+  }
+}
+
+export function evolveDeal(state: DealState, event: DealEvent): DealState {
+  const { type, data } = event;
+  switch (type) {
+    case 'DealOpened':
+      return { status: 'open', customerId: data.customerId, stage: data.stage, amount: data.amount, currency: data.currency, expectedCloseDate: data.expectedCloseDate };
+    case 'DealStageChanged':
+      return { ...state, stage: data.to };
+    case 'DealAmountChanged':
+      return { ...state, amount: data.amount, currency: data.currency };
+    case 'DealCloseDateChanged':
+      return { ...state, expectedCloseDate: data.expectedCloseDate };
+    case 'DealWon':
+      return { ...state, status: 'won', amount: data.amount };
+    case 'DealLost':
+      return { ...state, status: 'lost' };
+    default: {
+      const _exhaustive: never = type;
+      return state;
+    }
+  }
+}
+
+export const dealDecider: Decider<DealCommand, DealState, DealEvent> = { decide: decideDeal, evolve: evolveDeal, initialState: initialDealState };
+
+export const dealStreamId = (dealId: string) => `deal-${dealId}`;

@@ -1,0 +1,4 @@
+export * from './shared';
+export * from './customer';
+export * from './deal';
+export * from './catalogue';

@@ -1,0 +1,5 @@
+export * from './port';
+export * from './errors';
+export * from './catch-up';
+export * from './memory/memory-event-store';
+export * from './sqlite/sqlite-event-store';

@@ -1,0 +1,309 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppendSignal, catchUpSubscription } from '../catch-up';
+import { IdempotencyKeyReusedError, checkExpectedRevision } from '../errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  BatchHandler,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  Snapshot,
+  SnapshotStore,
+  SubscribeOptions,
+  Subscription,
+} from '../port';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  global_position INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id        TEXT    NOT NULL UNIQUE,
+  stream_id       TEXT    NOT NULL,
+  stream_revision INTEGER NOT NULL,
+  type            TEXT    NOT NULL,
+  schema_version  INTEGER NOT NULL,
+  recorded_at     TEXT    NOT NULL,
+  data            TEXT    NOT NULL,
+  metadata        TEXT    NOT NULL,
+  UNIQUE (stream_id, stream_revision)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  stream_id TEXT PRIMARY KEY,
+  revision  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key             TEXT PRIMARY KEY,
+  stream_id       TEXT NOT NULL,
+  request_hash    TEXT NOT NULL,
+  stream_revision INTEGER NOT NULL,
+  global_position INTEGER NOT NULL,
+  positions       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+  stream_id     TEXT PRIMARY KEY,
+  revision      INTEGER NOT NULL,
+  state_version TEXT NOT NULL,
+  state         TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+type Row = {
+  global_position: number;
+  event_id: string;
+  stream_id: string;
+  stream_revision: number;
+  type: string;
+  schema_version: number;
+  recorded_at: string;
+  data: string;
+  metadata: string;
+};
+
+type Pending = { streamId: string; events: NewEvent[]; options: AppendOptions; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
+
+export interface SqliteEventStoreOptions {
+  /** file path, or ':memory:' */
+  filename: string;
+  now?: () => Date;
+  /** FULL (default) fsyncs every commit; group commit keeps that affordable. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** how long an idle subscriber waits before polling for appends made by another process */
+  pollIntervalMs?: number;
+}
+
+const toEvent = (r: Row): RecordedEvent => ({
+  eventId: r.event_id,
+  type: r.type,
+  schemaVersion: r.schema_version,
+  streamId: r.stream_id,
+  streamRevision: r.stream_revision,
+  globalPosition: r.global_position,
+  recordedAt: r.recorded_at,
+  data: JSON.parse(r.data),
+  metadata: JSON.parse(r.metadata),
+});
+
+/**
+ * The zero-setup default: one SQLite file in WAL mode, durable commits.
+ * Appends that arrive together are written in one transaction (group commit),
+ * each inside its own savepoint so one conflict fails only its own append.
+ * SQLite has a single writer, so position order is commit order: a reader
+ * of the global log can never skip a late commit.
+ */
+export class SqliteEventStore implements EventStore, SnapshotStore {
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly signal = new AppendSignal();
+  private readonly pollIntervalMs: number;
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly stmt;
+
+  constructor(options: SqliteEventStoreOptions) {
+    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    this.db = new Database(options.filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.now = options.now ?? (() => new Date());
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    const db = this.db;
+    this.stmt = {
+      insert: db.prepare(
+        `INSERT INTO events (event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      revision: db.prepare(`SELECT revision FROM streams WHERE stream_id = ?`).pluck(),
+      upsertStream: db.prepare(`INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET revision = excluded.revision`),
+      head: db.prepare(`SELECT COALESCE(MAX(global_position), 0) FROM events`).pluck(),
+      readAll: db.prepare(`SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`),
+      forwards: db.prepare(`SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?`),
+      backwards: db.prepare(`SELECT * FROM events WHERE stream_id = ? AND stream_revision <= ? ORDER BY stream_revision DESC LIMIT ?`),
+      byPosition: db.prepare(`SELECT * FROM events WHERE global_position = ?`),
+      findKey: db.prepare(`SELECT * FROM idempotency_keys WHERE key = ?`),
+      insertKey: db.prepare(
+        `INSERT INTO idempotency_keys (key, stream_id, request_hash, stream_revision, global_position, positions) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      loadSnapshot: db.prepare(`SELECT * FROM snapshots WHERE stream_id = ?`),
+      saveSnapshot: db.prepare(
+        `INSERT INTO snapshots (stream_id, revision, state_version, state) VALUES (?, ?, ?, ?)
+         ON CONFLICT(stream_id) DO UPDATE SET revision = excluded.revision, state_version = excluded.state_version, state = excluded.state
+         WHERE excluded.revision >= snapshots.revision`,
+      ),
+    };
+  }
+
+  /** The underlying handle, for tests that tamper with rows and for raw baselines in benchmarks. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, options, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** One durable transaction for every append queued since the last flush. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || !this.db.open) return;
+    const batch = this.queue;
+    this.queue = [];
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const one = this.db.transaction((p: Pending) => this.appendNow(p));
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) {
+          try {
+            outcomes.push({ ok: true, result: one(p) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    let appended = false;
+    batch.forEach((p, i) => {
+      const o = outcomes[i];
+      if (o.ok) {
+        appended ||= o.result.events.length > 0;
+        p.resolve(o.result);
+      } else p.reject(o.error);
+    });
+    if (appended) this.signal.notify();
+  }
+
+  private appendNow({ streamId, events, options }: Pending): AppendResult {
+    if (options.idempotency) {
+      const earlier = this.remembered(options.idempotency.key);
+      if (earlier) {
+        if (earlier.requestHash !== options.idempotency.requestHash) throw new IdempotencyKeyReusedError(options.idempotency.key);
+        return earlier;
+      }
+    }
+    const current = (this.stmt.revision.get(streamId) as number | undefined) ?? -1;
+    checkExpectedRevision(streamId, options.expectedRevision, current);
+    const recordedAt = this.now().toISOString();
+    const metadata = JSON.stringify(options.metadata);
+    const recorded: RecordedEvent[] = [];
+    let revision = current;
+    for (const e of events) {
+      revision += 1;
+      const eventId = e.eventId ?? randomUUID();
+      const info = this.stmt.insert.run(eventId, streamId, revision, e.type, e.schemaVersion, recordedAt, JSON.stringify(e.data), metadata);
+      recorded.push({
+        eventId,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        streamId,
+        streamRevision: revision,
+        globalPosition: Number(info.lastInsertRowid),
+        recordedAt,
+        data: e.data,
+        metadata: options.metadata,
+      });
+    }
+    if (recorded.length) this.stmt.upsertStream.run(streamId, revision);
+    const globalPosition = recorded.length ? recorded[recorded.length - 1].globalPosition : (this.stmt.head.get() as number);
+    if (options.idempotency) {
+      this.stmt.insertKey.run(
+        options.idempotency.key,
+        streamId,
+        options.idempotency.requestHash,
+        revision,
+        globalPosition,
+        JSON.stringify(recorded.map((e) => e.globalPosition)),
+      );
+    }
+    return { streamId, streamRevision: revision, globalPosition, events: recorded, replayed: false };
+  }
+
+  private remembered(key: string): (AppendResult & { requestHash: string }) | undefined {
+    const row = this.stmt.findKey.get(key) as
+      | { stream_id: string; request_hash: string; stream_revision: number; global_position: number; positions: string }
+      | undefined;
+    if (!row) return undefined;
+    const positions = JSON.parse(row.positions) as number[];
+    const events = positions.map((p) => toEvent(this.stmt.byPosition.get(p) as Row));
+    return { streamId: row.stream_id, streamRevision: row.stream_revision, globalPosition: row.global_position, events, replayed: true, requestHash: row.request_hash };
+  }
+
+  async findIdempotent(key: string) {
+    return this.remembered(key);
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const max = options.maxCount ?? -1; // SQLite: LIMIT -1 means no limit
+    const rows =
+      options.direction === 'backwards'
+        ? this.stmt.backwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
+        : this.stmt.forwards.all(streamId, options.fromRevision ?? 0, max);
+    return (rows as Row[]).map(toEvent);
+  }
+
+  async streamRevision(streamId: string): Promise<number> {
+    return (this.stmt.revision.get(streamId) as number | undefined) ?? -1;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return (this.stmt.readAll.all(options.after ?? 0, options.maxCount ?? -1) as Row[]).map(toEvent);
+  }
+
+  /** Raw rows for streaming readers that parse lazily (rebuilds, exports). */
+  *iterateAll(after = 0, pageSize = 5000): Generator<RecordedEvent> {
+    let position = after;
+    for (;;) {
+      const rows = this.stmt.readAll.all(position, pageSize) as Row[];
+      if (rows.length === 0) return;
+      for (const row of rows) yield toEvent(row);
+      position = rows[rows.length - 1].global_position;
+    }
+  }
+
+  async headPosition(): Promise<number> {
+    return this.stmt.head.get() as number;
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    return catchUpSubscription(
+      { readAll: (o) => this.readAll(o), waitForAppend: (ms, s) => this.signal.wait(ms, s) },
+      options,
+      handler,
+      this.pollIntervalMs,
+    );
+  }
+
+  async load<S>(streamId: string, stateVersion: string): Promise<Snapshot<S> | undefined> {
+    const row = this.stmt.loadSnapshot.get(streamId) as { revision: number; state_version: string; state: string } | undefined;
+    if (!row || row.state_version !== stateVersion) return undefined;
+    return { streamId, revision: row.revision, stateVersion, state: JSON.parse(row.state) as S };
+  }
+
+  async save<S>(snapshot: Snapshot<S>): Promise<void> {
+    this.stmt.saveSnapshot.run(snapshot.streamId, snapshot.revision, snapshot.stateVersion, JSON.stringify(snapshot.state));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.queue.length) this.flush();
+    this.signal.notify();
+    this.db.close();
+  }
+}
