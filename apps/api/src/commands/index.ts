@@ -1,0 +1,8 @@
+import { CustomerCommandHandler } from './customer.command';
+import { DealCommandHandler } from './deal.command';
+
+export * from './aggregates';
+export * from './customer.command';
+export * from './deal.command';
+
+export const COMMAND_HANDLERS = [CustomerCommandHandler, DealCommandHandler];

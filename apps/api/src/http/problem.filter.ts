@@ -1,0 +1,77 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { DomainError } from '@touchpoint/domain';
+import { IdempotencyKeyReusedError, WrongExpectedRevisionError } from '@touchpoint/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequestProblem, problemType, type Problem } from './problem';
+
+const DOMAIN_STATUS = { not_found: 404, conflict: 409, rule_violated: 422 } as const;
+
+/**
+ * Maps anything thrown to problem+json; internals and stack traces never leave the process.
+ * Fastify's body errors (413, malformed JSON, 415) reach here as HttpExceptions.
+ */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof BadRequestProblem) {
+    const body = error.getResponse() as { detail: string; errors: Problem['errors'] };
+    return { type: problemType(error.code), title: 'Invalid request', status: 400, code: error.code, detail: body.detail, errors: body.errors };
+  }
+  if (error instanceof DomainError) {
+    const status = DOMAIN_STATUS[error.kind];
+    const title = { not_found: 'Not found', conflict: 'Conflict', rule_violated: 'Business rule violated' }[error.kind];
+    return {
+      type: problemType(error.code),
+      title,
+      status,
+      code: error.code,
+      detail: error.message,
+      ...(error.field && { errors: [{ field: error.field, code: error.code, message: error.message }] }),
+    };
+  }
+  if (error instanceof WrongExpectedRevisionError) {
+    return {
+      type: problemType('wrong_expected_revision'),
+      title: 'Stale revision',
+      status: 409,
+      code: 'wrong_expected_revision',
+      detail: `The resource is at revision ${error.actual}; the request expected ${String(error.expected)}. Reload and retry.`,
+      expectedRevision: error.expected,
+      actualRevision: error.actual,
+      errors: [{ field: 'header:If-Match', code: 'wrong_expected_revision', message: 'stale revision' }],
+    };
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return {
+      type: problemType('idempotency_key_reused'),
+      title: 'Idempotency key reused',
+      status: 422,
+      code: 'idempotency_key_reused',
+      detail: 'This Idempotency-Key was used before with a different request.',
+      errors: [{ field: 'header:Idempotency-Key', code: 'idempotency_key_reused', message: 'key already used for another request' }],
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = (HttpStatus[status] ?? 'error').toLowerCase();
+    const title = code.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+    const detail = typeof error.getResponse() === 'string' ? (error.getResponse() as string) : ((error.getResponse() as { message?: unknown }).message ?? error.message);
+    return { type: problemType(code), title, status, code, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
+  }
+  return { type: problemType('internal_error'), title: 'Internal server error', status: 500, code: 'internal_error', detail: 'An unexpected error occurred.' };
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const problem = { ...toProblem(error), instance: request.url.split('?')[0] };
+    if (problem.status >= 500) this.logger.error({ msg: 'request failed', method: request.method, url: problem.instance, error: String((error as Error)?.stack ?? error) });
+    const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+    const retryAfter = (error as { retryAfterSeconds?: number })?.retryAfterSeconds;
+    if (retryAfter) headers['retry-after'] = String(retryAfter);
+    reply.status(problem.status).headers(headers).send(problem);
+  }
+}

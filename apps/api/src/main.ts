@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, randomIds, systemClock } from '@touchpoint/platform';
+import { createApp } from './app.factory';
+import { createEngines } from './engines';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const engines = createEngines(config, systemClock);
+  const app = await createApp({ config, engines, clock: systemClock, ids: randomIds });
+  await app.listen(config.PORT, config.HOST);
+  console.log(JSON.stringify({ level: 'log', msg: `Touchpoint API listening on http://${config.HOST}:${config.PORT} (docs at /docs)`, eventStore: config.TOUCHPOINT_EVENT_STORE }));
+}
+
+void main();

@@ -1,0 +1,145 @@
+import { EVENT_SCHEMA_VERSIONS, Upcasters, UPCASTERS, fold, isDomainEventType, type Decider } from '@touchpoint/domain';
+import {
+  IdempotencyKeyReusedError,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type RecordedEvent,
+  type SnapshotStore,
+} from '@touchpoint/event-store';
+import type { CommandContext, CommandResult } from './command-context';
+
+export interface AggregateSpec<C, S, E> {
+  decider: Decider<C, S, E>;
+  /** bump when the state's shape changes: old snapshots are then ignored */
+  stateVersion: string;
+}
+
+export interface AggregateRunnerOptions {
+  /** write a snapshot once this many events have accumulated since the last one */
+  snapshotEvery?: number;
+  /** retries when a concurrent writer got in first and the client set no expected revision */
+  maxConflictRetries?: number;
+  upcasters?: Upcasters;
+}
+
+export interface LoadedState<S> {
+  state: S;
+  revision: number;
+  snapshotRevision: number;
+}
+
+const PAGE = 1000;
+
+/**
+ * The application service shared by every aggregate: load (snapshot + the
+ * few events after it), decide, append with optimistic concurrency.
+ * A command on a customer with 100k events reads at most `snapshotEvery` of them.
+ */
+export class AggregateRunner {
+  private readonly snapshotEvery: number;
+  private readonly maxConflictRetries: number;
+  private readonly upcasters: Upcasters;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly snapshots: SnapshotStore,
+    options: AggregateRunnerOptions = {},
+  ) {
+    this.snapshotEvery = options.snapshotEvery ?? 100;
+    this.maxConflictRetries = options.maxConflictRetries ?? 3;
+    this.upcasters = options.upcasters ?? new Upcasters(UPCASTERS);
+  }
+
+  toDomainEvent<E>(event: RecordedEvent): E {
+    const { data } = this.upcasters.upcast(event.type, event.schemaVersion, event.data);
+    return { type: event.type, data } as E;
+  }
+
+  async load<C, S, E>(spec: AggregateSpec<C, S, E>, streamId: string): Promise<LoadedState<S>> {
+    const snapshot = await this.snapshots.load<S>(streamId, spec.stateVersion);
+    let state = snapshot?.state ?? spec.decider.initialState();
+    let revision = snapshot?.revision ?? -1;
+    for (;;) {
+      const page = await this.store.readStream(streamId, { fromRevision: revision + 1, maxCount: PAGE });
+      state = fold(spec.decider, state, page.map((e) => this.toDomainEvent<E>(e)));
+      if (page.length) revision = page[page.length - 1].streamRevision;
+      if (page.length < PAGE) break;
+    }
+    return { state, revision, snapshotRevision: snapshot?.revision ?? -1 };
+  }
+
+  async execute<C, S, E extends { type: string; data: object }>(
+    spec: AggregateSpec<C, S, E>,
+    streamId: string,
+    command: C,
+    ctx: CommandContext,
+    precondition?: () => Promise<void>,
+  ): Promise<CommandResult> {
+    const earlier = await this.remembered(ctx);
+    if (earlier) return earlier;
+    await precondition?.();
+
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.load(spec, streamId);
+      const events = spec.decider.decide(command, loaded.state);
+      try {
+        const result = await this.store.append(
+          streamId,
+          events.map((e) => ({ type: e.type, schemaVersion: this.versionOf(e.type), data: e.data as Record<string, unknown> })),
+          {
+            expectedRevision: ctx.expectedRevision ?? (loaded.revision === -1 ? 'no_stream' : loaded.revision),
+            metadata: {
+              actor: ctx.actor,
+              correlationId: ctx.correlationId,
+              causationId: ctx.causationId,
+              ...(ctx.idempotencyKey !== undefined && { idempotencyKey: ctx.idempotencyKey }),
+            },
+            ...(ctx.idempotencyKey !== undefined && { idempotency: { key: ctx.idempotencyKey, requestHash: ctx.requestHash ?? '' } }),
+          },
+        );
+        if (!result.replayed && result.streamRevision - loaded.snapshotRevision >= this.snapshotEvery) {
+          await this.snapshots.save({ streamId, revision: result.streamRevision, stateVersion: spec.stateVersion, state: fold(spec.decider, loaded.state, events) });
+        }
+        return toCommandResult(result, streamId);
+      } catch (error) {
+        // Without a client expectation the conflict is ours to resolve: decide again on fresh state.
+        const retryable = error instanceof WrongExpectedRevisionError && ctx.expectedRevision === undefined && attempt < this.maxConflictRetries;
+        if (!retryable) throw error;
+      }
+    }
+  }
+
+  private async remembered(ctx: CommandContext): Promise<CommandResult | undefined> {
+    if (ctx.idempotencyKey === undefined) return undefined;
+    const earlier = await this.store.findIdempotent(ctx.idempotencyKey);
+    if (!earlier) return undefined;
+    if (earlier.requestHash !== (ctx.requestHash ?? '')) throw new IdempotencyKeyReusedError(ctx.idempotencyKey);
+    return toCommandResult(earlier, earlier.streamId);
+  }
+
+  private versionOf(type: string): number {
+    if (!isDomainEventType(type)) throw new Error(`event type ${type} is not in the catalogue`);
+    return EVENT_SCHEMA_VERSIONS[type];
+  }
+}
+
+const ID_FIELDS = ['customerId', 'dealId', 'touchpointId', 'orderId', 'complaintId', 'contactId'];
+
+export function toCommandResult(result: AppendResult, streamId: string): CommandResult {
+  const ids: Record<string, string> = {};
+  for (const e of result.events) {
+    for (const field of ID_FIELDS) {
+      const value = e.data[field];
+      if (typeof value === 'string' && ids[field] === undefined) ids[field] = value;
+    }
+  }
+  return {
+    streamId,
+    streamRevision: result.streamRevision,
+    globalPosition: result.globalPosition,
+    ids,
+    events: result.events.map((e) => ({ eventId: e.eventId, type: e.type, streamRevision: e.streamRevision, globalPosition: e.globalPosition })),
+    replayed: result.replayed,
+  };
+}

@@ -1,0 +1,43 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { InMemoryEventStore, SqliteEventStore, type EventStore } from '@touchpoint/event-store';
+import { loadConfig } from '@touchpoint/platform';
+import { FixedClock, SequentialIds } from '@touchpoint/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../apps/api/src/app.factory';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** supertest target */
+  http: ReturnType<NestFastifyApplication['getHttpServer']>;
+  store: EventStore;
+  clock: FixedClock;
+  ids: SequentialIds;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application over HTTP with injected clock and ids.
+ * `engine: 'sqlite'` uses a throwaway data dir; `memory` is the fastest.
+ */
+export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-e2e-'));
+  const config = loadConfig({ TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: options.engine ?? 'memory', TOUCHPOINT_READ_STORE: 'memory', ...options.env });
+  const clock = new FixedClock(new Date('2026-03-02T10:00:00.000Z'));
+  const ids = new SequentialIds();
+  const now = () => clock.now();
+  const store = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
+  const app = await createApp({ config, engines: { eventStore: store, snapshots: store }, clock, ids, logs: false });
+  return {
+    app,
+    http: app.getHttpServer(),
+    store,
+    clock,
+    ids,
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
