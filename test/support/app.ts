@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InMemoryEventStore, SqliteEventStore, type EventStore } from '@touchpoint/event-store';
+import { InMemoryReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import { loadConfig } from '@touchpoint/platform';
 import { FixedClock, SequentialIds } from '@touchpoint/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ export interface TestApp {
   /** supertest target */
   http: ReturnType<NestFastifyApplication['getHttpServer']>;
   store: EventStore;
+  readStore: ReadStore;
   clock: FixedClock;
   ids: SequentialIds;
   close(): Promise<void>;
@@ -23,16 +25,18 @@ export interface TestApp {
  */
 export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; env?: Record<string, string> } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tp-e2e-'));
-  const config = loadConfig({ TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: options.engine ?? 'memory', TOUCHPOINT_READ_STORE: 'memory', ...options.env });
+  const config = loadConfig({ TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: options.engine ?? 'memory', TOUCHPOINT_READ_STORE: options.engine ?? 'memory', TOUCHPOINT_SEGMENT_EVERY_MS: '0', ...options.env });
   const clock = new FixedClock(new Date('2026-03-02T10:00:00.000Z'));
   const ids = new SequentialIds();
   const now = () => clock.now();
   const store = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
-  const app = await createApp({ config, engines: { eventStore: store, snapshots: store }, clock, ids, logs: false });
+  const readStore = config.TOUCHPOINT_READ_STORE === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore();
+  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore }, clock, ids, logs: false });
   return {
     app,
     http: app.getHttpServer(),
     store,
+    readStore,
     clock,
     ids,
     async close() {

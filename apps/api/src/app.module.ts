@@ -1,9 +1,10 @@
-import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
-import { EVENT_STORE, SNAPSHOT_STORE, type EventStore } from '@touchpoint/event-store';
-import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
+import { EVENT_STORE, SNAPSHOT_STORE } from '@touchpoint/event-store';
+import { CLOCK, ID_GENERATOR, parseStageProbabilities, parseTierCutoffs, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
+import { ALL_PROJECTIONS, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
 import { CustomerCommandsController } from './customers/customers.commands.controller';
 import { DealCommandsController } from './deals/deals.commands.controller';
@@ -11,6 +12,10 @@ import type { Engines } from './engines';
 import { HealthController } from './health/health.controller';
 import { ACTOR_RESOLVER, CommandContextFactory, headerActorResolver, type ActorResolver } from './http/command-context.factory';
 import { CommandResponder } from './http/command-responder';
+import { createMetrics, METRICS, MetricsController } from './operations/metrics';
+import { Consistency, CONSISTENCY_WAIT_MS } from './queries/consistency';
+import { AnalyticsController, CustomerQueriesController } from './queries/read-model.controllers';
+import { QUERY_HANDLERS, READ_SIDE_SETTINGS } from './queries/read-model.queries';
 import { StreamsController } from './streams/streams.controller';
 
 export interface AppDependencies {
@@ -22,39 +27,75 @@ export interface AppDependencies {
 }
 
 export const CONFIG = Symbol('CONFIG');
+const ENGINES = Symbol('ENGINES');
+
+/** Starts the in-process projector with the app and closes every engine on shutdown, so processes and tests exit on their own. */
+class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('lifecycle');
+  constructor(
+    @Inject(ENGINES) private readonly engines: Engines,
+    @Inject(PROJECTOR) private readonly projector: Projector | null,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.projector) return;
+    await this.projector.start();
+    this.logger.log({ msg: 'projector running in process', position: this.projector.position, lag: this.projector.lag });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projector?.stop();
+    await this.engines.eventStore.close();
+    await this.engines.readStore.close();
+  }
+}
+
+export function createProjector(deps: Pick<AppDependencies, 'config' | 'engines' | 'clock'>, onBatch?: ProjectorOptions['onBatch']): Projector {
+  return new Projector(deps.engines.eventStore, deps.engines.readStore, ALL_PROJECTIONS, {
+    now: () => deps.clock.now(),
+    segmentation: { tierCutoffs: parseTierCutoffs(deps.config.TOUCHPOINT_TIER_CUTOFFS) },
+    segmentEveryMs: deps.config.TOUCHPOINT_SEGMENT_EVERY_MS,
+    onBatch,
+  });
+}
 
 /** Wiring only: which providers exist and which adapters back the ports. No business rules here. */
 @Module({})
 export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
+    const { config, engines } = deps;
+    const projector = config.TOUCHPOINT_PROJECTOR_IN_PROCESS ? createProjector(deps) : null;
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, DealCommandsController, StreamsController, HealthController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, AnalyticsController, StreamsController, HealthController, MetricsController],
       providers: [
-        { provide: CONFIG, useValue: deps.config },
+        { provide: CONFIG, useValue: config },
+        { provide: ENGINES, useValue: engines },
         { provide: CLOCK, useValue: deps.clock },
         { provide: ID_GENERATOR, useValue: deps.ids },
-        { provide: EVENT_STORE, useValue: deps.engines.eventStore },
-        { provide: SNAPSHOT_STORE, useValue: deps.engines.snapshots },
+        { provide: EVENT_STORE, useValue: engines.eventStore },
+        { provide: SNAPSHOT_STORE, useValue: engines.snapshots },
+        { provide: READ_STORE, useValue: engines.readStore },
+        { provide: PROJECTOR, useValue: projector },
+        { provide: METRICS, useValue: createMetrics(engines.eventStore, projector) },
+        { provide: CONSISTENCY_WAIT_MS, useValue: config.TOUCHPOINT_CONSISTENCY_WAIT_MS },
+        {
+          provide: READ_SIDE_SETTINGS,
+          useValue: { horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS, stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES) },
+        },
         { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? headerActorResolver },
         {
           provide: AGGREGATE_RUNNER,
-          useFactory: () => new AggregateRunner(deps.engines.eventStore, deps.engines.snapshots, { snapshotEvery: deps.config.TOUCHPOINT_SNAPSHOT_EVERY }),
+          useFactory: () => new AggregateRunner(engines.eventStore, engines.snapshots, { snapshotEvery: config.TOUCHPOINT_SNAPSHOT_EVERY }),
         },
         CommandContextFactory,
         CommandResponder,
+        Consistency,
+        Lifecycle,
         ...COMMAND_HANDLERS,
-        { provide: 'ENGINE_CLOSER', useFactory: (store: EventStore) => new EngineCloser(store), inject: [EVENT_STORE] },
+        ...QUERY_HANDLERS,
       ],
     };
-  }
-}
-
-/** Closes the engines when Nest shuts down, so processes and tests exit on their own. */
-class EngineCloser implements OnApplicationShutdown {
-  constructor(private readonly store: EventStore) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
   }
 }

@@ -1,23 +1,26 @@
 import { InMemoryEventStore, SqliteEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
+import { InMemoryReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import type { Clock, TouchpointConfig } from '@touchpoint/platform';
 import { join } from 'node:path';
 
 export interface Engines {
   eventStore: EventStore;
   snapshots: SnapshotStore;
+  readStore: ReadStore;
 }
 
 /** Picks the engines named by configuration; the only place that knows the concrete adapters. */
 export function createEngines(config: TouchpointConfig, clock: Clock): Engines {
   const now = () => clock.now();
+  const readStore = config.TOUCHPOINT_READ_STORE === 'memory' ? new InMemoryReadStore() : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'));
   switch (config.TOUCHPOINT_EVENT_STORE) {
     case 'memory': {
       const store = new InMemoryEventStore(now);
-      return { eventStore: store, snapshots: store };
+      return { eventStore: store, snapshots: store, readStore };
     }
     case 'sqlite': {
       const store = new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now });
-      return { eventStore: store, snapshots: store };
+      return { eventStore: store, snapshots: store, readStore };
     }
   }
 }

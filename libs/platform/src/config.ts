@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 const int = () => Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)));
 const bool = () => Transform(({ value }) => (value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase())));
@@ -34,6 +34,25 @@ export class TouchpointConfig {
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** stage → probability for the weighted pipeline, e.g. lead=0.1,qualified=0.25,proposal=0.5,negotiation=0.75 */
+  @Matches(/^([a-z_]+=(0(\.\d+)?|1(\.0+)?))(,[a-z_]+=(0(\.\d+)?|1(\.0+)?))*$/, { message: 'must look like lead=0.1,qualified=0.25,...' })
+  TOUCHPOINT_STAGE_PROBABILITIES = 'lead=0.1,qualified=0.25,proposal=0.5,negotiation=0.75';
+
+  /** cumulative revenue shares closing tiers A and B, e.g. A=0.8,B=0.95 */
+  @Matches(/^A=0?\.\d+,B=0?\.\d+$/, { message: 'must look like A=0.8,B=0.95' })
+  TOUCHPOINT_TIER_CUTOFFS = 'A=0.8,B=0.95';
+
+  @int() @IsInt() @Min(1) @Max(3650)
+  TOUCHPOINT_LTV_HORIZON_DAYS = 365;
+
+  /** least time between two re-rankings of all customers while live */
+  @int() @IsInt() @Min(0) @Max(86_400_000)
+  TOUCHPOINT_SEGMENT_EVERY_MS = 5000;
+
+  /** how long a query with minPosition waits for the projections before 503 */
+  @int() @IsInt() @Min(0) @Max(30_000)
+  TOUCHPOINT_CONSISTENCY_WAIT_MS = 2000;
+
   /** run projectors inside the API process (the embedded default) */
   @bool() @IsOptional()
   TOUCHPOINT_PROJECTOR_IN_PROCESS = true;
@@ -55,4 +74,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TouchpointConf
     throw new ConfigError(errors.map((e) => `${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`));
   }
   return config;
+}
+
+export function parseStageProbabilities(value: string): Record<string, number> {
+  return Object.fromEntries(value.split(',').map((pair) => {
+    const [stage, p] = pair.split('=');
+    return [stage, Number(p)];
+  }));
+}
+
+export function parseTierCutoffs(value: string): { A: number; B: number } {
+  const { A, B } = parseStageProbabilities(value);
+  if (!(A > 0 && A < B && B < 1)) throw new ConfigError([`TOUCHPOINT_TIER_CUTOFFS=${JSON.stringify(value)}: need 0 < A < B < 1`]);
+  return { A, B };
 }

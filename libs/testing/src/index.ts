@@ -2,3 +2,4 @@ export * from './decider-specification';
 export * from './clock';
 export * from './contracts/event-store.contract';
 export * from './contracts/snapshot-store.contract';
+export * from './contracts/read-store.contract';

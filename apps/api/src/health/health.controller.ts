@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
+import { PROJECTOR, type Projector } from '@touchpoint/read-models';
 
 @ApiTags('operations')
 @Controller('health')
@@ -10,9 +11,10 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTOR) private readonly projector: Projector | null,
   ) {}
 
-  /** Liveness and readiness: the event store answers and reports its head position. */
+  /** Liveness and readiness: the event store answers; the in-process projector runs, with its lag. */
   @Get()
   @HealthCheck()
   check() {
@@ -24,6 +26,13 @@ export class HealthController {
         } catch (error) {
           return indicator.down({ error: (error as Error).message });
         }
+      },
+      async () => {
+        const indicator = this.indicators.check('projector');
+        if (!this.projector) return indicator.up({ mode: 'external' });
+        const head = await this.store.headPosition();
+        const details = { position: this.projector.position, lag: Math.max(0, head - this.projector.position) };
+        return this.projector.error ? indicator.down({ ...details, error: 'projector stopped on an error; see logs' }) : indicator.up(details);
       },
     ]);
   }

@@ -1,6 +1,7 @@
 import type { Decider } from '../shared/decider';
 import { conflict, notFound, ruleViolated } from '../shared/errors';
 import { assertCurrency, assertMinorUnits, multiplyAndSum } from '../shared/money';
+import { own } from '../shared/records';
 import type { CustomerCommand } from './commands';
 import type { CustomerEvent } from './events';
 import { CHANNELS_BY_TOUCHPOINT, type Channel, type CustomerKind, type ProfilePatch } from './types';
@@ -36,13 +37,13 @@ function requireCustomer(state: CustomerState, customerId: string): void {
 }
 
 function requireOrder(state: CustomerState, orderId: string): OrderState {
-  const order = state.orders[orderId];
+  const order = own(state.orders, orderId);
   if (!order) throw notFound('order_not_found', `order ${orderId} does not exist for this customer`, 'orderId');
   return order;
 }
 
 function requireComplaint(state: CustomerState, complaintId: string): ComplaintStatus {
-  const complaint = state.complaints[complaintId];
+  const complaint = own(state.complaints, complaintId);
   if (!complaint) throw notFound('complaint_not_found', `complaint ${complaintId} does not exist for this customer`, 'complaintId');
   return complaint;
 }
@@ -90,12 +91,12 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     case 'AddContactPerson': {
       requireCustomer(state, data.customerId);
       if (state.kind !== 'company') throw ruleViolated('not_a_company', 'contact persons can only be added to companies', 'customerId');
-      if (state.contacts[data.contactId]) throw conflict('contact_exists', `contact ${data.contactId} already exists`, 'contactId');
+      if (own(state.contacts, data.contactId)) throw conflict('contact_exists', `contact ${data.contactId} already exists`, 'contactId');
       return [{ type: 'ContactPersonAdded', data }];
     }
     case 'RemoveContactPerson': {
       requireCustomer(state, data.customerId);
-      if (!state.contacts[data.contactId]) throw notFound('contact_not_found', `contact ${data.contactId} does not exist`, 'contactId');
+      if (!own(state.contacts, data.contactId)) throw notFound('contact_not_found', `contact ${data.contactId} does not exist`, 'contactId');
       return [{ type: 'ContactPersonRemoved', data }];
     }
     case 'ChangePreferredChannel': {
@@ -122,7 +123,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     }
     case 'PlaceOrder': {
       requireCustomer(state, data.customerId);
-      if (state.orders[data.orderId]) throw conflict('order_exists', `order ${data.orderId} already exists`, 'orderId');
+      if (own(state.orders, data.orderId)) throw conflict('order_exists', `order ${data.orderId} already exists`, 'orderId');
       assertCurrency(data.currency);
       if (data.lines.length === 0) throw ruleViolated('empty_order', 'an order needs at least one line', 'lines');
       const skus = new Set<string>();
@@ -170,8 +171,12 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       if (requested.length === 0) throw ruleViolated('nothing_to_return', 'no items left to return', 'lines');
       let refund = 0;
       let costReversed = 0;
+      const skus = new Set<string>();
       requested.forEach((line, i) => {
-        const ordered = order.lines[line.sku];
+        // Each line is checked against what is outstanding, so one SKU on two lines could return more than was ordered.
+        if (skus.has(line.sku)) throw ruleViolated('duplicate_sku', `SKU ${line.sku} appears twice; merge the lines`, `lines[${i}].sku`);
+        skus.add(line.sku);
+        const ordered = own(order.lines, line.sku);
         if (!ordered) throw ruleViolated('sku_not_in_order', `SKU ${line.sku} is not in order ${data.orderId}`, `lines[${i}].sku`);
         if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) throw ruleViolated('invalid_quantity', 'quantity must be a positive integer', `lines[${i}].quantity`);
         if (line.quantity > ordered.quantity - ordered.returned) {
@@ -198,7 +203,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     }
     case 'FileComplaint': {
       requireCustomer(state, data.customerId);
-      if (state.complaints[data.complaintId]) throw conflict('complaint_exists', `complaint ${data.complaintId} already exists`, 'complaintId');
+      if (own(state.complaints, data.complaintId)) throw conflict('complaint_exists', `complaint ${data.complaintId} already exists`, 'complaintId');
       if (data.orderId !== undefined) requireOrder(state, data.orderId);
       return [{ type: 'ComplaintFiled', data }];
     }
@@ -257,15 +262,15 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return { ...state, orders: { ...state.orders, [data.orderId]: { status: 'placed', currency: data.currency, lines } } };
     }
     case 'OrderCancelled': {
-      const order = state.orders[data.orderId];
+      const order = own(state.orders, data.orderId);
       return order ? { ...state, orders: { ...state.orders, [data.orderId]: { ...order, status: 'cancelled' } } } : state;
     }
     case 'OrderReturned': {
-      const order = state.orders[data.orderId];
+      const order = own(state.orders, data.orderId);
       if (!order) return state;
       const lines = { ...order.lines };
       for (const r of data.lines) {
-        const line = lines[r.sku];
+        const line = own(lines, r.sku);
         if (line) lines[r.sku] = { ...line, returned: line.returned + r.quantity };
       }
       const fullyReturned = Object.values(lines).every((l) => l.returned >= l.quantity);
@@ -274,11 +279,11 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     case 'ComplaintFiled':
       return { ...state, complaints: { ...state.complaints, [data.complaintId]: { status: 'open', level: 0 } } };
     case 'ComplaintEscalated': {
-      const complaint = state.complaints[data.complaintId];
+      const complaint = own(state.complaints, data.complaintId);
       return complaint ? { ...state, complaints: { ...state.complaints, [data.complaintId]: { ...complaint, level: data.level } } } : state;
     }
     case 'ComplaintResolved': {
-      const complaint = state.complaints[data.complaintId];
+      const complaint = own(state.complaints, data.complaintId);
       return complaint ? { ...state, complaints: { ...state.complaints, [data.complaintId]: { ...complaint, status: 'resolved' } } } : state;
     }
     default: {

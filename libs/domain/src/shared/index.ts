@@ -2,3 +2,4 @@ export * from './decider';
 export * from './errors';
 export * from './money';
 export * from './time';
+export * from './records';

@@ -1,0 +1,65 @@
+import { CHANNELS, EVENT_SCHEMA_VERSIONS, type Channel } from '@touchpoint/domain';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO4217CurrencyCode, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+/** `a,b` or repeated `?x=a&x=b` → ['a','b'] */
+const list = () => Transform(({ value }) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v: string) => String(v).split(',')).filter(Boolean)));
+
+export class ConsistencyQuery {
+  /** Wait until the read models include this global position (from a command's response). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) minPosition?: number;
+}
+
+export const CUSTOMER_SORTS = ['revenue', '-revenue', 'margin', '-margin', 'lastActivityAt', '-lastActivityAt', 'name', '-name', 'registeredAt', '-registeredAt'] as const;
+export const TIERS = ['A', 'B', 'C'] as const;
+export const RFM_SEGMENTS = ['champions', 'new', 'cannot_lose', 'at_risk', 'hibernating', 'loyal', 'potential_loyalist', 'needs_attention'] as const;
+
+export class ListCustomersQueryDto extends ConsistencyQuery {
+  @IsOptional() @list() @IsArray() @ArrayMaxSize(3) @IsIn(TIERS, { each: true }) tier?: Array<(typeof TIERS)[number]>;
+  @IsOptional() @list() @IsArray() @ArrayMaxSize(8) @IsIn(RFM_SEGMENTS, { each: true }) rfmSegment?: string[];
+  @IsOptional() @IsIn(['person', 'company']) kind?: 'person' | 'company';
+  @IsOptional() @IsString() @Length(1, 128) owner?: string;
+  @IsOptional() @IsString() @Length(1, 50) tag?: string;
+  /** primary currency of the customer's value (value filters compare within it) */
+  @IsOptional() @IsISO4217CurrencyCode() currency?: string;
+  /** net revenue to date in minor units, inclusive */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) minRevenue?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxRevenue?: number;
+  @IsOptional() @IsISO8601({ strict: true }) lastActivityFrom?: string;
+  @IsOptional() @IsISO8601({ strict: true }) lastActivityTo?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) minOpenComplaints?: number;
+  @IsOptional() @IsIn(CUSTOMER_SORTS) sort?: (typeof CUSTOMER_SORTS)[number];
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
+}
+
+export const HISTORY_CATEGORIES = ['customer', 'touchpoint', 'order', 'complaint', 'deal'] as const;
+
+export class HistoryQueryDto extends ConsistencyQuery {
+  @IsOptional() @list() @IsArray() @ArrayMaxSize(CHANNELS.length) @IsIn(CHANNELS, { each: true }) channel?: Channel[];
+  /** event types, e.g. TouchpointRecorded,OrderPlaced */
+  @IsOptional() @list() @IsArray() @ArrayMaxSize(30) @IsIn(Object.keys(EVENT_SCHEMA_VERSIONS), { each: true }) type?: string[];
+  @IsOptional() @list() @IsArray() @ArrayMaxSize(5) @IsIn(HISTORY_CATEGORIES, { each: true }) category?: string[];
+  /** business time, inclusive */
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  /** business time, exclusive */
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsIn(['newest', 'oldest']) order?: 'newest' | 'oldest';
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
+}
+
+export class LifetimeValueQueryDto extends ConsistencyQuery {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3650) horizonDays?: number;
+}
+
+const PERIOD_KEY = /^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/;
+
+export class ForecastQueryDto extends ConsistencyQuery {
+  @IsOptional() @IsIn(['month', 'quarter']) period?: 'month' | 'quarter';
+  /** first period, YYYY-MM (month) or YYYY-Qn (quarter) */
+  @IsOptional() @Matches(PERIOD_KEY, { message: 'from must be YYYY-MM or YYYY-Qn' }) from?: string;
+  @IsOptional() @Matches(PERIOD_KEY, { message: 'to must be YYYY-MM or YYYY-Qn' }) to?: string;
+  @IsOptional() @IsString() @Length(1, 128) owner?: string;
+  @IsOptional() @IsISO4217CurrencyCode() currency?: string;
+}

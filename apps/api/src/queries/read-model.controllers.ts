@@ -1,0 +1,119 @@
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { normaliseInstant } from '@touchpoint/domain';
+import type { Condition, SortKey } from '@touchpoint/read-models';
+import type { FastifyRequest } from 'fastify';
+import { PathParam } from '../http/params';
+import { BadRequestProblem } from '../http/problem';
+import { Consistency } from './consistency';
+import { ConsistencyQuery, ForecastQueryDto, HistoryQueryDto, LifetimeValueQueryDto, ListCustomersQueryDto } from './query.dtos';
+import {
+  GetCustomer360,
+  GetCustomerHistory,
+  GetForecast,
+  GetLifetimeValue,
+  GetServiceAnalytics,
+  GetValueDistribution,
+  ListCustomers,
+} from './read-model.queries';
+
+const instant = (value: string, field: string) => normaliseInstant(value, field);
+
+/** Each query parameter becomes a whitelisted field/operator pair; values stay values. */
+export function customerFilter(q: ListCustomersQueryDto): Condition[] {
+  const f: Condition[] = [];
+  if (q.tier) f.push({ field: 'tier', op: 'in', value: q.tier });
+  if (q.rfmSegment) f.push({ field: 'rfmSegment', op: 'in', value: q.rfmSegment });
+  if (q.kind) f.push({ field: 'kind', op: 'eq', value: q.kind });
+  if (q.owner !== undefined) f.push({ field: 'owner', op: 'eq', value: q.owner });
+  if (q.tag !== undefined) f.push({ field: 'tags', op: 'has', value: q.tag.trim().toLowerCase() });
+  if (q.currency) f.push({ field: 'currency', op: 'eq', value: q.currency });
+  if (q.minRevenue !== undefined) f.push({ field: 'revenue', op: 'gte', value: q.minRevenue });
+  if (q.maxRevenue !== undefined) f.push({ field: 'revenue', op: 'lte', value: q.maxRevenue });
+  if (q.lastActivityFrom) f.push({ field: 'lastActivityAt', op: 'gte', value: instant(q.lastActivityFrom, 'lastActivityFrom') });
+  if (q.lastActivityTo) f.push({ field: 'lastActivityAt', op: 'lte', value: instant(q.lastActivityTo, 'lastActivityTo') });
+  if (q.minOpenComplaints !== undefined) f.push({ field: 'openComplaints', op: 'gte', value: q.minOpenComplaints });
+  return f;
+}
+
+@ApiTags('customers')
+@ApiHeader({ name: 'X-Min-Position', required: false, description: 'Read-your-writes: wait until the read models include this global position (503 + Retry-After if not in time).' })
+@Controller('v1/customers')
+export class CustomerQueriesController {
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly consistency: Consistency,
+  ) {}
+
+  /** Customers filtered by tier, RFM segment, value, activity, owner or tag; sorted; cursor pages. */
+  @Get()
+  async list(@Query() q: ListCustomersQueryDto, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    const sortSpec = q.sort ?? '-revenue';
+    const sort: SortKey[] = [{ field: sortSpec.replace(/^-/, ''), direction: sortSpec.startsWith('-') ? 'desc' : 'asc' }];
+    return this.queries.execute(new ListCustomers(customerFilter(q), sort, q.limit ?? 50, q.cursor));
+  }
+
+  /** The customer 360: profile, contacts, consent, touchpoint counts, complaints, deals, orders, lifetime value, tier. */
+  @Get(':id')
+  async get360(@Param('id', PathParam.uuid('id')) id: string, @Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    return this.queries.execute(new GetCustomer360(id));
+  }
+
+  /** Everything that happened with the customer, by business time. */
+  @Get(':id/history')
+  async history(@Param('id', PathParam.uuid('id')) id: string, @Query() q: HistoryQueryDto, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    const filter: Condition[] = [];
+    if (q.channel) filter.push({ field: 'channel', op: 'in', value: q.channel });
+    if (q.type) filter.push({ field: 'type', op: 'in', value: q.type });
+    if (q.category) filter.push({ field: 'category', op: 'in', value: q.category });
+    if (q.from) filter.push({ field: 'occurredAt', op: 'gte', value: instant(q.from, 'from') });
+    if (q.to) filter.push({ field: 'occurredAt', op: 'lt', value: instant(q.to, 'to') });
+    return this.queries.execute(new GetCustomerHistory(id, filter, q.order ?? 'newest', q.limit ?? 50, q.cursor));
+  }
+
+  @Get(':id/lifetime-value')
+  async lifetimeValue(@Param('id', PathParam.uuid('id')) id: string, @Query() q: LifetimeValueQueryDto, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    return this.queries.execute(new GetLifetimeValue(id, q.horizonDays));
+  }
+}
+
+@ApiTags('analytics')
+@Controller('v1')
+export class AnalyticsController {
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly consistency: Consistency,
+  ) {}
+
+  /** What share of revenue and margin the top 1/5/10/20/50 % of customers bring, per currency. */
+  @Get('analytics/value-distribution')
+  async valueDistribution(@Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    return this.queries.execute(new GetValueDistribution());
+  }
+
+  /** Complaints open and resolved, time to resolution and satisfaction, per category. */
+  @Get('analytics/service')
+  async service(@Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    return this.queries.execute(new GetServiceAnalytics());
+  }
+
+  /** Open deals by expected close period, owner and stage, weighted by stage probability; win rates; won/lost per period. */
+  @Get('pipeline/forecast')
+  async forecast(@Query() q: ForecastQueryDto, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    const period = q.period ?? 'month';
+    for (const [field, value] of [['from', q.from], ['to', q.to]] as const) {
+      if (value && value.includes('Q') !== (period === 'quarter')) {
+        throw new BadRequestProblem([{ field, code: 'period_mismatch', message: `${field} must be ${period === 'month' ? 'YYYY-MM' : 'YYYY-Qn'} for period=${period}` }]);
+      }
+    }
+    return this.queries.execute(new GetForecast({ period, from: q.from, to: q.to, owner: q.owner, currency: q.currency }));
+  }
+}

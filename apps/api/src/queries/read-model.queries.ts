@@ -1,0 +1,195 @@
+import { Inject, NotFoundException } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { CLOCK, type Clock } from '@touchpoint/platform';
+import {
+  ANALYTICS,
+  CUSTOMERS,
+  forecast,
+  HISTORY,
+  lifetimeValue,
+  PIPELINE,
+  PIPELINE_ID,
+  READ_STORE,
+  SERVICE,
+  SERVICE_ID,
+  serviceSummary,
+  VALUE_DISTRIBUTION_ID,
+  type Condition,
+  type CustomerDoc,
+  type Forecast,
+  type ForecastOptions,
+  type HistoryEntry,
+  type LifetimeValue,
+  type PipelineDoc,
+  type ReadStore,
+  type ServiceDoc,
+  type ServiceSummary,
+  type SortKey,
+  type ValueDistribution,
+} from '@touchpoint/read-models';
+import { decodeCursor, encodeCursor } from './cursor';
+
+export const READ_SIDE_SETTINGS = Symbol('READ_SIDE_SETTINGS');
+export interface ReadSideSettings {
+  horizonDays: number;
+  stageProbabilities: Record<string, number>;
+}
+
+export interface Paged<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const customerNotFound = (id: string) => new NotFoundException(`customer ${id} has no read model (unknown, or not projected yet: pass minPosition to wait)`);
+
+/** The public shape of the 360: internals (order book, positions) stay inside. */
+export function present360(doc: CustomerDoc, ltv: LifetimeValue) {
+  const { _id, _position, orderBook: _book, valueByCurrency: _v, ...rest } = doc;
+  return { ...rest, lifetimeValue: ltv, projectedThrough: _position };
+}
+
+export class GetCustomer360 extends Query<ReturnType<typeof present360>> {
+  constructor(readonly customerId: string) {
+    super();
+  }
+}
+
+export class GetLifetimeValue extends Query<LifetimeValue> {
+  constructor(
+    readonly customerId: string,
+    readonly horizonDays?: number,
+  ) {
+    super();
+  }
+}
+
+export class GetCustomerHistory extends Query<Paged<Omit<HistoryEntry, '_id' | '_position' | 'sortKey'> & { position: number }>> {
+  constructor(
+    readonly customerId: string,
+    readonly filter: Condition[],
+    readonly order: 'newest' | 'oldest',
+    readonly limit: number,
+    readonly cursor?: string,
+  ) {
+    super();
+  }
+}
+
+export class ListCustomers extends Query<Paged<ReturnType<typeof present360>>> {
+  constructor(
+    readonly filter: Condition[],
+    readonly sort: SortKey[],
+    readonly limit: number,
+    readonly cursor?: string,
+  ) {
+    super();
+  }
+}
+
+export class GetValueDistribution extends Query<Omit<ValueDistribution, '_id' | '_position'>> {}
+export class GetForecast extends Query<Forecast> {
+  constructor(readonly options: Omit<ForecastOptions, 'stageProbabilities'>) {
+    super();
+  }
+}
+export class GetServiceAnalytics extends Query<ServiceSummary> {}
+
+@QueryHandler(GetCustomer360)
+export class GetCustomer360Handler implements IQueryHandler<GetCustomer360> {
+  constructor(
+    @Inject(READ_STORE) private readonly store: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
+  ) {}
+  async execute({ customerId }: GetCustomer360) {
+    const doc = await this.store.get<CustomerDoc>(CUSTOMERS, customerId);
+    if (!doc) throw customerNotFound(customerId);
+    return present360(doc, lifetimeValue(doc, this.clock.now().toISOString(), { horizonDays: this.settings.horizonDays }));
+  }
+}
+
+@QueryHandler(GetLifetimeValue)
+export class GetLifetimeValueHandler implements IQueryHandler<GetLifetimeValue> {
+  constructor(
+    @Inject(READ_STORE) private readonly store: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
+  ) {}
+  async execute({ customerId, horizonDays }: GetLifetimeValue) {
+    const doc = await this.store.get<CustomerDoc>(CUSTOMERS, customerId);
+    if (!doc) throw customerNotFound(customerId);
+    return lifetimeValue(doc, this.clock.now().toISOString(), { horizonDays: horizonDays ?? this.settings.horizonDays });
+  }
+}
+
+@QueryHandler(GetCustomerHistory)
+export class GetCustomerHistoryHandler implements IQueryHandler<GetCustomerHistory> {
+  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  async execute(q: GetCustomerHistory) {
+    const sort: SortKey[] = [{ field: 'sortKey', direction: q.order === 'oldest' ? 'asc' : 'desc' }];
+    const page = await this.store.find<HistoryEntry>(HISTORY, {
+      filter: [{ field: 'customerId', op: 'eq', value: q.customerId }, ...q.filter],
+      sort,
+      limit: q.limit,
+      after: decodeCursor(q.cursor, sort.length),
+    });
+    return {
+      items: page.items.map(({ _id, _position, sortKey: _s, ...entry }) => ({ ...entry, position: _position })),
+      nextCursor: encodeCursor(page.next),
+    };
+  }
+}
+
+@QueryHandler(ListCustomers)
+export class ListCustomersHandler implements IQueryHandler<ListCustomers> {
+  constructor(
+    @Inject(READ_STORE) private readonly store: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
+  ) {}
+  async execute(q: ListCustomers) {
+    const page = await this.store.find<CustomerDoc>(CUSTOMERS, { filter: q.filter, sort: q.sort, limit: q.limit, after: decodeCursor(q.cursor, q.sort.length) });
+    const asOf = this.clock.now().toISOString();
+    return { items: page.items.map((d) => present360(d, lifetimeValue(d, asOf, { horizonDays: this.settings.horizonDays }))), nextCursor: encodeCursor(page.next) };
+  }
+}
+
+@QueryHandler(GetValueDistribution)
+export class GetValueDistributionHandler implements IQueryHandler<GetValueDistribution> {
+  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  async execute() {
+    const doc = await this.store.get<ValueDistribution>(ANALYTICS, VALUE_DISTRIBUTION_ID);
+    if (!doc) return { asOf: null as unknown as string, currencies: {}, customersWithoutOrders: 0 };
+    const { _id, _position, ...rest } = doc;
+    return rest;
+  }
+}
+
+@QueryHandler(GetForecast)
+export class GetForecastHandler implements IQueryHandler<GetForecast> {
+  constructor(
+    @Inject(READ_STORE) private readonly store: ReadStore,
+    @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
+  ) {}
+  async execute({ options }: GetForecast) {
+    return forecast(await this.store.get<PipelineDoc>(PIPELINE, PIPELINE_ID), { ...options, stageProbabilities: this.settings.stageProbabilities });
+  }
+}
+
+@QueryHandler(GetServiceAnalytics)
+export class GetServiceAnalyticsHandler implements IQueryHandler<GetServiceAnalytics> {
+  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  async execute() {
+    return serviceSummary(await this.store.get<ServiceDoc>(SERVICE, SERVICE_ID));
+  }
+}
+
+export const QUERY_HANDLERS = [
+  GetCustomer360Handler,
+  GetLifetimeValueHandler,
+  GetCustomerHistoryHandler,
+  ListCustomersHandler,
+  GetValueDistributionHandler,
+  GetForecastHandler,
+  GetServiceAnalyticsHandler,
+];

@@ -1,0 +1,3 @@
+export * from './store';
+export * from './projections';
+export * from './projector';

@@ -1,0 +1,264 @@
+import type { Document } from '../store/port';
+import type { CustomerDoc, RfmScore } from './customer-360';
+import type { PipelineDoc } from './pipeline';
+import type { ServiceDoc } from './service';
+import { DAY_MS } from './types';
+
+// ---------- Tiers (Pareto/ABC) and RFM ----------
+
+export interface SegmentationConfig {
+  /** cumulative revenue share that closes tier A, then B; the rest is C (classic 80/15/5) */
+  tierCutoffs: { A: number; B: number };
+}
+
+export const DEFAULT_SEGMENTATION: SegmentationConfig = { tierCutoffs: { A: 0.8, B: 0.95 } };
+
+export interface ValueDistribution extends Document {
+  asOf: string;
+  currencies: Record<
+    string,
+    {
+      customers: number;
+      revenue: number;
+      margin: number;
+      /** share of revenue and margin brought by the top p % of customers, p in 1/5/10/20/50 */
+      top: Array<{ percent: number; customers: number; revenueShare: number; marginShare: number }>;
+      tiers: Record<string, { customers: number; revenue: number }>;
+    }
+  >;
+  customersWithoutOrders: number;
+}
+
+export const ANALYTICS = 'analytics';
+export const VALUE_DISTRIBUTION_ID = 'value-distribution';
+const TOP_PERCENTS = [1, 5, 10, 20, 50];
+
+const byValueDesc = (a: CustomerDoc, b: CustomerDoc) => b.value.revenue - a.value.revenue || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
+
+/** Quintile scores 1–5 by rank; equal values share the score of their first rank. */
+function quintiles(values: number[], higherIsBetter: boolean): number[] {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => (higherIsBetter ? a.v - b.v : b.v - a.v));
+  const scores = new Array<number>(values.length);
+  let firstRank = 0;
+  order.forEach((item, rank) => {
+    if (rank > 0 && item.v !== order[rank - 1].v) firstRank = rank;
+    scores[item.i] = Math.floor((firstRank * 5) / values.length) + 1;
+  });
+  return scores;
+}
+
+export function rfmSegment(r: number, f: number, m: number): string {
+  if (r >= 4 && f >= 4 && m >= 4) return 'champions';
+  if (r >= 4 && f === 1) return 'new';
+  if (r <= 2 && f >= 4) return 'cannot_lose';
+  if (r <= 2 && f >= 3) return 'at_risk';
+  if (r <= 2) return 'hibernating';
+  if (f >= 4) return 'loyal';
+  if (r >= 3 && f >= 2) return 'potential_loyalist';
+  return 'needs_attention';
+}
+
+export interface SegmentationResult {
+  segments: Map<string, CustomerDoc['segment']>;
+  distribution: ValueDistribution;
+}
+
+/**
+ * Ranks customers within each primary currency (no mixing of currencies):
+ * ABC tiers by cumulative revenue share, RFM quintiles, and the value distribution.
+ * Pure: the same customers and asOf always give the same result.
+ */
+export function segmentCustomers(customers: CustomerDoc[], asOf: string, config: SegmentationConfig = DEFAULT_SEGMENTATION): SegmentationResult {
+  const segments = new Map<string, CustomerDoc['segment']>();
+  const groups = new Map<string, CustomerDoc[]>();
+  let customersWithoutOrders = 0;
+  for (const c of customers) {
+    if (!c.value.currency) {
+      customersWithoutOrders += 1;
+      segments.set(c._id, { tier: 'C', rfm: null });
+      continue;
+    }
+    const g = groups.get(c.value.currency) ?? [];
+    g.push(c);
+    groups.set(c.value.currency, g);
+  }
+  const distribution: ValueDistribution = { _id: VALUE_DISTRIBUTION_ID, _position: 0, asOf, currencies: {}, customersWithoutOrders };
+  const asOfMs = Date.parse(asOf);
+  for (const currency of [...groups.keys()].sort()) {
+    const group = groups.get(currency)!.sort(byValueDesc);
+    const revenue = group.reduce((s, c) => s + Math.max(0, c.value.revenue), 0);
+    const margin = group.reduce((s, c) => s + c.value.margin, 0);
+    const tiers: Record<string, { customers: number; revenue: number }> = { A: { customers: 0, revenue: 0 }, B: { customers: 0, revenue: 0 }, C: { customers: 0, revenue: 0 } };
+    const lastOrder = group.map((c) => Object.values(c.orderBook).filter((o) => !o.cancelled && o.currency === currency).reduce((m, o) => (o.at > m ? o.at : m), ''));
+    const r = quintiles(lastOrder.map((at) => (at ? Math.floor((asOfMs - Date.parse(at)) / DAY_MS) : Number.MAX_SAFE_INTEGER)), false);
+    const f = quintiles(group.map((c) => c.value.orders), true);
+    const m = quintiles(group.map((c) => c.value.revenue), true);
+    let cumulative = 0;
+    group.forEach((c, i) => {
+      const shareBefore = revenue === 0 ? 1 : cumulative / revenue;
+      const tier = c.value.revenue > 0 && shareBefore < config.tierCutoffs.A ? 'A' : c.value.revenue > 0 && shareBefore < config.tierCutoffs.B ? 'B' : 'C';
+      cumulative += Math.max(0, c.value.revenue);
+      tiers[tier].customers += 1;
+      tiers[tier].revenue += c.value.revenue;
+      const rfm: RfmScore = { recency: r[i], frequency: f[i], monetary: m[i], code: `${r[i]}${f[i]}${m[i]}`, segment: rfmSegment(r[i], f[i], m[i]) };
+      segments.set(c._id, { tier, rfm });
+    });
+    const top = TOP_PERCENTS.map((percent) => {
+      const n = Math.max(1, Math.ceil((group.length * percent) / 100));
+      const slice = group.slice(0, n);
+      const rev = slice.reduce((s, c) => s + Math.max(0, c.value.revenue), 0);
+      const mar = slice.reduce((s, c) => s + c.value.margin, 0);
+      return { percent, customers: n, revenueShare: revenue === 0 ? 0 : round4(rev / revenue), marginShare: margin === 0 ? 0 : round4(mar / margin) };
+    });
+    distribution.currencies[currency] = { customers: group.length, revenue, margin, top, tiers };
+  }
+  return { segments, distribution };
+}
+
+const round4 = (x: number) => Math.round(x * 10000) / 10000;
+
+// ---------- Pipeline forecast ----------
+
+export type StageProbabilities = Record<string, number>;
+export const DEFAULT_STAGE_PROBABILITIES: StageProbabilities = { lead: 0.1, qualified: 0.25, proposal: 0.5, negotiation: 0.75 };
+
+export interface ForecastOptions {
+  period: 'month' | 'quarter';
+  /** inclusive period keys (YYYY-MM or YYYY-Qn) bounding expected close dates */
+  from?: string;
+  to?: string;
+  owner?: string;
+  currency?: string;
+  stageProbabilities: StageProbabilities;
+}
+
+export interface ForecastCell {
+  period: string;
+  currency: string;
+  count: number;
+  amount: number;
+  weightedAmount: number;
+}
+
+export interface Forecast {
+  period: 'month' | 'quarter';
+  stageProbabilities: StageProbabilities;
+  byPeriod: ForecastCell[];
+  byPeriodOwner: Array<ForecastCell & { owner: string }>;
+  byPeriodStage: Array<ForecastCell & { stage: string }>;
+  totals: Array<Omit<ForecastCell, 'period'>>;
+  winRates: Array<{ stage: string; won: number; lost: number; winRate: number | null }>;
+  closed: Array<{ period: string; currency: string; won: { count: number; amount: number }; lost: { count: number; amount: number } }>;
+}
+
+export const periodOf = (date: string, period: 'month' | 'quarter') =>
+  period === 'month' ? date.slice(0, 7) : `${date.slice(0, 4)}-Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
+
+function addTo<K extends string>(map: Map<string, ForecastCell & Record<K, string>>, key: string, base: Omit<ForecastCell, 'count' | 'amount' | 'weightedAmount'> & Record<K, string>, amount: number, weighted: number) {
+  const cell = map.get(key) ?? ({ ...base, count: 0, amount: 0, weightedAmount: 0 } as ForecastCell & Record<K, string>);
+  cell.count += 1;
+  cell.amount += amount;
+  cell.weightedAmount += weighted;
+  map.set(key, cell);
+}
+
+/** Open deals bucketed by expected close period, owner and stage, per currency; weighted by stage probability. */
+export function forecast(pipeline: PipelineDoc | undefined, options: ForecastOptions): Forecast {
+  const byPeriod = new Map<string, ForecastCell & Record<never, string>>();
+  const byOwner = new Map<string, ForecastCell & { owner: string }>();
+  const byStage = new Map<string, ForecastCell & { stage: string }>();
+  const totals = new Map<string, ForecastCell & Record<never, string>>();
+  const inRange = (p: string) => (!options.from || p >= options.from) && (!options.to || p <= options.to);
+  for (const deal of Object.values(pipeline?.open ?? {})) {
+    if (options.owner !== undefined && deal.owner !== options.owner) continue;
+    if (options.currency !== undefined && deal.currency !== options.currency) continue;
+    const period = periodOf(deal.closeDate, options.period);
+    if (!inRange(period)) continue;
+    const weighted = Math.round(deal.amount * (options.stageProbabilities[deal.stage] ?? 0));
+    addTo(byPeriod, `${period}|${deal.currency}`, { period, currency: deal.currency }, deal.amount, weighted);
+    addTo(byOwner, `${period}|${deal.currency}|${deal.owner}`, { period, currency: deal.currency, owner: deal.owner }, deal.amount, weighted);
+    addTo(byStage, `${period}|${deal.currency}|${deal.stage}`, { period, currency: deal.currency, stage: deal.stage }, deal.amount, weighted);
+    addTo(totals, deal.currency, { period: '', currency: deal.currency }, deal.amount, weighted);
+  }
+  const sorted = <T extends { period: string; currency: string }>(m: Map<string, T>, extra: (t: T) => string = () => '') =>
+    [...m.values()].sort((a, b) => (a.period + a.currency + extra(a) < b.period + b.currency + extra(b) ? -1 : 1));
+  const closed: Forecast['closed'] = [];
+  const closedByPeriod = new Map<string, Forecast['closed'][number]>();
+  for (const [month, byCurrency] of Object.entries(pipeline?.closed ?? {})) {
+    const period = periodOf(`${month}-01`, options.period);
+    if (!inRange(period)) continue;
+    for (const [currency, cell] of Object.entries(byCurrency)) {
+      if (options.currency !== undefined && currency !== options.currency) continue;
+      const key = `${period}|${currency}`;
+      const acc = closedByPeriod.get(key) ?? { period, currency, won: { count: 0, amount: 0 }, lost: { count: 0, amount: 0 } };
+      acc.won.count += cell.won.count;
+      acc.won.amount += cell.won.amount;
+      acc.lost.count += cell.lost.count;
+      acc.lost.amount += cell.lost.amount;
+      closedByPeriod.set(key, acc);
+    }
+  }
+  closed.push(...sorted(closedByPeriod));
+  const winRates = Object.keys(options.stageProbabilities).map((stage) => {
+    const o = pipeline?.stageOutcomes[stage] ?? { won: 0, lost: 0 };
+    return { stage, won: o.won, lost: o.lost, winRate: o.won + o.lost === 0 ? null : round4(o.won / (o.won + o.lost)) };
+  });
+  return {
+    period: options.period,
+    stageProbabilities: options.stageProbabilities,
+    byPeriod: sorted(byPeriod),
+    byPeriodOwner: sorted(byOwner, (c) => c.owner),
+    byPeriodStage: sorted(byStage, (c) => c.stage),
+    totals: [...totals.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)).map(({ period: _p, ...rest }) => rest),
+    winRates,
+    closed,
+  };
+}
+
+// ---------- Service ----------
+
+export interface ServiceSummary {
+  categories: Array<{
+    category: string;
+    filed: number;
+    open: number;
+    resolved: number;
+    escalated: number;
+    meanHoursToResolution: number | null;
+    meanSatisfaction: number | null;
+    satisfactionHistogram: Record<string, number>;
+    bySeverity: Record<string, number>;
+  }>;
+  totals: { filed: number; open: number; resolved: number; escalated: number; meanHoursToResolution: number | null; meanSatisfaction: number | null };
+}
+
+export function serviceSummary(doc: ServiceDoc | undefined): ServiceSummary {
+  const categories = Object.entries(doc?.categories ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([category, c]) => ({
+      category,
+      filed: c.filed,
+      open: c.open,
+      resolved: c.resolved,
+      escalated: c.escalated,
+      meanHoursToResolution: c.resolved === 0 ? null : Math.round((c.resolutionMsTotal / c.resolved / 3_600_000) * 100) / 100,
+      meanSatisfaction: c.satisfaction.count === 0 ? null : Math.round((c.satisfaction.sum / c.satisfaction.count) * 100) / 100,
+      satisfactionHistogram: c.satisfaction.histogram,
+      bySeverity: c.bySeverity,
+    }));
+  const all = Object.values(doc?.categories ?? {});
+  const sum = (f: (c: (typeof all)[number]) => number) => all.reduce((s, c) => s + f(c), 0);
+  const resolved = sum((c) => c.resolved);
+  const satCount = sum((c) => c.satisfaction.count);
+  return {
+    categories,
+    totals: {
+      filed: sum((c) => c.filed),
+      open: sum((c) => c.open),
+      resolved,
+      escalated: sum((c) => c.escalated),
+      meanHoursToResolution: resolved === 0 ? null : Math.round((sum((c) => c.resolutionMsTotal) / resolved / 3_600_000) * 100) / 100,
+      meanSatisfaction: satCount === 0 ? null : Math.round((sum((c) => c.satisfaction.sum) / satCount) * 100) / 100,
+    },
+  };
+}

@@ -1,0 +1,349 @@
+import { own } from '@touchpoint/domain';
+import type { Document } from '../store/port';
+import { DAY_MS, type DocumentAccess, type ProjectedEvent, type Projection } from './types';
+
+/** What the projection remembers of each order: enough to net out cancellations and returns. */
+export interface OrderFacts {
+  at: string;
+  currency: string;
+  total: number;
+  cost: number;
+  refunded: number;
+  costReversed: number;
+  cancelled: boolean;
+}
+
+export interface CurrencyValue {
+  revenue: number;
+  cost: number;
+  margin: number;
+  orders: number;
+}
+
+export interface RfmScore {
+  recency: number;
+  frequency: number;
+  monetary: number;
+  /** e.g. "545" */
+  code: string;
+  segment: string;
+}
+
+export interface CustomerDoc extends Document {
+  customerId: string;
+  kind: 'person' | 'company';
+  name: string;
+  email?: string;
+  phone?: string;
+  address?: Record<string, string>;
+  company?: string;
+  tags: string[];
+  /** account manager; '' when none (kept non-null so it sorts and filters) */
+  owner: string;
+  preferredChannel: string | null;
+  marketingConsent: { granted: boolean | null; source?: string; changedAt?: string };
+  contacts: Array<{ contactId: string; name: string; role?: string; email?: string; phone?: string }>;
+  registeredAt: string;
+  touchpoints: { total: number; inbound: number; outbound: number; byChannel: Record<string, number>; byType: Record<string, number> };
+  firstContactAt: string | null;
+  lastContactAt: string | null;
+  /** latest business time of anything that happened with the customer */
+  lastActivityAt: string;
+  complaints: { filed: number; open: number; resolved: number; escalated: number; openIds: string[] };
+  deals: { openCount: number; won: number; lost: number; open: Record<string, { amount: number; currency: string; stage: string; title: string }> };
+  orders: { placed: number; cancelled: number; withReturns: number };
+  orderBook: Record<string, OrderFacts>;
+  /** net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by */
+  value: { currency: string; revenue: number; margin: number; orders: number };
+  valueByCurrency: Record<string, CurrencyValue>;
+  /** written by segmentation (tiers are a ranking across customers), not by single events */
+  segment: { tier: string; rfm: RfmScore | null };
+}
+
+export const CUSTOMERS = 'customers';
+
+const later = (a: string | null, b: string) => (a === null || b > a ? b : a);
+const earlier = (a: string | null, b: string) => (a === null || b < a ? b : a);
+const inc = (map: Record<string, number>, key: string, by = 1) => ({ ...map, [key]: (map[key] ?? 0) + by });
+
+/** Net figures per currency from the order book: cancelled orders count for nothing, returns are subtracted. */
+export function valueByCurrency(orderBook: Record<string, OrderFacts>): Record<string, CurrencyValue> {
+  const out: Record<string, CurrencyValue> = {};
+  for (const o of Object.values(orderBook)) {
+    if (o.cancelled) continue;
+    const v = (out[o.currency] ??= { revenue: 0, cost: 0, margin: 0, orders: 0 });
+    v.revenue += o.total - o.refunded;
+    v.cost += o.cost - o.costReversed;
+    v.margin = v.revenue - v.cost;
+    if (o.total - o.refunded > 0) v.orders += 1;
+  }
+  return out;
+}
+
+function primaryCurrency(orderBook: Record<string, OrderFacts>): string {
+  let first: OrderFacts | undefined;
+  for (const o of Object.values(orderBook)) if (!first || o.at < first.at) first = o;
+  return first?.currency ?? '';
+}
+
+function withValue(doc: CustomerDoc): CustomerDoc {
+  const byCurrency = valueByCurrency(doc.orderBook);
+  const currency = primaryCurrency(doc.orderBook);
+  const v = byCurrency[currency];
+  return { ...doc, valueByCurrency: byCurrency, value: { currency, revenue: v?.revenue ?? 0, margin: v?.margin ?? 0, orders: v?.orders ?? 0 } };
+}
+
+function touch(doc: CustomerDoc, event: ProjectedEvent): CustomerDoc {
+  return { ...doc, _position: event.globalPosition, lastActivityAt: later(doc.lastActivityAt, event.data.occurredAt) };
+}
+
+/** Customer 360: pure evolve over the customer's events and the deals opened for it. */
+export function evolveCustomer360(doc: CustomerDoc | undefined, event: ProjectedEvent): CustomerDoc | undefined {
+  if (event.type === 'CustomerRegistered') {
+    const { customerId, kind, name, email, phone, address, company, tags, owner, occurredAt } = event.data;
+    return {
+      _id: customerId,
+      _position: event.globalPosition,
+      customerId,
+      kind,
+      name,
+      ...(email !== undefined && { email }),
+      ...(phone !== undefined && { phone }),
+      ...(address !== undefined && { address: { ...address } as Record<string, string> }),
+      ...(company !== undefined && { company }),
+      tags: [...(tags ?? [])],
+      owner: owner ?? '',
+      preferredChannel: null,
+      marketingConsent: { granted: null },
+      contacts: [],
+      registeredAt: occurredAt,
+      touchpoints: { total: 0, inbound: 0, outbound: 0, byChannel: {}, byType: {} },
+      firstContactAt: null,
+      lastContactAt: null,
+      lastActivityAt: occurredAt,
+      complaints: { filed: 0, open: 0, resolved: 0, escalated: 0, openIds: [] },
+      deals: { openCount: 0, won: 0, lost: 0, open: {} },
+      orders: { placed: 0, cancelled: 0, withReturns: 0 },
+      orderBook: {},
+      value: { currency: '', revenue: 0, margin: 0, orders: 0 },
+      valueByCurrency: {},
+      segment: { tier: '', rfm: null },
+    };
+  }
+  if (!doc) return doc; // events of a customer we never saw registered: nothing to attach them to
+  const d = touch(doc, event);
+  switch (event.type) {
+    case 'CustomerProfileChanged': {
+      const next: Record<string, unknown> = { ...d };
+      for (const [field, value] of Object.entries(event.data.changes)) {
+        if (value === null) next[field] = field === 'owner' ? '' : undefined;
+        else next[field] = value;
+        if (next[field] === undefined) delete next[field];
+      }
+      return next as CustomerDoc;
+    }
+    case 'ContactPersonAdded': {
+      const { customerId: _c, occurredAt: _o, ...contact } = event.data;
+      return { ...d, contacts: [...d.contacts.filter((c) => c.contactId !== contact.contactId), contact] };
+    }
+    case 'ContactPersonRemoved':
+      return { ...d, contacts: d.contacts.filter((c) => c.contactId !== event.data.contactId) };
+    case 'PreferredChannelChanged':
+      return { ...d, preferredChannel: event.data.channel };
+    case 'MarketingConsentChanged':
+      return { ...d, marketingConsent: { granted: event.data.granted, ...(event.data.source && { source: event.data.source }), changedAt: event.data.occurredAt } };
+    case 'TouchpointRecorded': {
+      const t = event.data;
+      return {
+        ...d,
+        touchpoints: {
+          total: d.touchpoints.total + 1,
+          inbound: d.touchpoints.inbound + (t.direction === 'inbound' ? 1 : 0),
+          outbound: d.touchpoints.outbound + (t.direction === 'outbound' ? 1 : 0),
+          byChannel: inc(d.touchpoints.byChannel, t.channel),
+          byType: inc(d.touchpoints.byType, t.touchpointType),
+        },
+        firstContactAt: earlier(d.firstContactAt, t.occurredAt),
+        lastContactAt: later(d.lastContactAt, t.occurredAt),
+      };
+    }
+    case 'OrderPlaced': {
+      const o = event.data;
+      const orderBook = { ...d.orderBook, [o.orderId]: { at: o.occurredAt, currency: o.currency, total: o.total, cost: o.cost, refunded: 0, costReversed: 0, cancelled: false } };
+      return withValue({ ...d, orders: { ...d.orders, placed: d.orders.placed + 1 }, orderBook });
+    }
+    case 'OrderCancelled': {
+      const o = own(d.orderBook, event.data.orderId);
+      if (!o) return d;
+      return withValue({ ...d, orders: { ...d.orders, cancelled: d.orders.cancelled + 1 }, orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, cancelled: true } } });
+    }
+    case 'OrderReturned': {
+      const o = own(d.orderBook, event.data.orderId);
+      if (!o) return d;
+      const firstReturn = o.refunded === 0 && o.costReversed === 0;
+      return withValue({
+        ...d,
+        orders: { ...d.orders, withReturns: d.orders.withReturns + (firstReturn ? 1 : 0) },
+        orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, refunded: o.refunded + event.data.refund, costReversed: o.costReversed + event.data.costReversed } },
+      });
+    }
+    case 'ComplaintFiled':
+      return { ...d, complaints: { ...d.complaints, filed: d.complaints.filed + 1, open: d.complaints.open + 1, openIds: [...d.complaints.openIds, event.data.complaintId] } };
+    case 'ComplaintEscalated':
+      return { ...d, complaints: { ...d.complaints, escalated: d.complaints.escalated + (event.data.level === 1 ? 1 : 0) } };
+    case 'ComplaintResolved':
+      return {
+        ...d,
+        complaints: {
+          ...d.complaints,
+          open: d.complaints.open - 1,
+          resolved: d.complaints.resolved + 1,
+          openIds: d.complaints.openIds.filter((id) => id !== event.data.complaintId),
+        },
+      };
+    case 'DealOpened': {
+      const { dealId, amount, currency, stage, title } = event.data;
+      return { ...d, deals: { ...d.deals, openCount: d.deals.openCount + 1, open: { ...d.deals.open, [dealId]: { amount, currency, stage, title } } } };
+    }
+    case 'DealStageChanged':
+    case 'DealAmountChanged': {
+      const deal = d.deals.open[event.data.dealId];
+      if (!deal) return d;
+      const changed = event.type === 'DealStageChanged' ? { stage: event.data.to } : { amount: event.data.amount, currency: event.data.currency };
+      return { ...d, deals: { ...d.deals, open: { ...d.deals.open, [event.data.dealId]: { ...deal, ...changed } } } };
+    }
+    case 'DealWon':
+    case 'DealLost': {
+      if (!d.deals.open[event.data.dealId]) return d;
+      const { [event.data.dealId]: _closed, ...open } = d.deals.open;
+      return {
+        ...d,
+        deals: { open, openCount: d.deals.openCount - 1, won: d.deals.won + (event.type === 'DealWon' ? 1 : 0), lost: d.deals.lost + (event.type === 'DealLost' ? 1 : 0) },
+      };
+    }
+    default:
+      return d;
+  }
+}
+
+export interface LifetimeValueOptions {
+  /** horizon of the predicted value, in days */
+  horizonDays: number;
+}
+
+export interface LifetimeValue {
+  customerId: string;
+  asOf: string;
+  currency: string;
+  revenue: number;
+  cost: number;
+  grossMargin: number;
+  orders: number;
+  averageOrderValue: number;
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+  tenureDays: number;
+  recencyDays: number | null;
+  purchaseFrequencyPerYear: number;
+  pActive: number;
+  horizonDays: number;
+  predictedRevenue: number;
+  predictedMargin: number;
+  byCurrency: Record<string, CurrencyValue>;
+}
+
+/**
+ * Lifetime value as of a moment, from the customer's order book (docs/read-models.md has the formula):
+ *   frequency = orders / max(tenure, 30 days) × 365
+ *   pActive   = exp(−max(0, recency − meanInterval) / meanInterval),  meanInterval = 365 / frequency
+ *   predicted = averageOrderValue × frequency × horizon/365 × pActive   (margin: × margin rate)
+ */
+export function lifetimeValue(doc: CustomerDoc, asOf: string, options: LifetimeValueOptions): LifetimeValue {
+  const currency = doc.value.currency;
+  const counted = Object.values(doc.orderBook).filter((o) => !o.cancelled && o.currency === currency && o.total - o.refunded > 0);
+  const v = doc.valueByCurrency[currency] ?? { revenue: 0, cost: 0, margin: 0, orders: 0 };
+  const firstOrderAt = counted.reduce<string | null>((m, o) => earlier(m, o.at), null);
+  const lastOrderAt = counted.reduce<string | null>((m, o) => later(m, o.at), null);
+  const asOfMs = Date.parse(asOf);
+  const tenureDays = Math.max(0, Math.floor((asOfMs - Date.parse(doc.registeredAt)) / DAY_MS));
+  const recencyDays = lastOrderAt === null ? null : Math.max(0, Math.floor((asOfMs - Date.parse(lastOrderAt)) / DAY_MS));
+  const frequency = v.orders === 0 ? 0 : (v.orders / Math.max(tenureDays, 30)) * 365;
+  const meanInterval = frequency === 0 ? 0 : 365 / frequency;
+  const pActive = frequency === 0 || recencyDays === null ? 0 : Math.exp(-Math.max(0, recencyDays - meanInterval) / meanInterval);
+  const aov = v.orders === 0 ? 0 : Math.round(v.revenue / v.orders);
+  const predictedRevenue = Math.round(aov * frequency * (options.horizonDays / 365) * pActive);
+  const marginRate = v.revenue === 0 ? 0 : v.margin / v.revenue;
+  return {
+    customerId: doc.customerId,
+    asOf,
+    currency,
+    revenue: v.revenue,
+    cost: v.cost,
+    grossMargin: v.margin,
+    orders: v.orders,
+    averageOrderValue: aov,
+    firstOrderAt,
+    lastOrderAt,
+    tenureDays,
+    recencyDays,
+    purchaseFrequencyPerYear: Math.round(frequency * 100) / 100,
+    pActive: Math.round(pActive * 1000) / 1000,
+    horizonDays: options.horizonDays,
+    predictedRevenue,
+    predictedMargin: Math.round(predictedRevenue * marginRate),
+    byCurrency: doc.valueByCurrency,
+  };
+}
+
+const CUSTOMER_EVENTS = [
+  'CustomerRegistered',
+  'CustomerProfileChanged',
+  'ContactPersonAdded',
+  'ContactPersonRemoved',
+  'PreferredChannelChanged',
+  'MarketingConsentChanged',
+  'TouchpointRecorded',
+  'OrderPlaced',
+  'OrderCancelled',
+  'OrderReturned',
+  'ComplaintFiled',
+  'ComplaintEscalated',
+  'ComplaintResolved',
+  'DealOpened',
+  'DealStageChanged',
+  'DealAmountChanged',
+  'DealWon',
+  'DealLost',
+];
+
+export const customersProjection: Projection = {
+  name: 'customers',
+  collections: [
+    {
+      name: CUSTOMERS,
+      cached: true,
+      fields: {
+        name: { path: 'name', type: 'string' },
+        kind: { path: 'kind', type: 'string' },
+        owner: { path: 'owner', type: 'string' },
+        tier: { path: 'segment.tier', type: 'string' },
+        rfm: { path: 'segment.rfm.code', type: 'string' },
+        rfmSegment: { path: 'segment.rfm.segment', type: 'string' },
+        currency: { path: 'value.currency', type: 'string' },
+        revenue: { path: 'value.revenue', type: 'number' },
+        margin: { path: 'value.margin', type: 'number' },
+        orders: { path: 'value.orders', type: 'number' },
+        lastActivityAt: { path: 'lastActivityAt', type: 'string' },
+        registeredAt: { path: 'registeredAt', type: 'string' },
+        openComplaints: { path: 'complaints.open', type: 'number' },
+        openDeals: { path: 'deals.openCount', type: 'number' },
+        tags: { path: 'tags', type: 'string[]' },
+      },
+      indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['registeredAt']],
+    },
+  ],
+  handles: new Set(CUSTOMER_EVENTS),
+  apply(event: ProjectedEvent, docs: DocumentAccess): void {
+    docs.update<CustomerDoc>(CUSTOMERS, event.data.customerId, (doc) => evolveCustomer360(doc, event));
+  },
+};

@@ -1,0 +1,133 @@
+import type { Document } from '../store/port';
+import type { DocumentAccess, ProjectedEvent, Projection } from './types';
+
+/** One line of a customer's timeline: what happened, when (business time), who, over which channel. */
+export interface HistoryEntry extends Document {
+  customerId: string;
+  eventId: string;
+  type: string;
+  /** touchpoint | customer | order | complaint | deal */
+  category: string;
+  occurredAt: string;
+  recordedAt: string;
+  /** business time then log position: a total order even for events at the same instant */
+  sortKey: string;
+  actor: string;
+  channel: string;
+  summary: string;
+  details: Record<string, unknown>;
+}
+
+export const HISTORY = 'history';
+
+const CATEGORY: Record<string, string> = {
+  CustomerRegistered: 'customer',
+  CustomerProfileChanged: 'customer',
+  ContactPersonAdded: 'customer',
+  ContactPersonRemoved: 'customer',
+  PreferredChannelChanged: 'customer',
+  MarketingConsentChanged: 'customer',
+  TouchpointRecorded: 'touchpoint',
+  OrderPlaced: 'order',
+  OrderCancelled: 'order',
+  OrderReturned: 'order',
+  ComplaintFiled: 'complaint',
+  ComplaintEscalated: 'complaint',
+  ComplaintResolved: 'complaint',
+  DealOpened: 'deal',
+  DealStageChanged: 'deal',
+  DealAmountChanged: 'deal',
+  DealCloseDateChanged: 'deal',
+  DealWon: 'deal',
+  DealLost: 'deal',
+};
+
+const money = (amount: number, currency: string) => `${(amount / 100).toFixed(2)} ${currency}`;
+
+function describe(event: ProjectedEvent): { channel: string; summary: string } {
+  switch (event.type) {
+    case 'CustomerRegistered':
+      return { channel: '', summary: `Registered as ${event.data.kind}` };
+    case 'CustomerProfileChanged':
+      return { channel: '', summary: `Profile changed: ${Object.keys(event.data.changes).join(', ')}` };
+    case 'ContactPersonAdded':
+      return { channel: '', summary: 'Contact person added' };
+    case 'ContactPersonRemoved':
+      return { channel: '', summary: 'Contact person removed' };
+    case 'PreferredChannelChanged':
+      return { channel: event.data.channel, summary: `Preferred channel: ${event.data.channel}` };
+    case 'MarketingConsentChanged':
+      return { channel: '', summary: event.data.granted ? 'Marketing consent granted' : 'Marketing consent withdrawn' };
+    case 'TouchpointRecorded':
+      return { channel: event.data.channel, summary: `${event.data.direction} ${event.data.touchpointType}: ${event.data.subject}` };
+    case 'OrderPlaced':
+      return { channel: event.data.channel ?? '', summary: `Order ${event.data.orderId} placed: ${money(event.data.total, event.data.currency)}` };
+    case 'OrderCancelled':
+      return { channel: '', summary: `Order ${event.data.orderId} cancelled` };
+    case 'OrderReturned':
+      return { channel: '', summary: `Order ${event.data.orderId}: ${money(event.data.refund, event.data.currency)} returned` };
+    case 'ComplaintFiled':
+      return { channel: event.data.channel, summary: `Complaint ${event.data.complaintId} (${event.data.category}, ${event.data.severity})` };
+    case 'ComplaintEscalated':
+      return { channel: '', summary: `Complaint ${event.data.complaintId} escalated to level ${event.data.level}` };
+    case 'ComplaintResolved':
+      return { channel: '', summary: `Complaint ${event.data.complaintId} resolved (satisfaction ${event.data.satisfaction}/5)` };
+    case 'DealOpened':
+      return { channel: '', summary: `Deal "${event.data.title}" opened at ${event.data.stage}: ${money(event.data.amount, event.data.currency)}` };
+    case 'DealStageChanged':
+      return { channel: '', summary: `Deal moved ${event.data.from} → ${event.data.to}` };
+    case 'DealAmountChanged':
+      return { channel: '', summary: `Deal amount now ${money(event.data.amount, event.data.currency)}` };
+    case 'DealCloseDateChanged':
+      return { channel: '', summary: `Deal expected to close ${event.data.expectedCloseDate}` };
+    case 'DealWon':
+      return { channel: '', summary: `Deal won: ${money(event.data.amount, event.data.currency)}` };
+    case 'DealLost':
+      return { channel: '', summary: `Deal lost: ${event.data.reason}` };
+  }
+}
+
+/** Pure: the timeline entry an event becomes. */
+export function historyEntry(event: ProjectedEvent): HistoryEntry {
+  const { channel, summary } = describe(event);
+  const { customerId, occurredAt, ...details } = event.data as { customerId: string; occurredAt: string } & Record<string, unknown>;
+  return {
+    _id: event.eventId,
+    _position: event.globalPosition,
+    customerId,
+    eventId: event.eventId,
+    type: event.type,
+    category: CATEGORY[event.type],
+    occurredAt,
+    recordedAt: event.recordedAt,
+    sortKey: `${occurredAt}|${String(event.globalPosition).padStart(16, '0')}`,
+    actor: event.metadata.actor,
+    channel,
+    summary,
+    details,
+  };
+}
+
+export const historyProjection: Projection = {
+  name: 'history',
+  collections: [
+    {
+      name: HISTORY,
+      cached: false,
+      fields: {
+        customerId: { path: 'customerId', type: 'string' },
+        type: { path: 'type', type: 'string' },
+        category: { path: 'category', type: 'string' },
+        channel: { path: 'channel', type: 'string' },
+        occurredAt: { path: 'occurredAt', type: 'string' },
+        sortKey: { path: 'sortKey', type: 'string' },
+        actor: { path: 'actor', type: 'string' },
+      },
+      indexes: [['customerId', 'sortKey'], ['customerId', 'channel', 'sortKey'], ['customerId', 'type', 'sortKey']],
+    },
+  ],
+  handles: new Set(Object.keys(CATEGORY)),
+  apply(event: ProjectedEvent, docs: DocumentAccess): void {
+    docs.update<HistoryEntry>(HISTORY, event.eventId, () => historyEntry(event));
+  },
+};

@@ -1,0 +1,14 @@
+export * from './types';
+export * from './customer-360';
+export * from './history';
+export * from './pipeline';
+export * from './service';
+export * from './analytics';
+
+import { customersProjection } from './customer-360';
+import { historyProjection } from './history';
+import { pipelineProjection } from './pipeline';
+import { serviceProjection } from './service';
+
+/** Every projection the projector runs, in the order it applies them. */
+export const ALL_PROJECTIONS = [customersProjection, historyProjection, pipelineProjection, serviceProjection];

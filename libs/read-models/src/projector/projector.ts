@@ -1,0 +1,225 @@
+import { Upcasters, UPCASTERS, isDomainEventType } from '@touchpoint/domain';
+import type { EventStore, RecordedEvent, Subscription } from '@touchpoint/event-store';
+import { ANALYTICS, DEFAULT_SEGMENTATION, segmentCustomers, VALUE_DISTRIBUTION_ID, type SegmentationConfig } from '../projections/analytics';
+import { CUSTOMERS, type CustomerDoc } from '../projections/customer-360';
+import type { DocumentAccess, ProjectedEvent, Projection } from '../projections/types';
+import type { CollectionSpec, Document, ReadStore } from '../store/port';
+
+export const PROJECTOR = Symbol('PROJECTOR');
+export const SEGMENTATION = 'segmentation';
+
+export interface ProjectorOptions {
+  batchSize?: number;
+  now?: () => Date;
+  segmentation?: SegmentationConfig;
+  /** least time between two segmentation runs while live; 0 runs it after every batch that reaches the head */
+  segmentEveryMs?: number;
+  upcasters?: Upcasters;
+  onBatch?: (info: { position: number; events: number; lag: number }) => void;
+}
+
+export const ANALYTICS_COLLECTION: CollectionSpec = { name: ANALYTICS, fields: {}, indexes: [] };
+
+/**
+ * Follows the global log from the stored checkpoints and applies every
+ * projection in batches. Documents of cached collections live in memory, so
+ * applying an event never waits on I/O; each batch writes the changed
+ * documents and the checkpoints together. Every document carries the position
+ * of the last event applied to it, so a redelivered event changes nothing.
+ */
+export class Projector {
+  private readonly cache = new Map<string, Map<string, Document>>();
+  private readonly checkpoints = new Map<string, number>();
+  private readonly upcasters: Upcasters;
+  private readonly batchSize: number;
+  private readonly now: () => Date;
+  private subscription?: Subscription;
+  private positionValue = 0;
+  private headValue = 0;
+  private lastSegmentationAt = 0;
+  private segmentationDirty = false;
+  private waiters: Array<{ position: number; resolve: () => void }> = [];
+  private failure?: unknown;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly store: ReadStore,
+    private readonly projections: Projection[],
+    private readonly options: ProjectorOptions = {},
+  ) {
+    this.upcasters = options.upcasters ?? new Upcasters(UPCASTERS);
+    this.batchSize = options.batchSize ?? 1000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get collections(): CollectionSpec[] {
+    return [...this.projections.flatMap((p) => p.collections), ANALYTICS_COLLECTION];
+  }
+
+  /** Position up to which every projection has been applied and stored. */
+  get position(): number {
+    return this.positionValue;
+  }
+
+  /** Events in the log not yet applied (as of the last look at the head). */
+  get lag(): number {
+    return Math.max(0, this.headValue - this.positionValue);
+  }
+
+  get error(): unknown {
+    return this.failure;
+  }
+
+  async init(): Promise<void> {
+    await this.store.ensureCollections(this.collections);
+    this.cache.clear();
+    for (const p of this.projections) {
+      this.checkpoints.set(p.name, await this.store.checkpoint(p.name));
+      for (const c of p.collections) {
+        if (!c.cached) continue;
+        const docs = new Map<string, Document>();
+        for await (const doc of this.store.scan(c.name)) docs.set(doc._id, doc);
+        this.cache.set(c.name, docs);
+      }
+    }
+    this.positionValue = Math.min(...this.projections.map((p) => this.checkpoints.get(p.name) ?? 0));
+    this.headValue = await this.events.headPosition();
+  }
+
+  /** Catch up, then follow live appends until stopped. */
+  async start(): Promise<void> {
+    await this.init();
+    this.subscription = this.events.subscribeToAll({ after: this.positionValue, batchSize: this.batchSize }, (batch) => this.handle(batch));
+    this.subscription.done.catch((error) => {
+      this.failure = error;
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+  }
+
+  /** Resolves true once the projections include `position`, false on timeout. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.positionValue >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { position, resolve: () => resolve(this.positionValue >= position) };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(this.positionValue >= position);
+      }, timeoutMs).unref();
+    });
+  }
+
+  /** Applies one batch of the log and stores the result with the checkpoints. */
+  async handle(batch: RecordedEvent[]): Promise<void> {
+    if (batch.length === 0) return;
+    const dirty = new Map<string, Map<string, Document>>();
+    let current: ProjectedEvent;
+    const access: DocumentAccess = {
+      read: <D extends Document>(collection: string, id: string) => this.cache.get(collection)?.get(id) as D | undefined,
+      update: <D extends Document>(collection: string, id: string, evolve: (doc: D | undefined) => D | undefined) => {
+        const cached = this.cache.get(collection);
+        const existing = (cached?.get(id) ?? dirty.get(collection)?.get(id)) as D | undefined;
+        if (existing && existing._position >= current.globalPosition) return; // already applied: redelivery
+        const next = evolve(existing);
+        if (!next) return;
+        cached?.set(id, next);
+        let d = dirty.get(collection);
+        if (!d) dirty.set(collection, (d = new Map()));
+        d.set(id, next);
+      },
+    };
+    for (const recorded of batch) {
+      if (!isDomainEventType(recorded.type)) continue;
+      const { data } = this.upcasters.upcast(recorded.type, recorded.schemaVersion, recorded.data);
+      current = { ...recorded, data } as unknown as ProjectedEvent;
+      for (const p of this.projections) {
+        if (recorded.globalPosition <= (this.checkpoints.get(p.name) ?? 0) || !p.handles.has(recorded.type)) continue;
+        p.apply(current, access);
+      }
+      if (recorded.type.startsWith('Order') || recorded.type === 'CustomerRegistered') this.segmentationDirty = true;
+    }
+    const last = batch[batch.length - 1].globalPosition;
+    const checkpoints = this.projections.map((p) => ({ projector: p.name, position: Math.max(last, this.checkpoints.get(p.name) ?? 0) }));
+    await this.store.write({
+      upserts: [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
+      deletes: [],
+      checkpoints,
+    });
+    for (const c of checkpoints) this.checkpoints.set(c.projector, c.position);
+    this.positionValue = last;
+    if (this.headValue < last) this.headValue = last;
+    if (batch.length < this.batchSize) {
+      // At the head: refresh the head and, if due, re-rank customers.
+      this.headValue = await this.events.headPosition();
+      const due = this.now().getTime() - this.lastSegmentationAt >= (this.options.segmentEveryMs ?? 5000);
+      if (this.segmentationDirty && due) await this.segment();
+    }
+    this.options.onBatch?.({ position: last, events: batch.length, lag: this.lag });
+    const ready = this.waiters.filter((w) => w.position <= last);
+    this.waiters = this.waiters.filter((w) => w.position > last);
+    for (const w of ready) w.resolve();
+  }
+
+  /** Re-ranks all customers (tiers, RFM) and stores the value distribution. */
+  async segment(): Promise<void> {
+    const customers = this.cache.get(CUSTOMERS);
+    if (!customers) return;
+    const asOf = this.now().toISOString();
+    const { segments, distribution } = segmentCustomers([...customers.values()] as CustomerDoc[], asOf, this.options.segmentation ?? DEFAULT_SEGMENTATION);
+    const upserts: Array<{ collection: string; doc: Document }> = [];
+    for (const [id, segment] of segments) {
+      const doc = customers.get(id) as CustomerDoc;
+      const changed = doc.segment.tier !== segment.tier || JSON.stringify(doc.segment.rfm) !== JSON.stringify(segment.rfm);
+      // asOf alone changing is not worth a write; the distribution document records when ranking ran.
+      if (!changed) continue;
+      const next = { ...doc, segment };
+      customers.set(id, next);
+      upserts.push({ collection: CUSTOMERS, doc: next });
+    }
+    upserts.push({ collection: ANALYTICS, doc: { ...distribution, _position: this.positionValue } });
+    await this.store.write({ upserts, deletes: [], checkpoints: [] });
+    this.lastSegmentationAt = this.now().getTime();
+    this.segmentationDirty = false;
+  }
+
+  /**
+   * Drops the named projections and replays the whole log into them. The
+   * other projections keep their documents and skip what they already have.
+   */
+  async rebuild(names: string[] = this.projections.map((p) => p.name), onProgress?: (done: number, total: number) => void): Promise<{ events: number; ms: number }> {
+    const started = Date.now();
+    await this.store.ensureCollections(this.collections);
+    for (const p of this.projections.filter((x) => names.includes(x.name))) {
+      await this.store.reset(p.collections.map((c) => c.name), p.name);
+    }
+    if (names.includes('customers')) await this.store.reset([ANALYTICS], SEGMENTATION);
+    await this.init();
+    const total = await this.events.headPosition();
+    let position = this.positionValue;
+    let events = 0;
+    for (;;) {
+      const batch = await this.events.readAll({ after: position, maxCount: this.batchSize });
+      if (batch.length === 0) break;
+      await this.handle(batch);
+      position = batch[batch.length - 1].globalPosition;
+      events += batch.length;
+      onProgress?.(position, total);
+    }
+    await this.segment();
+    return { events, ms: Date.now() - started };
+  }
+
+  /** The document as the projector holds it (cached collections), for diagnostics and tests. */
+  cachedDocument<D extends Document>(collection: string, id: string): D | undefined {
+    return this.cache.get(collection)?.get(id) as D | undefined;
+  }
+
+  /** Kept for the read side's health: the analytics document id of the last ranking. */
+  static readonly valueDistributionId = VALUE_DISTRIBUTION_ID;
+}

@@ -1,0 +1,4 @@
+export * from './port';
+export * from './query';
+export * from './memory-read-store';
+export * from './sqlite-read-store';

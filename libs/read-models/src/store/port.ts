@@ -1,0 +1,99 @@
+/**
+ * The read-model store port: documents in collections, shaped so that an
+ * embedded SQLite file, memory and MongoDB all fit. Queries name only fields a
+ * collection declares (a whitelist) and compare them with scalars: nothing a
+ * client sends can become an operator.
+ */
+export const READ_STORE = Symbol('READ_STORE');
+
+export type Scalar = string | number | boolean;
+
+export interface Document {
+  _id: string;
+  /** global position of the last event applied to this document (redelivery guard) */
+  _position: number;
+  [key: string]: unknown;
+}
+
+export type FieldType = 'string' | 'number' | 'boolean' | 'string[]';
+
+export interface CollectionSpec {
+  name: string;
+  /** queryable fields: name → dotted path in the document; nothing else can be filtered or sorted */
+  fields: Record<string, { path: string; type: FieldType }>;
+  /** compound indexes over declared field names */
+  indexes: string[][];
+}
+
+export type Operator = 'eq' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'has';
+
+export interface Condition {
+  field: string;
+  op: Operator;
+  value: Scalar | Scalar[];
+}
+
+export interface SortKey {
+  field: string;
+  direction: 'asc' | 'desc';
+}
+
+export interface FindQuery {
+  filter?: Condition[];
+  sort?: SortKey[];
+  limit: number;
+  /** keyset cursor: the sort values and _id of the last item of the previous page */
+  after?: { values: Scalar[]; id: string };
+}
+
+export interface Page<D> {
+  items: D[];
+  /** present when more items may follow */
+  next?: { values: Scalar[]; id: string };
+}
+
+export interface WriteBatch {
+  upserts: Array<{ collection: string; doc: Document }>;
+  deletes: Array<{ collection: string; id: string }>;
+  /** projector checkpoints to set with the writes */
+  checkpoints: Array<{ projector: string; position: number }>;
+}
+
+export interface ReadStore {
+  /** creates collections and indexes; idempotent */
+  ensureCollections(specs: CollectionSpec[]): Promise<void>;
+  get<D extends Document>(collection: string, id: string): Promise<D | undefined>;
+  find<D extends Document>(collection: string, query: FindQuery): Promise<Page<D>>;
+  count(collection: string, filter?: Condition[]): Promise<number>;
+  /** every document of a collection, streamed in _id order */
+  scan<D extends Document>(collection: string, pageSize?: number): AsyncIterable<D>;
+  /**
+   * Applies writes and checkpoints: atomically where the engine can, otherwise
+   * documents first and checkpoints last (documents carry _position for replay safety).
+   */
+  write(batch: WriteBatch): Promise<void>;
+  checkpoint(projector: string): Promise<number>;
+  /** empties collections and resets a checkpoint, for rebuilds */
+  reset(collections: string[], projector: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class UnknownFieldError extends Error {
+  constructor(
+    readonly collection: string,
+    readonly field: string,
+  ) {
+    super(`${collection} has no queryable field ${field}`);
+    this.name = 'UnknownFieldError';
+  }
+}
+
+/** Reads a dotted path; shared by adapters that evaluate queries in process. */
+export function readPath(doc: unknown, path: string): unknown {
+  let value: unknown = doc;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}

@@ -1,0 +1,172 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, Scalar, WriteBatch } from './port';
+import { checkQuery, cursorOf } from './query';
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+const table = (collection: string) => `rm_${collection}`;
+const column = (field: string) => `f_${field}`;
+
+function safeName(name: string): string {
+  if (!NAME.test(name)) throw new Error(`invalid name ${name}`);
+  return name;
+}
+
+/**
+ * The embedded default read store: one SQLite file, a table per collection
+ * holding JSON documents, with a generated (virtual) column and index for
+ * every declared field. Values always travel as bound parameters; only
+ * declared names, checked against a strict pattern, appear in SQL text.
+ */
+export class SqliteReadStore implements ReadStore {
+  private readonly db: Database.Database;
+  private readonly specs = new Map<string, CollectionSpec>();
+  private readonly upsertStmts = new Map<string, Database.Statement>();
+
+  constructor(filename: string) {
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    // Read models are rebuildable from the log: NORMAL keeps commits fast and WAL keeps them consistent.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
+  }
+
+  async ensureCollections(specs: CollectionSpec[]): Promise<void> {
+    for (const spec of specs) {
+      const t = table(safeName(spec.name));
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID`);
+      const existing = new Set((this.db.prepare(`SELECT name FROM pragma_table_xinfo(?)`).pluck().all(t) as string[]) ?? []);
+      for (const [field, { path, type }] of Object.entries(spec.fields)) {
+        if (type === 'string[]' || existing.has(column(safeName(field)))) continue;
+        if (!/^[A-Za-z0-9_.]+$/.test(path)) throw new Error(`invalid path ${path}`);
+        this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${column(field)} GENERATED ALWAYS AS (json_extract(doc, '$.${path}')) VIRTUAL`);
+      }
+      for (const fields of spec.indexes) {
+        const name = `ix_${spec.name}_${fields.map(safeName).join('_')}`;
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${t} (${fields.map(column).join(', ')}, id)`);
+      }
+      this.specs.set(spec.name, spec);
+      this.upsertStmts.set(
+        spec.name,
+        this.db.prepare(`INSERT INTO ${t} (id, position, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position, doc = excluded.doc`),
+      );
+    }
+  }
+
+  private spec(name: string): CollectionSpec {
+    const s = this.specs.get(name);
+    if (!s) throw new Error(`unknown collection ${name}`);
+    return s;
+  }
+
+  async get<D extends Document>(collection: string, id: string): Promise<D | undefined> {
+    this.spec(collection);
+    const doc = this.db.prepare(`SELECT doc FROM ${table(collection)} WHERE id = ?`).pluck().get(id) as string | undefined;
+    return doc === undefined ? undefined : (JSON.parse(doc) as D);
+  }
+
+  private where(spec: CollectionSpec, filter: Condition[] = [], params: unknown[]): string[] {
+    return filter.map((c) => {
+      const field = spec.fields[c.field];
+      if (c.op === 'has') {
+        params.push(c.value);
+        return `EXISTS (SELECT 1 FROM json_each(doc, '$.${field.path}') WHERE value = ?)`;
+      }
+      const col = column(c.field);
+      if (c.op === 'in') {
+        const values = c.value as Scalar[];
+        if (values.length === 0) return '0';
+        params.push(...values.map(bindable));
+        return `${col} IN (${values.map(() => '?').join(', ')})`;
+      }
+      params.push(bindable(c.value as Scalar));
+      return `${col} ${{ eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' }[c.op]} ?`;
+    });
+  }
+
+  async find<D extends Document>(collection: string, query: FindQuery): Promise<Page<D>> {
+    const spec = this.spec(collection);
+    checkQuery(spec, query);
+    const params: unknown[] = [];
+    const clauses = this.where(spec, query.filter, params);
+    const sort = query.sort ?? [];
+    if (query.after) {
+      // Keyset: rows strictly after the cursor in (sort..., id) order, each key in its own direction.
+      const ors: string[] = [];
+      const keys = [...sort.map((s) => ({ col: column(s.field), dir: s.direction })), { col: 'id', dir: 'asc' as const }];
+      const values = [...query.after.values, query.after.id];
+      keys.forEach((k, i) => {
+        const parts = keys.slice(0, i).map((p) => `${p.col} = ?`);
+        parts.push(`${k.col} ${k.dir === 'asc' ? '>' : '<'} ?`);
+        params.push(...values.slice(0, i + 1).map(bindable));
+        ors.push(`(${parts.join(' AND ')})`);
+      });
+      clauses.push(`(${ors.join(' OR ')})`);
+    }
+    const order = [...sort.map((s) => `${column(s.field)} ${s.direction === 'asc' ? 'ASC' : 'DESC'}`), 'id ASC'].join(', ');
+    params.push(query.limit + 1);
+    const sql = `SELECT doc FROM ${table(collection)} ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+    const rows = this.db.prepare(sql).pluck().all(...params) as string[];
+    const items = rows.slice(0, query.limit).map((r) => JSON.parse(r) as D);
+    return { items, ...(rows.length > query.limit && { next: cursorOf(spec, query.sort, items[items.length - 1]) }) };
+  }
+
+  async count(collection: string, filter: Condition[] = []): Promise<number> {
+    const spec = this.spec(collection);
+    checkQuery(spec, { filter });
+    const params: unknown[] = [];
+    const clauses = this.where(spec, filter, params);
+    return this.db.prepare(`SELECT COUNT(*) FROM ${table(collection)} ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''}`).pluck().get(...params) as number;
+  }
+
+  async *scan<D extends Document>(collection: string, pageSize = 2000): AsyncIterable<D> {
+    this.spec(collection);
+    const stmt = this.db.prepare(`SELECT id, doc FROM ${table(collection)} WHERE id > ? ORDER BY id LIMIT ?`);
+    let after = '';
+    for (;;) {
+      const rows = stmt.all(after, pageSize) as Array<{ id: string; doc: string }>;
+      if (rows.length === 0) return;
+      for (const r of rows) yield JSON.parse(r.doc) as D;
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    const setCheckpoint = this.db.prepare(
+      `INSERT INTO rm_checkpoints (projector, position) VALUES (?, ?) ON CONFLICT(projector) DO UPDATE SET position = excluded.position`,
+    );
+    // Documents and checkpoint commit together: a crash leaves both before or both after.
+    this.db.transaction(() => {
+      for (const { collection, doc } of batch.upserts) {
+        const stmt = this.upsertStmts.get(collection);
+        if (!stmt) throw new Error(`unknown collection ${collection}`);
+        stmt.run(doc._id, doc._position, JSON.stringify(doc));
+      }
+      for (const { collection, id } of batch.deletes) this.db.prepare(`DELETE FROM ${table(this.spec(collection).name)} WHERE id = ?`).run(id);
+      for (const c of batch.checkpoints) setCheckpoint.run(c.projector, c.position);
+    })();
+  }
+
+  async checkpoint(projector: string): Promise<number> {
+    return (this.db.prepare(`SELECT position FROM rm_checkpoints WHERE projector = ?`).pluck().get(projector) as number | undefined) ?? 0;
+  }
+
+  async reset(collections: string[], projector: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const c of collections) this.db.exec(`DELETE FROM ${table(this.spec(c).name)}`);
+      this.db.prepare(`DELETE FROM rm_checkpoints WHERE projector = ?`).run(projector);
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** better-sqlite3 binds booleans as errors; SQLite's JSON booleans are 1/0. */
+function bindable(value: Scalar): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}

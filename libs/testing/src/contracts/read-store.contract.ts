@@ -1,0 +1,124 @@
+import { UnknownFieldError, type CollectionSpec, type Document, type ReadStore } from '@touchpoint/read-models';
+
+const people: CollectionSpec = {
+  name: 'contract_people',
+  fields: {
+    name: { path: 'name', type: 'string' },
+    tier: { path: 'segment.tier', type: 'string' },
+    value: { path: 'value.amount', type: 'number' },
+    active: { path: 'active', type: 'boolean' },
+    tags: { path: 'tags', type: 'string[]' },
+  },
+  indexes: [['tier', 'value'], ['value']],
+};
+
+type Person = Document & { name: string; segment: { tier: string }; value: { amount: number }; active: boolean; tags: string[] };
+
+const person = (i: number): Person => ({
+  _id: `p${String(i).padStart(3, '0')}`,
+  _position: i,
+  name: `Name ${i % 7}`,
+  segment: { tier: ['A', 'B', 'C'][i % 3] },
+  value: { amount: (i * 37) % 50 },
+  active: i % 2 === 0,
+  tags: i % 4 === 0 ? ['vip', 'b2b'] : ['b2c'],
+});
+
+/** The one contract every read-model store adapter passes (embedded, memory, MongoDB). */
+export function readStoreContract(name: string, create: () => Promise<{ store: ReadStore; teardown?: () => Promise<void> }>): void {
+  describe(`ReadStore contract: ${name}`, () => {
+    let store: ReadStore;
+    let teardown: (() => Promise<void>) | undefined;
+    const all = Array.from({ length: 60 }, (_, i) => person(i));
+
+    beforeEach(async () => {
+      ({ store, teardown } = await create());
+      await store.ensureCollections([people]);
+      await store.ensureCollections([people]); // idempotent
+      await store.reset([people.name], 'contract');
+      await store.write({ upserts: all.map((doc) => ({ collection: people.name, doc })), deletes: [], checkpoints: [{ projector: 'contract', position: 60 }] });
+    });
+    afterEach(async () => {
+      await store.close();
+      await teardown?.();
+    });
+
+    it('gets, replaces and deletes documents, and keeps checkpoints', async () => {
+      expect(await store.get<Person>(people.name, 'p007')).toEqual(person(7));
+      expect(await store.get(people.name, 'nope')).toBeUndefined();
+      await store.write({ upserts: [{ collection: people.name, doc: { ...person(7), name: 'Renamed', _position: 61 } }], deletes: [{ collection: people.name, id: 'p008' }], checkpoints: [{ projector: 'contract', position: 61 }] });
+      expect((await store.get<Person>(people.name, 'p007'))?.name).toBe('Renamed');
+      expect(await store.get(people.name, 'p008')).toBeUndefined();
+      expect(await store.checkpoint('contract')).toBe(61);
+      expect(await store.checkpoint('never-ran')).toBe(0);
+    });
+
+    it('filters with every operator on declared fields', async () => {
+      const ids = async (filter: Parameters<ReadStore['count']>[1]) =>
+        (await store.find<Person>(people.name, { filter, limit: 1000 })).items.map((d) => d._id).sort();
+      const expected = (pred: (p: Person) => boolean) => all.filter(pred).map((d) => d._id).sort();
+      expect(await ids([{ field: 'tier', op: 'eq', value: 'A' }])).toEqual(expected((p) => p.segment.tier === 'A'));
+      expect(await ids([{ field: 'tier', op: 'in', value: ['A', 'C'] }])).toEqual(expected((p) => p.segment.tier !== 'B'));
+      expect(await ids([{ field: 'value', op: 'gte', value: 40 }])).toEqual(expected((p) => p.value.amount >= 40));
+      expect(await ids([{ field: 'value', op: 'gt', value: 40 }, { field: 'value', op: 'lte', value: 45 }])).toEqual(expected((p) => p.value.amount > 40 && p.value.amount <= 45));
+      expect(await ids([{ field: 'value', op: 'lt', value: 5 }])).toEqual(expected((p) => p.value.amount < 5));
+      expect(await ids([{ field: 'active', op: 'eq', value: true }])).toEqual(expected((p) => p.active));
+      expect(await ids([{ field: 'tags', op: 'has', value: 'vip' }])).toEqual(expected((p) => p.tags.includes('vip')));
+      expect(await store.count(people.name, [{ field: 'tier', op: 'eq', value: 'B' }])).toBe(20);
+      expect(await store.count(people.name)).toBe(60);
+    });
+
+    it('treats operator-looking and SQL-looking values as plain strings', async () => {
+      for (const value of ['$gt', "' OR 1=1 --", '{"$ne":null}', 'A"); DROP TABLE rm_contract_people; --']) {
+        expect((await store.find(people.name, { filter: [{ field: 'tier', op: 'eq', value }], limit: 10 })).items).toEqual([]);
+      }
+      expect(await store.count(people.name)).toBe(60);
+    });
+
+    it('rejects undeclared fields and non-scalar values', async () => {
+      await expect(store.find(people.name, { filter: [{ field: 'secret', op: 'eq', value: 1 }], limit: 1 })).rejects.toBeInstanceOf(UnknownFieldError);
+      await expect(store.find(people.name, { sort: [{ field: '_id; DROP', direction: 'asc' }], limit: 1 })).rejects.toBeInstanceOf(UnknownFieldError);
+      await expect(store.find(people.name, { filter: [{ field: 'tier', op: 'eq', value: { $ne: 1 } as never }], limit: 1 })).rejects.toThrow();
+    });
+
+    it('sorts on several keys in mixed directions and pages through every document exactly once', async () => {
+      const sort = [
+        { field: 'tier', direction: 'desc' as const },
+        { field: 'value', direction: 'asc' as const },
+      ];
+      const seen: string[] = [];
+      let after: { values: (string | number | boolean)[]; id: string } | undefined;
+      let pages = 0;
+      do {
+        const page = await store.find<Person>(people.name, { sort, limit: 7, after });
+        seen.push(...page.items.map((d) => d._id));
+        after = page.next;
+        pages += 1;
+      } while (after && pages < 50);
+      const expected = [...all]
+        .sort((a, b) => (a.segment.tier !== b.segment.tier ? (a.segment.tier < b.segment.tier ? 1 : -1) : a.value.amount - b.value.amount || (a._id < b._id ? -1 : 1)))
+        .map((d) => d._id);
+      expect(seen).toEqual(expected);
+      expect(pages).toBe(9);
+    });
+
+    it('pages a filtered query with a cursor', async () => {
+      const first = await store.find<Person>(people.name, { filter: [{ field: 'tier', op: 'eq', value: 'A' }], sort: [{ field: 'value', direction: 'desc' }], limit: 15 });
+      expect(first.items).toHaveLength(15);
+      const second = await store.find<Person>(people.name, { filter: [{ field: 'tier', op: 'eq', value: 'A' }], sort: [{ field: 'value', direction: 'desc' }], limit: 15, after: first.next });
+      expect(second.items).toHaveLength(5);
+      expect(second.next).toBeUndefined();
+      const values = [...first.items, ...second.items].map((d) => d.value.amount);
+      expect(values).toEqual([...values].sort((a, b) => b - a));
+    });
+
+    it('scans a whole collection in id order and resets it for a rebuild', async () => {
+      const scanned: string[] = [];
+      for await (const doc of store.scan<Person>(people.name, 16)) scanned.push(doc._id);
+      expect(scanned).toEqual(all.map((d) => d._id));
+      await store.reset([people.name], 'contract');
+      expect(await store.count(people.name)).toBe(0);
+      expect(await store.checkpoint('contract')).toBe(0);
+    });
+  });
+}
