@@ -19,10 +19,11 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const adapter = new FastifyAdapter({ bodyLimit: config.TOUCHPOINT_BODY_LIMIT, trustProxy: false });
   const logger =
     options.logs === false ? false : new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1) });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { logger, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { logger, abortOnError: false, bodyParser: false });
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Commands take JSON only; anything else is 415 rather than an empty body.
+  // Commands take JSON only; anything else is 415 rather than an empty or half-parsed body.
+  // (Nest's own parsers are off: Fastify's JSON parser remains, bound by bodyLimit.)
   fastify.removeContentTypeParser('text/plain');
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -47,7 +47,7 @@ export class TouchpointConfig {
 
   /** least time between two re-rankings of all customers while live */
   @int() @IsInt() @Min(0) @Max(86_400_000)
-  TOUCHPOINT_SEGMENT_EVERY_MS = 5000;
+  TOUCHPOINT_SEGMENT_EVERY_MS = 2000;
 
   /** how long a query with minPosition waits for the projections before 503 */
   @int() @IsInt() @Min(0) @Max(30_000)

@@ -1,6 +1,7 @@
 import {
   DomainError,
   customerDecider,
+  customerStreamId,
   fold,
   type AddContactPerson,
   type CancelOrder,
@@ -664,6 +665,48 @@ describe('customer decider', () => {
     it('refuses a complaint that is already resolved', () => {
       spec.given([customerRegistered(), complaintFiled(), complaintResolved()]).when(resolveComplaint()).thenThrows(domainError('conflict', 'complaint_resolved', 'complaintId'));
     });
+  });
+
+  describe('client-chosen ids that name Object.prototype members are ordinary ids', () => {
+    it('places an order numbered "constructor"', () => {
+      spec
+        .given([customerRegistered()])
+        .when(placeOrder({ orderId: 'constructor' }))
+        .then([{ ...orderPlaced(), data: { ...orderPlaced().data, orderId: 'constructor' } }]);
+    });
+
+    it('does not find an order "toString" that was never placed', () => {
+      spec.given([customerRegistered()]).when(cancelOrder({ orderId: 'toString' })).thenThrows(domainError('not_found', 'order_not_found', 'orderId'));
+      spec.given([customerRegistered()]).when(fileComplaint({ orderId: 'toString' })).thenThrows(domainError('not_found', 'order_not_found', 'orderId'));
+    });
+
+    it('does not find a SKU "constructor" that is not in the order', () => {
+      spec
+        .given([customerRegistered(), orderPlaced()])
+        .when(returnOrder({ lines: [{ sku: 'constructor', quantity: 1 }] }))
+        .thenThrows(domainError('rule_violated', 'sku_not_in_order', 'lines[0].sku'));
+    });
+
+    it('files, escalates and resolves a complaint numbered "constructor"', () => {
+      const filed = { ...complaintFiled(), data: { ...complaintFiled().data, complaintId: 'constructor' } };
+      spec.given([customerRegistered()]).when(fileComplaint({ complaintId: 'constructor' })).then([filed]);
+      spec.given([customerRegistered()]).when(escalateComplaint({ complaintId: 'valueOf' })).thenThrows(domainError('not_found', 'complaint_not_found', 'complaintId'));
+      spec
+        .given([customerRegistered(), filed])
+        .when(escalateComplaint({ complaintId: 'constructor' }))
+        .then([{ ...complaintEscalated(1), data: { ...complaintEscalated(1).data, complaintId: 'constructor' } }]);
+    });
+
+    it('does not find a contact "hasOwnProperty" that was never added', () => {
+      spec
+        .given([companyRegistered()])
+        .when({ type: 'RemoveContactPerson', data: { customerId: CUSTOMER_ID, contactId: 'hasOwnProperty', occurredAt: AT } })
+        .thenThrows(domainError('not_found', 'contact_not_found', 'contactId'));
+    });
+  });
+
+  it('keeps each customer in its own stream, customer-<id>', () => {
+    expect(customerStreamId(CUSTOMER_ID)).toBe(`customer-${CUSTOMER_ID}`);
   });
 
   describe('evolve', () => {

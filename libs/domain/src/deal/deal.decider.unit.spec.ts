@@ -3,6 +3,7 @@ import {
   assertCustomerMayOpenDeal,
   customerDecider,
   dealDecider,
+  dealStreamId,
   fold,
   type ChangeDealAmount,
   type ChangeDealCloseDate,
@@ -264,6 +265,10 @@ describe('deal decider', () => {
     it('keeps the competitor when given', () => {
       spec.given([dealOpened()]).when(loseDeal({ reason: 'Price', competitor: 'Rival Corp' })).then([dealLost({ reason: 'Price', competitor: 'Rival Corp' })]);
     });
+  });
+
+  it('keeps each deal in its own stream, deal-<id>', () => {
+    expect(dealStreamId(DEAL_ID)).toBe(`deal-${DEAL_ID}`);
   });
 
   describe('evolve', () => {

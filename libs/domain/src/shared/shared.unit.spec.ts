@@ -30,10 +30,10 @@ const expectDomainError = (error: unknown, kind: DomainErrorKind, code: string, 
 
 describe('errors', () => {
   it.each([
-    [notFound, 'not_found'],
-    [conflict, 'conflict'],
-    [ruleViolated, 'rule_violated'],
-  ] as const)('%p builds a DomainError of kind %s', (build, kind) => {
+    ['notFound', 'not_found', notFound],
+    ['conflict', 'conflict', conflict],
+    ['ruleViolated', 'rule_violated', ruleViolated],
+  ] as const)('%s() builds a DomainError of kind %s', (_name, kind, build) => {
     const error = build('some_code', 'Something is wrong', 'someField');
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ name: 'DomainError', kind, code: 'some_code', message: 'Something is wrong', field: 'someField' });

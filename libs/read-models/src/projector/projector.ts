@@ -40,6 +40,9 @@ export class Projector {
   private segmentationDirty = false;
   private waiters: Array<{ position: number; resolve: () => void }> = [];
   private failure?: unknown;
+  private segmentTimer?: NodeJS.Timeout;
+  /** batches and segmentation runs never interleave: both change the cache and the store */
+  private exclusive: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly events: EventStore,
@@ -96,7 +99,10 @@ export class Projector {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.segmentTimer);
+    this.segmentTimer = undefined;
     await this.subscription?.stop();
+    await this.exclusive.catch(() => undefined);
     this.subscription = undefined;
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
@@ -115,8 +121,18 @@ export class Projector {
     });
   }
 
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(work, work);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
   /** Applies one batch of the log and stores the result with the checkpoints. */
-  async handle(batch: RecordedEvent[]): Promise<void> {
+  handle(batch: RecordedEvent[]): Promise<void> {
+    return this.serially(() => this.applyBatch(batch));
+  }
+
+  private async applyBatch(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     const dirty = new Map<string, Map<string, Document>>();
     let current: ProjectedEvent;
@@ -157,8 +173,7 @@ export class Projector {
     if (batch.length < this.batchSize) {
       // At the head: refresh the head and, if due, re-rank customers.
       this.headValue = await this.events.headPosition();
-      const due = this.now().getTime() - this.lastSegmentationAt >= (this.options.segmentEveryMs ?? 5000);
-      if (this.segmentationDirty && due) await this.segment();
+      await this.segmentWhenDue();
     }
     this.options.onBatch?.({ position: last, events: batch.length, lag: this.lag });
     const ready = this.waiters.filter((w) => w.position <= last);
@@ -166,8 +181,26 @@ export class Projector {
     for (const w of ready) w.resolve();
   }
 
+  /** Re-ranks now if the last ranking is old enough, otherwise once it is (a timer), so a quiet log still gets ranked. */
+  private async segmentWhenDue(): Promise<void> {
+    if (!this.segmentationDirty) return;
+    const every = this.options.segmentEveryMs ?? 2000;
+    const wait = this.lastSegmentationAt + every - this.now().getTime();
+    if (wait <= 0) return this.rank();
+    if (this.segmentTimer) return;
+    this.segmentTimer = setTimeout(() => {
+      this.segmentTimer = undefined;
+      this.serially(() => this.segmentWhenDue()).catch((error) => (this.failure = error));
+    }, wait);
+    this.segmentTimer.unref();
+  }
+
   /** Re-ranks all customers (tiers, RFM) and stores the value distribution. */
-  async segment(): Promise<void> {
+  segment(): Promise<void> {
+    return this.serially(() => this.rank());
+  }
+
+  private async rank(): Promise<void> {
     const customers = this.cache.get(CUSTOMERS);
     if (!customers) return;
     const asOf = this.now().toISOString();
@@ -206,12 +239,12 @@ export class Projector {
     for (;;) {
       const batch = await this.events.readAll({ after: position, maxCount: this.batchSize });
       if (batch.length === 0) break;
-      await this.handle(batch);
+      await this.applyBatch(batch);
       position = batch[batch.length - 1].globalPosition;
       events += batch.length;
       onProgress?.(position, total);
     }
-    await this.segment();
+    await this.rank();
     return { events, ms: Date.now() - started };
   }
 

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { ALL_PROJECTIONS } from '@touchpoint/read-models';
+import { loadConfig, systemClock } from '@touchpoint/platform';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { createProjector } from '../../api/src/app.module';
+import { createEngines } from '../../api/src/engines';
+
+const program = new Command('touchpoint').description('Touchpoint operations: rebuild read models, inspect projector state.');
+
+const projectionNames = ALL_PROJECTIONS.map((p) => p.name);
+
+program
+  .command('rebuild')
+  .description('Drop read models and replay the whole event log into them (stop running projectors first).')
+  .option('-p, --projection <names...>', `projections to rebuild (${projectionNames.join(', ')})`, (value: string, previous: string[] = []) => {
+    if (!projectionNames.includes(value)) throw new InvalidArgumentError(`unknown projection ${value}; known: ${projectionNames.join(', ')}`);
+    return [...previous, value];
+  })
+  .action(async (options: { projection?: string[] }) => {
+    const config = loadConfig();
+    const engines = createEngines(config, systemClock);
+    const projector = createProjector({ config, engines, clock: systemClock });
+    const bar = new SingleBar({ format: 'rebuild |{bar}| {percentage}% | {value}/{total} events | {rate} events/s | eta {eta}s', hideCursor: true }, Presets.shades_classic);
+    const started = Date.now();
+    let barStarted = false;
+    const result = await projector.rebuild(options.projection ?? projectionNames, (done, total) => {
+      if (!barStarted) {
+        bar.start(total, 0, { rate: 0 });
+        barStarted = true;
+      }
+      bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
+    });
+    if (barStarted) bar.stop();
+    console.log(JSON.stringify({ rebuilt: options.projection ?? projectionNames, events: result.events, ms: result.ms, eventsPerSecond: Math.round(result.events / Math.max(0.001, result.ms / 1000)) }));
+    await engines.eventStore.close();
+    await engines.readStore.close();
+  });
+
+program
+  .command('status')
+  .description('Log head and each projection checkpoint, with lag.')
+  .action(async () => {
+    const config = loadConfig();
+    const engines = createEngines(config, systemClock);
+    const head = await engines.eventStore.headPosition();
+    const projections = [];
+    for (const p of ALL_PROJECTIONS) {
+      const checkpoint = await engines.readStore.checkpoint(p.name);
+      projections.push({ projection: p.name, checkpoint, lag: head - checkpoint });
+    }
+    console.log(JSON.stringify({ head, projections }, null, 2));
+    await engines.eventStore.close();
+    await engines.readStore.close();
+  });
+
+program.parseAsync(process.argv).catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, systemClock } from '@touchpoint/platform';
+import { createProjector } from '../../api/src/app.module';
+import { createEngines } from '../../api/src/engines';
+
+/**
+ * The projector as its own process: run it beside an API started with
+ * TOUCHPOINT_PROJECTOR_IN_PROCESS=false. It resumes from its checkpoints.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const engines = createEngines(config, systemClock);
+  const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ timestamp: new Date().toISOString(), context: 'projector', ...fields }));
+  let lastLog = 0;
+  const projector = createProjector({ config, engines, clock: systemClock }, ({ position, events, lag }) => {
+    if (Date.now() - lastLog > 5000) {
+      lastLog = Date.now();
+      log({ msg: 'projected', position, events, lag });
+    }
+  });
+  await projector.start();
+  log({ msg: 'projector started', position: projector.position, lag: projector.lag });
+  const shutdown = async (signal: string) => {
+    log({ msg: 'stopping', signal, position: projector.position });
+    await projector.stop();
+    await engines.eventStore.close();
+    await engines.readStore.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  setInterval(() => {
+    if (projector.error) {
+      log({ level: 'error', msg: 'projector failed', error: String(projector.error) });
+      process.exit(1);
+    }
+  }, 1000).unref();
+}
+
+void main();
