@@ -143,7 +143,7 @@ describe('customer commands (memory engine)', () => {
         streamId: `customer-${customerId}`,
         streamRevision: 1,
         types: ['ContactPersonAdded'],
-        location: `/v1/customers/${customerId}/contacts/${contactId}`,
+        location: `/v1/customers/${customerId}`,
       });
       const event = await lastEvent(t, `customer-${customerId}`);
       expect(event.data).toEqual({ customerId, contactId, name: 'Ivan Petrenko', role: 'Buyer', email: 'ivan@acme.example', phone: '+380501112233', occurredAt: T0 });
@@ -213,7 +213,7 @@ describe('customer commands (memory engine)', () => {
         streamId: `customer-${customerId}`,
         streamRevision: 1,
         types: ['TouchpointRecorded'],
-        location: `/v1/customers/${customerId}/history?touchpointId=${touchpointId}`,
+        location: `/v1/customers/${customerId}/history?category=touchpoint`,
       });
 
       const event = await lastEvent(t, `customer-${customerId}`);

@@ -180,6 +180,7 @@ const DOMAIN: Case[] = [
   { name: 'file an existing case number', method: 'post', url: complaints, body: complaint({ complaintId: 'CASE-1' }), status: 409, code: 'complaint_exists' },
   { name: 'contact on a person', method: 'post', url: (f) => `${customer(f)}/contacts`, body: { name: 'Ivan' }, status: 422, code: 'not_a_company', fields: ['customerId'] },
   { name: 'return more than ordered', method: 'post', url: returns, body: { lines: [{ sku: 'MUG-1', quantity: 4 }] }, status: 422, code: 'return_exceeds_order', fields: ['lines[0].quantity'] },
+  { name: 'return the same SKU on two lines', method: 'post', url: returns, body: { lines: [{ sku: 'MUG-1', quantity: 2 }, { sku: 'MUG-1', quantity: 2 }] }, status: 422, code: 'duplicate_sku', fields: ['lines[1].sku'] },
   { name: 'return a SKU not in the order', method: 'post', url: returns, body: { lines: [{ sku: 'HAT-9', quantity: 1 }] }, status: 422, code: 'sku_not_in_order', fields: ['lines[0].sku'] },
   { name: 'order with the same SKU twice', method: 'post', url: orders, body: order({ lines: [line({}).lines[0], line({}).lines[0]] }), status: 422, code: 'duplicate_sku', fields: ['lines[1].sku'] },
   { name: 'order total beyond safe integers', method: 'post', url: orders, body: line({ quantity: 1_000_000, unitPrice: Number.MAX_SAFE_INTEGER }), status: 422, code: 'amount_overflow' },
@@ -267,6 +268,31 @@ describe('rejected commands leave the store unchanged (memory engine)', () => {
     });
   });
 
+  // Regression: ids were once looked up with record[id], so Object.prototype members were "found".
+  describe('ids named like Object.prototype members are ordinary ids', () => {
+    const base = () => `/v1/customers/${f.personId}`;
+
+    it('an order may be numbered "constructor", a complaint "valueOf"', async () => {
+      await send(t, 'post', `${base()}/orders`, order({ orderId: 'constructor' })).expect(201);
+      await send(t, 'post', `${base()}/complaints`, complaint({ complaintId: 'valueOf' })).expect(201);
+    });
+
+    it('a never-placed order "toString" is 404 order_not_found', async () => {
+      await expectRejected(t, () => send(t, 'post', `${base()}/orders/toString/cancellation`, {}), { status: 404, code: 'order_not_found' });
+    });
+
+    it('a SKU "toString" is not in the order → 422 sku_not_in_order', async () => {
+      await expectRejected(t, () => send(t, 'post', `${base()}/orders/SO-1/returns`, { lines: [{ sku: 'toString', quantity: 1 }] }), { status: 422, code: 'sku_not_in_order' });
+    });
+
+    it('a never-filed complaint "hasOwnProperty" is 404 complaint_not_found', async () => {
+      await expectRejected(t, () => send(t, 'post', `${base()}/complaints/hasOwnProperty/resolution`, { resolution: 'x', satisfaction: 3 }), {
+        status: 404,
+        code: 'complaint_not_found',
+      });
+    });
+  });
+
   describe('bodies that never reach validation', () => {
     it('malformed JSON → 400 bad_request', async () => {
       await expectRejected(t, () => send(t, 'post', '/v1/customers', '{"kind": "person", "name":', { 'content-type': 'application/json' }), { status: 400, code: 'bad_request' });
@@ -279,6 +305,13 @@ describe('rejected commands leave the store unchanged (memory engine)', () => {
 
     it('a text/plain body → 415 unsupported_media_type', async () => {
       await expectRejected(t, () => send(t, 'post', '/v1/customers', 'kind=person&name=x', { 'content-type': 'text/plain' }), { status: 415, code: 'unsupported_media_type' });
+    });
+
+    it('a form-encoded body → 415 unsupported_media_type (JSON only)', async () => {
+      await expectRejected(t, () => send(t, 'post', '/v1/customers', 'kind=person&name=Mallory', { 'content-type': 'application/x-www-form-urlencoded' }), {
+        status: 415,
+        code: 'unsupported_media_type',
+      });
     });
 
     it('a body over the default 256 KiB limit → 413 payload_too_large', async () => {

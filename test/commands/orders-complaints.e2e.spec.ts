@@ -33,7 +33,7 @@ describe('orders and complaints (memory engine)', () => {
     it('POST /:id/orders places an order: 201, Location, totals and costs computed in minor units', async () => {
       const res = await send(t, 'post', `/v1/customers/${customerId}/orders`, order({ orderId: 'SO-1001', channel: 'web', occurredAt: '2026-02-28T18:00:00Z' }), AGENT);
       expect(res.body.ids).toEqual({ customerId, orderId: 'SO-1001' });
-      expectCommandResult(res, { status: 201, streamId: stream, streamRevision: 1, types: ['OrderPlaced'], location: `/v1/customers/${customerId}/orders/SO-1001` });
+      expectCommandResult(res, { status: 201, streamId: stream, streamRevision: 1, types: ['OrderPlaced'], location: `/v1/customers/${customerId}/history?category=order` });
 
       const event = await lastEvent(t, stream);
       expect(event.data).toEqual({
@@ -55,7 +55,7 @@ describe('orders and complaints (memory engine)', () => {
     it('generates the order number when the client gives none', async () => {
       const res = await send(t, 'post', `/v1/customers/${customerId}/orders`, order()).expect(201);
       expect(res.body.ids.orderId).toMatch(SEQUENTIAL_ID);
-      expect(res.headers.location).toBe(`/v1/customers/${customerId}/orders/${res.body.ids.orderId}`);
+      expect(res.headers.location).toBe(`/v1/customers/${customerId}/history?category=order`);
       expect((await lastEvent(t, stream)).data).toMatchObject({ orderId: res.body.ids.orderId, occurredAt: T0 });
     });
 
@@ -124,7 +124,7 @@ describe('orders and complaints (memory engine)', () => {
         streamId: stream,
         streamRevision: revision + 1,
         types: ['ComplaintFiled'],
-        location: `/v1/customers/${customerId}/complaints/CASE-1`,
+        location: `/v1/customers/${customerId}/history?category=complaint`,
       });
       const event = await lastEvent(t, stream);
       expect(event.data).toEqual({
@@ -143,7 +143,7 @@ describe('orders and complaints (memory engine)', () => {
     it('generates the case number when the client gives none', async () => {
       const res = await send(t, 'post', `/v1/customers/${customerId}/complaints`, complaint()).expect(201);
       expect(res.body.ids.complaintId).toMatch(SEQUENTIAL_ID);
-      expect(res.headers.location).toBe(`/v1/customers/${customerId}/complaints/${res.body.ids.complaintId}`);
+      expect(res.headers.location).toBe(`/v1/customers/${customerId}/history?category=complaint`);
     });
 
     it('POST /:id/complaints/:caseId/escalation escalates, one level per call', async () => {

@@ -4,7 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
 import { EVENT_STORE, SNAPSHOT_STORE } from '@touchpoint/event-store';
 import { CLOCK, ID_GENERATOR, parseStageProbabilities, parseTierCutoffs, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
-import { ALL_PROJECTIONS, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
+import { ALL_PROJECTIONS, ANALYTICS_COLLECTION, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
 import { CustomerCommandsController } from './customers/customers.commands.controller';
 import { DealCommandsController } from './deals/deals.commands.controller';
@@ -14,7 +14,7 @@ import { ACTOR_RESOLVER, CommandContextFactory, headerActorResolver, type ActorR
 import { CommandResponder } from './http/command-responder';
 import { createMetrics, METRICS, MetricsController } from './operations/metrics';
 import { Consistency, CONSISTENCY_WAIT_MS } from './queries/consistency';
-import { AnalyticsController, CustomerQueriesController } from './queries/read-model.controllers';
+import { AnalyticsController, CustomerQueriesController, DealQueriesController } from './queries/read-model.controllers';
 import { QUERY_HANDLERS, READ_SIDE_SETTINGS } from './queries/read-model.queries';
 import { StreamsController } from './streams/streams.controller';
 
@@ -38,7 +38,11 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.projector) return;
+    if (!this.projector) {
+      // Projector in its own process: the read side still needs its collections to query.
+      await this.engines.readStore.ensureCollections([...ALL_PROJECTIONS.flatMap((p) => p.collections), ANALYTICS_COLLECTION]);
+      return;
+    }
     await this.projector.start();
     this.logger.log({ msg: 'projector running in process', position: this.projector.position, lag: this.projector.lag });
   }
@@ -68,7 +72,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, AnalyticsController, StreamsController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },

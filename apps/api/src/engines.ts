@@ -1,5 +1,5 @@
-import { InMemoryEventStore, SqliteEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
-import { InMemoryReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
+import { InMemoryEventStore, PostgresEventStore, SqliteEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
+import { InMemoryReadStore, MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import type { Clock, TouchpointConfig } from '@touchpoint/platform';
 import { join } from 'node:path';
 
@@ -10,9 +10,14 @@ export interface Engines {
 }
 
 /** Picks the engines named by configuration; the only place that knows the concrete adapters. */
-export function createEngines(config: TouchpointConfig, clock: Clock): Engines {
+export async function createEngines(config: TouchpointConfig, clock: Clock): Promise<Engines> {
   const now = () => clock.now();
-  const readStore = config.TOUCHPOINT_READ_STORE === 'memory' ? new InMemoryReadStore() : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'));
+  const readStore =
+    config.TOUCHPOINT_READ_STORE === 'memory'
+      ? new InMemoryReadStore()
+      : config.TOUCHPOINT_READ_STORE === 'mongodb'
+        ? await MongoReadStore.connect(config.TOUCHPOINT_MONGO_URL!)
+        : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'));
   switch (config.TOUCHPOINT_EVENT_STORE) {
     case 'memory': {
       const store = new InMemoryEventStore(now);
@@ -20,6 +25,10 @@ export function createEngines(config: TouchpointConfig, clock: Clock): Engines {
     }
     case 'sqlite': {
       const store = new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now });
+      return { eventStore: store, snapshots: store, readStore };
+    }
+    case 'postgres': {
+      const store = await PostgresEventStore.connect({ connectionString: config.TOUCHPOINT_POSTGRES_URL!, now });
       return { eventStore: store, snapshots: store, readStore };
     }
   }

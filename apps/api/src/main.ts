@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const engines = createEngines(config, systemClock);
+  const engines = await createEngines(config, systemClock);
   const app = await createApp({ config, engines, clock: systemClock, ids: randomIds });
   await app.listen(config.PORT, config.HOST);
   console.log(JSON.stringify({ level: 'log', msg: `Touchpoint API listening on http://${config.HOST}:${config.PORT} (docs at /docs)`, eventStore: config.TOUCHPOINT_EVENT_STORE }));

@@ -19,7 +19,7 @@ program
   })
   .action(async (options: { projection?: string[] }) => {
     const config = loadConfig();
-    const engines = createEngines(config, systemClock);
+    const engines = await createEngines(config, systemClock);
     const projector = createProjector({ config, engines, clock: systemClock });
     const bar = new SingleBar({ format: 'rebuild |{bar}| {percentage}% | {value}/{total} events | {rate} events/s | eta {eta}s', hideCursor: true }, Presets.shades_classic);
     const started = Date.now();
@@ -42,7 +42,7 @@ program
   .description('Log head and each projection checkpoint, with lag.')
   .action(async () => {
     const config = loadConfig();
-    const engines = createEngines(config, systemClock);
+    const engines = await createEngines(config, systemClock);
     const head = await engines.eventStore.headPosition();
     const projections = [];
     for (const p of ALL_PROJECTIONS) {

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const engines = createEngines(config, systemClock);
+  const engines = await createEngines(config, systemClock);
   const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ timestamp: new Date().toISOString(), context: 'projector', ...fields }));
   let lastLog = 0;
   const projector = createProjector({ config, engines, clock: systemClock }, ({ position, events, lag }) => {

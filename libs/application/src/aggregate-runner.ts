@@ -23,6 +23,14 @@ export interface AggregateRunnerOptions {
   upcasters?: Upcasters;
 }
 
+/** The runner gave up after its retries: other writers kept changing the stream. Transient: retry later. */
+export class WriteContentionError extends Error {
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId} kept changing under concurrent writers; retry`);
+    this.name = 'WriteContentionError';
+  }
+}
+
 export interface LoadedState<S> {
   state: S;
   revision: number;
@@ -40,6 +48,8 @@ export class AggregateRunner {
   private readonly snapshotEvery: number;
   private readonly maxConflictRetries: number;
   private readonly upcasters: Upcasters;
+  /** commands on one stream run one after another in this process: no self-inflicted conflicts */
+  private readonly streamQueues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: EventStore,
@@ -47,7 +57,7 @@ export class AggregateRunner {
     options: AggregateRunnerOptions = {},
   ) {
     this.snapshotEvery = options.snapshotEvery ?? 100;
-    this.maxConflictRetries = options.maxConflictRetries ?? 3;
+    this.maxConflictRetries = options.maxConflictRetries ?? 8;
     this.upcasters = options.upcasters ?? new Upcasters(UPCASTERS);
   }
 
@@ -69,7 +79,27 @@ export class AggregateRunner {
     return { state, revision, snapshotRevision: snapshot?.revision ?? -1 };
   }
 
-  async execute<C, S, E extends { type: string; data: object }>(
+  execute<C, S, E extends { type: string; data: object }>(
+    spec: AggregateSpec<C, S, E>,
+    streamId: string,
+    command: C,
+    ctx: CommandContext,
+    precondition?: () => Promise<void>,
+  ): Promise<CommandResult> {
+    const previous = this.streamQueues.get(streamId) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.executeNow(spec, streamId, command, ctx, precondition),
+      () => this.executeNow(spec, streamId, command, ctx, precondition),
+    );
+    const settled = run.catch(() => undefined);
+    this.streamQueues.set(streamId, settled);
+    void settled.then(() => {
+      if (this.streamQueues.get(streamId) === settled) this.streamQueues.delete(streamId);
+    });
+    return run;
+  }
+
+  private async executeNow<C, S, E extends { type: string; data: object }>(
     spec: AggregateSpec<C, S, E>,
     streamId: string,
     command: C,
@@ -103,9 +133,11 @@ export class AggregateRunner {
         }
         return toCommandResult(result, streamId);
       } catch (error) {
-        // Without a client expectation the conflict is ours to resolve: decide again on fresh state.
-        const retryable = error instanceof WrongExpectedRevisionError && ctx.expectedRevision === undefined && attempt < this.maxConflictRetries;
-        if (!retryable) throw error;
+        // Without a client expectation the conflict is ours to resolve: decide again on fresh state,
+        // after a short jittered pause so writers in other processes spread out.
+        if (!(error instanceof WrongExpectedRevisionError) || ctx.expectedRevision !== undefined) throw error;
+        if (attempt >= this.maxConflictRetries) throw new WriteContentionError(streamId);
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
       }
     }
   }

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './catch-up';
 export * from './memory/memory-event-store';
 export * from './sqlite/sqlite-event-store';
+export * from './postgres/postgres-event-store';

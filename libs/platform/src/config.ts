@@ -1,8 +1,10 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const int = () => Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)));
-const bool = () => Transform(({ value }) => (value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase())));
+const BOOLEANS: Record<string, boolean> = { '1': true, true: true, yes: true, on: true, '0': false, false: false, no: false, off: false };
+/** Only the spellings above; anything else stays a string and fails @IsBoolean (no silent false on a typo). */
+const bool = () => Transform(({ value }) => (value === undefined || typeof value === 'boolean' ? value : (BOOLEANS[String(value).toLowerCase()] ?? value)));
 
 /**
  * Every setting comes from the environment and is validated at start;
@@ -18,11 +20,21 @@ export class TouchpointConfig {
   @IsString()
   TOUCHPOINT_DATA_DIR = './data';
 
-  @IsIn(['sqlite', 'memory'])
-  TOUCHPOINT_EVENT_STORE: 'sqlite' | 'memory' = 'sqlite';
+  @IsIn(['sqlite', 'memory', 'postgres'])
+  TOUCHPOINT_EVENT_STORE: 'sqlite' | 'memory' | 'postgres' = 'sqlite';
 
-  @IsIn(['sqlite', 'memory'])
-  TOUCHPOINT_READ_STORE: 'sqlite' | 'memory' = 'sqlite';
+  /** PostgreSQL connection string, required when TOUCHPOINT_EVENT_STORE=postgres */
+  @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_EVENT_STORE === 'postgres')
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'TOUCHPOINT_POSTGRES_URL must be a postgres:// URL when TOUCHPOINT_EVENT_STORE=postgres' })
+  TOUCHPOINT_POSTGRES_URL?: string;
+
+  @IsIn(['sqlite', 'memory', 'mongodb'])
+  TOUCHPOINT_READ_STORE: 'sqlite' | 'memory' | 'mongodb' = 'sqlite';
+
+  /** MongoDB connection string, required when TOUCHPOINT_READ_STORE=mongodb */
+  @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_READ_STORE === 'mongodb')
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'TOUCHPOINT_MONGO_URL must be a mongodb:// URL when TOUCHPOINT_READ_STORE=mongodb' })
+  TOUCHPOINT_MONGO_URL?: string;
 
   /** maximum request body, bytes */
   @int() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
@@ -54,7 +66,7 @@ export class TouchpointConfig {
   TOUCHPOINT_CONSISTENCY_WAIT_MS = 2000;
 
   /** run projectors inside the API process (the embedded default) */
-  @bool() @IsOptional()
+  @bool() @IsBoolean()
   TOUCHPOINT_PROJECTOR_IN_PROCESS = true;
 }
 
@@ -66,10 +78,11 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TouchpointConfig {
-  const known = Object.keys(new TouchpointConfig());
+  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_MONGO_URL'];
   const raw = Object.fromEntries(known.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
   const config = plainToInstance(TouchpointConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });
+  if (!errors.length) parseTierCutoffs(config.TOUCHPOINT_TIER_CUTOFFS);
   if (errors.length) {
     throw new ConfigError(errors.map((e) => `${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`));
   }

@@ -3,3 +3,5 @@ export * from './clock';
 export * from './contracts/event-store.contract';
 export * from './contracts/snapshot-store.contract';
 export * from './contracts/read-store.contract';
+export * from './infra';
+export * from './postgres';

@@ -1,5 +1,6 @@
 import { CHANNELS, COMPLAINT_SEVERITIES, CUSTOMER_KINDS, DIRECTIONS, TOUCHPOINT_TYPES, type Channel, type ComplaintSeverity, type CustomerKind, type Direction, type TouchpointType } from '@touchpoint/domain';
 import { Type } from 'class-transformer';
+import { IsCurrencyCode, Optional } from '../http/validators';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -8,7 +9,6 @@ import {
   IsEmail,
   IsIn,
   IsInt,
-  IsISO4217CurrencyCode,
   IsISO8601,
   IsOptional,
   IsString,
@@ -29,28 +29,28 @@ const MAX_MINOR = Number.MAX_SAFE_INTEGER;
 
 export class AddressDto {
   @IsString() @Length(1, 200) line1: string;
-  @IsOptional() @IsString() @Length(1, 200) line2?: string;
+  @Optional() @IsString() @Length(1, 200) line2?: string;
   @IsString() @Length(1, 100) city: string;
-  @IsOptional() @IsString() @Length(1, 20) postalCode?: string;
-  @IsOptional() @IsString() @Length(1, 100) region?: string;
+  @Optional() @IsString() @Length(1, 20) postalCode?: string;
+  @Optional() @IsString() @Length(1, 100) region?: string;
   /** ISO 3166-1 alpha-2 */
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as UA or DE' }) country: string;
 }
 
 export class RegisterCustomerDto {
   /** Optional client-chosen id (imports); generated when absent. */
-  @IsOptional() @IsUUID() customerId?: string;
+  @Optional() @IsUUID() customerId?: string;
   @IsIn(CUSTOMER_KINDS) kind: CustomerKind;
   @IsString() @Length(1, 200) name: string;
-  @IsOptional() @IsEmail() @MaxLength(254) email?: string;
-  @IsOptional() @Matches(PHONE, { message: 'phone must be a phone number such as +380441234567' }) phone?: string;
-  @IsOptional() @ValidateNested() @Type(() => AddressDto) address?: AddressDto;
-  @IsOptional() @IsString() @Length(1, 200) company?: string;
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) tags?: string[];
+  @Optional() @IsEmail() @MaxLength(254) email?: string;
+  @Optional() @Matches(PHONE, { message: 'phone must be a phone number such as +380441234567' }) phone?: string;
+  @Optional() @ValidateNested() @Type(() => AddressDto) address?: AddressDto;
+  @Optional() @IsString() @Length(1, 200) company?: string;
+  @Optional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) tags?: string[];
   /** Account manager responsible for the customer. */
-  @IsOptional() @IsString() @Length(1, 128) owner?: string;
+  @Optional() @IsString() @Length(1, 128) owner?: string;
   /** When the relationship began (business time); defaults to now. */
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 /** Absent fields stay as they are; null clears an optional field. */
@@ -67,38 +67,38 @@ export class ChangeProfileDto {
 
 export class AddContactPersonDto {
   @IsString() @Length(1, 200) name: string;
-  @IsOptional() @IsString() @Length(1, 100) role?: string;
-  @IsOptional() @IsEmail() @MaxLength(254) email?: string;
-  @IsOptional() @Matches(PHONE, { message: 'phone must be a phone number such as +380441234567' }) phone?: string;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsString() @Length(1, 100) role?: string;
+  @Optional() @IsEmail() @MaxLength(254) email?: string;
+  @Optional() @Matches(PHONE, { message: 'phone must be a phone number such as +380441234567' }) phone?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class ChangePreferredChannelDto {
   @IsIn(CHANNELS) channel: Channel;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class ChangeMarketingConsentDto {
   @IsBoolean() granted: boolean;
   /** Where the consent was given or withdrawn (web form, call, letter…). */
-  @IsOptional() @IsString() @Length(1, 200) source?: string;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsString() @Length(1, 200) source?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class RecordTouchpointDto {
   @IsIn(TOUCHPOINT_TYPES) type: TouchpointType;
   /** Defaults to the usual channel of the type (call → phone, meeting → in_person, …). */
-  @IsOptional() @IsIn(CHANNELS) channel?: Channel;
+  @Optional() @IsIn(CHANNELS) channel?: Channel;
   @IsIn(DIRECTIONS) direction: Direction;
   /** Who handled it; defaults to the acting user. */
-  @IsOptional() @IsString() @Length(1, 128) agent?: string;
+  @Optional() @IsString() @Length(1, 128) agent?: string;
   @IsString() @Length(1, 300) subject: string;
-  @IsOptional() @IsString() @Length(1, 10000) summary?: string;
-  @IsOptional() @IsInt() @Min(0) @Max(7 * 24 * 3600) durationSeconds?: number;
-  @IsOptional() @IsString() @Length(1, 100) outcome?: string;
-  @IsOptional() @IsUrl({ require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2000) url?: string;
+  @Optional() @IsString() @Length(1, 10000) summary?: string;
+  @Optional() @IsInt() @Min(0) @Max(7 * 24 * 3600) durationSeconds?: number;
+  @Optional() @IsString() @Length(1, 100) outcome?: string;
+  @Optional() @IsUrl({ require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2000) url?: string;
   /** When it happened (business time; may be in the past for imports); defaults to now. */
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class OrderLineDto {
@@ -112,16 +112,16 @@ export class OrderLineDto {
 
 export class PlaceOrderDto {
   /** The order number; generated when absent. */
-  @IsOptional() @Matches(BUSINESS_ID, { message: 'orderId must be 1–64 characters of [A-Za-z0-9_.-]' }) orderId?: string;
-  @IsISO4217CurrencyCode() currency: string;
+  @Optional() @Matches(BUSINESS_ID, { message: 'orderId must be 1–64 characters of [A-Za-z0-9_.-]' }) orderId?: string;
+  @IsCurrencyCode() currency: string;
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => OrderLineDto) lines: OrderLineDto[];
-  @IsOptional() @IsIn(CHANNELS) channel?: Channel;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsIn(CHANNELS) channel?: Channel;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class CancelOrderDto {
-  @IsOptional() @IsString() @Length(1, 500) reason?: string;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsString() @Length(1, 500) reason?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class ReturnedLineDto {
@@ -131,31 +131,31 @@ export class ReturnedLineDto {
 
 export class ReturnOrderDto {
   /** Lines returned; absent means everything not yet returned. */
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => ReturnedLineDto) lines?: ReturnedLineDto[];
-  @IsOptional() @IsString() @Length(1, 500) reason?: string;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => ReturnedLineDto) lines?: ReturnedLineDto[];
+  @Optional() @IsString() @Length(1, 500) reason?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class FileComplaintDto {
   /** The case number; generated when absent. */
-  @IsOptional() @Matches(BUSINESS_ID, { message: 'complaintId must be 1–64 characters of [A-Za-z0-9_.-]' }) complaintId?: string;
+  @Optional() @Matches(BUSINESS_ID, { message: 'complaintId must be 1–64 characters of [A-Za-z0-9_.-]' }) complaintId?: string;
   @IsString() @Length(1, 100) category: string;
   @IsIn(COMPLAINT_SEVERITIES) severity: ComplaintSeverity;
   @IsIn(CHANNELS) channel: Channel;
   @IsString() @Length(1, 10000) description: string;
-  @IsOptional() @Matches(BUSINESS_ID, { message: 'orderId must be 1–64 characters of [A-Za-z0-9_.-]' }) orderId?: string;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @Matches(BUSINESS_ID, { message: 'orderId must be 1–64 characters of [A-Za-z0-9_.-]' }) orderId?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class EscalateComplaintDto {
   @IsString() @Length(1, 1000) reason: string;
-  @IsOptional() @IsString() @Length(1, 128) escalatedTo?: string;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsString() @Length(1, 128) escalatedTo?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
 export class ResolveComplaintDto {
   @IsString() @Length(1, 5000) resolution: string;
   /** Customer satisfaction with the resolution, 1 (very unhappy) to 5 (delighted). */
   @IsInt() @Min(1) @Max(5) satisfaction: number;
-  @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }

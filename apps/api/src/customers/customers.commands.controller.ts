@@ -63,7 +63,7 @@ export class CustomerCommandsController {
       { type: 'AddContactPerson', data: { ...contact, customerId, contactId: this.ids.next(), occurredAt: this.respond.occurredAt(occurredAt) } },
       this.ctx.from(req),
     );
-    return this.respond.send(reply, command, { created: (r) => `/v1/customers/${customerId}/contacts/${r.ids.contactId}` });
+    return this.respond.send(reply, command, { created: () => `/v1/customers/${customerId}` });
   }
 
   @Delete(':id/contacts/:contactId')
@@ -111,7 +111,7 @@ export class CustomerCommandsController {
       },
       context,
     );
-    return this.respond.send(reply, command, { created: (r) => `/v1/customers/${customerId}/history?touchpointId=${r.ids.touchpointId}` });
+    return this.respond.send(reply, command, { created: () => `/v1/customers/${customerId}/history?category=touchpoint` });
   }
 
   @Post(':id/orders')
@@ -124,7 +124,7 @@ export class CustomerCommandsController {
       },
       this.ctx.from(req),
     );
-    return this.respond.send(reply, command, { created: (r) => `/v1/customers/${customerId}/orders/${r.ids.orderId}` });
+    return this.respond.send(reply, command, { created: () => `/v1/customers/${customerId}/history?category=order` });
   }
 
   @Post(':id/orders/:orderId/cancellation')
@@ -171,7 +171,7 @@ export class CustomerCommandsController {
       { type: 'FileComplaint', data: { ...rest, customerId, complaintId: complaintId ?? this.ids.next(), occurredAt: this.respond.occurredAt(occurredAt) } },
       this.ctx.from(req),
     );
-    return this.respond.send(reply, command, { created: (r) => `/v1/customers/${customerId}/complaints/${r.ids.complaintId}` });
+    return this.respond.send(reply, command, { created: () => `/v1/customers/${customerId}/history?category=complaint` });
   }
 
   @Post(':id/complaints/:caseId/escalation')

@@ -42,6 +42,11 @@ export function parseIfMatch(value: string | undefined): ExpectedRevision | unde
   return Number(m[1]) === -1 ? 'no_stream' : Number(m[1]);
 }
 
+/** Path without query, UUIDs in lower case (as the routes treat them). */
+function normalisedPath(url: string): string {
+  return url.split('?')[0].replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, (u) => u.toLowerCase());
+}
+
 /** Canonical JSON (sorted keys), so the same request always hashes the same. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -78,9 +83,9 @@ export class CommandContextFactory {
       correlationId: correlation ?? causationId,
       causationId,
       ...(key !== undefined && {
-        // Keys are scoped to the actor: two clients cannot collide on each other's keys.
-        idempotencyKey: `${actor}:${key}`,
-        requestHash: createHash('sha256').update(`${request.method} ${request.url.split('?')[0]} ${canonical(request.body)}`).digest('hex'),
+        // Keys are scoped to the actor (length-prefixed, so no actor/key split can collide with another).
+        idempotencyKey: `${actor.length}:${actor}:${key}`,
+        requestHash: createHash('sha256').update(`${request.method} ${normalisedPath(request.url)} ${canonical(request.body)}`).digest('hex'),
       }),
       ...(expectedRevision !== undefined && { expectedRevision }),
     };

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DomainError } from '@touchpoint/domain';
+import { WriteContentionError } from '@touchpoint/application';
 import { IdempotencyKeyReusedError, WrongExpectedRevisionError } from '@touchpoint/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestProblem, problemType, type Problem } from './problem';
@@ -39,6 +40,16 @@ export function toProblem(error: unknown): Problem {
       errors: [{ field: 'header:If-Match', code: 'wrong_expected_revision', message: 'stale revision' }],
     };
   }
+  if (error instanceof WriteContentionError) {
+    return {
+      type: problemType('write_contention'),
+      title: 'Write contention',
+      status: 409,
+      code: 'write_contention',
+      detail: 'Other writers kept changing this resource; the command was not applied. Retry after a moment.',
+      retryAfterSeconds: 1,
+    };
+  }
   if (error instanceof IdempotencyKeyReusedError) {
     return {
       type: problemType('idempotency_key_reused'),
@@ -53,6 +64,11 @@ export function toProblem(error: unknown): Problem {
     const status = error.getStatus();
     const code = (HttpStatus[status] ?? 'error').toLowerCase();
     const title = code.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+    const response = error.getResponse();
+    if (status === 503 && typeof response === 'object' && response && 'details' in response) {
+      // Terminus' failed health check: keep which indicator failed and why.
+      return { type: problemType('unhealthy'), title: 'Unhealthy', status, code: 'unhealthy', detail: 'A health check failed; see checks.', checks: (response as { details: unknown }).details };
+    }
     const detail = typeof error.getResponse() === 'string' ? (error.getResponse() as string) : ((error.getResponse() as { message?: unknown }).message ?? error.message);
     return { type: problemType(code), title, status, code, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
   }
@@ -67,10 +83,11 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const problem = { ...toProblem(error), instance: request.url.split('?')[0] };
+    const problem: Problem = { ...toProblem(error), instance: request.url.split("?")[0] };
     if (problem.status >= 500) this.logger.error({ msg: 'request failed', method: request.method, url: problem.instance, error: String((error as Error)?.stack ?? error) });
     const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-    const retryAfter = (error as { retryAfterSeconds?: number })?.retryAfterSeconds;
+    const retryAfter = (error as { retryAfterSeconds?: number })?.retryAfterSeconds ?? (problem.retryAfterSeconds as number | undefined);
+    delete problem.retryAfterSeconds;
     if (retryAfter) headers['retry-after'] = String(retryAfter);
     reply.status(problem.status).headers(headers).send(problem);
   }

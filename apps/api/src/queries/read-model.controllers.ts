@@ -11,6 +11,7 @@ import { ConsistencyQuery, ForecastQueryDto, HistoryQueryDto, LifetimeValueQuery
 import {
   GetCustomer360,
   GetCustomerHistory,
+  GetDeal,
   GetForecast,
   GetLifetimeValue,
   GetServiceAnalytics,
@@ -50,7 +51,12 @@ export class CustomerQueriesController {
   @Get()
   async list(@Query() q: ListCustomersQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
-    const sortSpec = q.sort ?? '-revenue';
+    const sortSpec = q.sort ?? '-lastActivityAt';
+    // Value is money in the customer's primary currency: comparing it across currencies would mix them.
+    const byValue = /revenue|margin/.test(sortSpec) || q.minRevenue !== undefined || q.maxRevenue !== undefined;
+    if (byValue && !q.currency) {
+      throw new BadRequestProblem([{ field: 'currency', code: 'currency_required', message: 'sorting or filtering by revenue or margin needs currency=XXX (values are never compared across currencies)' }]);
+    }
     const sort: SortKey[] = [{ field: sortSpec.replace(/^-/, ''), direction: sortSpec.startsWith('-') ? 'desc' : 'asc' }];
     return this.queries.execute(new ListCustomers(customerFilter(q), sort, q.limit ?? 50, q.cursor));
   }
@@ -79,6 +85,22 @@ export class CustomerQueriesController {
   async lifetimeValue(@Param('id', PathParam.uuid('id')) id: string, @Query() q: LifetimeValueQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
     return this.queries.execute(new GetLifetimeValue(id, q.horizonDays));
+  }
+}
+
+@ApiTags('deals')
+@Controller('v1/deals')
+export class DealQueriesController {
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly consistency: Consistency,
+  ) {}
+
+  /** One deal as projected: stage, amount, status, stages visited. */
+  @Get(':id')
+  async get(@Param('id', PathParam.uuid('id')) id: string, @Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    return this.queries.execute(new GetDeal(id));
   }
 }
 

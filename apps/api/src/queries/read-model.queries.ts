@@ -4,6 +4,7 @@ import { CLOCK, type Clock } from '@touchpoint/platform';
 import {
   ANALYTICS,
   CUSTOMERS,
+  DEALS,
   forecast,
   HISTORY,
   lifetimeValue,
@@ -16,6 +17,7 @@ import {
   VALUE_DISTRIBUTION_ID,
   type Condition,
   type CustomerDoc,
+  type DealDoc,
   type Forecast,
   type ForecastOptions,
   type HistoryEntry,
@@ -83,6 +85,23 @@ export class ListCustomers extends Query<Paged<ReturnType<typeof present360>>> {
     readonly cursor?: string,
   ) {
     super();
+  }
+}
+
+export class GetDeal extends Query<Omit<DealDoc, '_id' | '_position'> & { projectedThrough: number }> {
+  constructor(readonly dealId: string) {
+    super();
+  }
+}
+
+@QueryHandler(GetDeal)
+export class GetDealHandler implements IQueryHandler<GetDeal> {
+  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  async execute({ dealId }: GetDeal) {
+    const doc = await this.store.get<DealDoc>(DEALS, dealId);
+    if (!doc) throw new NotFoundException(`deal ${dealId} has no read model (unknown, or not projected yet: pass minPosition to wait)`);
+    const { _id, _position, ...deal } = doc;
+    return { ...deal, projectedThrough: _position };
   }
 }
 
@@ -187,6 +206,7 @@ export class GetServiceAnalyticsHandler implements IQueryHandler<GetServiceAnaly
 export const QUERY_HANDLERS = [
   GetCustomer360Handler,
   GetLifetimeValueHandler,
+  GetDealHandler,
   GetCustomerHistoryHandler,
   ListCustomersHandler,
   GetValueDistributionHandler,

@@ -11,6 +11,7 @@ export interface OrderFacts {
   refunded: number;
   costReversed: number;
   cancelled: boolean;
+  returned?: boolean;
 }
 
 export interface CurrencyValue {
@@ -80,10 +81,15 @@ export function valueByCurrency(orderBook: Record<string, OrderFacts>): Record<s
   return out;
 }
 
+/** Currency of the earliest order that still counts (not cancelled, not fully returned); else of the earliest order. */
 function primaryCurrency(orderBook: Record<string, OrderFacts>): string {
   let first: OrderFacts | undefined;
-  for (const o of Object.values(orderBook)) if (!first || o.at < first.at) first = o;
-  return first?.currency ?? '';
+  let firstCounted: OrderFacts | undefined;
+  for (const o of Object.values(orderBook)) {
+    if (!first || o.at < first.at) first = o;
+    if (!o.cancelled && o.total - o.refunded > 0 && (!firstCounted || o.at < firstCounted.at)) firstCounted = o;
+  }
+  return (firstCounted ?? first)?.currency ?? '';
 }
 
 function withValue(doc: CustomerDoc): CustomerDoc {
@@ -180,11 +186,11 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
     case 'OrderReturned': {
       const o = own(d.orderBook, event.data.orderId);
       if (!o) return d;
-      const firstReturn = o.refunded === 0 && o.costReversed === 0;
+      const firstReturn = !o.returned;
       return withValue({
         ...d,
         orders: { ...d.orders, withReturns: d.orders.withReturns + (firstReturn ? 1 : 0) },
-        orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, refunded: o.refunded + event.data.refund, costReversed: o.costReversed + event.data.costReversed } },
+        orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, returned: true, refunded: o.refunded + event.data.refund, costReversed: o.costReversed + event.data.costReversed } },
       });
     }
     case 'ComplaintFiled':
@@ -265,7 +271,9 @@ export function lifetimeValue(doc: CustomerDoc, asOf: string, options: LifetimeV
   const firstOrderAt = counted.reduce<string | null>((m, o) => earlier(m, o.at), null);
   const lastOrderAt = counted.reduce<string | null>((m, o) => later(m, o.at), null);
   const asOfMs = Date.parse(asOf);
-  const tenureDays = Math.max(0, Math.floor((asOfMs - Date.parse(doc.registeredAt)) / DAY_MS));
+  // Imports can bring orders older than the registration: the relationship began at the earlier of the two.
+  const since = firstOrderAt !== null && firstOrderAt < doc.registeredAt ? firstOrderAt : doc.registeredAt;
+  const tenureDays = Math.max(0, Math.floor((asOfMs - Date.parse(since)) / DAY_MS));
   const recencyDays = lastOrderAt === null ? null : Math.max(0, Math.floor((asOfMs - Date.parse(lastOrderAt)) / DAY_MS));
   const frequency = v.orders === 0 ? 0 : (v.orders / Math.max(tenureDays, 30)) * 365;
   const meanInterval = frequency === 0 ? 0 : 365 / frequency;
@@ -312,6 +320,7 @@ const CUSTOMER_EVENTS = [
   'DealOpened',
   'DealStageChanged',
   'DealAmountChanged',
+  'DealCloseDateChanged',
   'DealWon',
   'DealLost',
 ];

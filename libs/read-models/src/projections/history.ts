@@ -42,7 +42,11 @@ const CATEGORY: Record<string, string> = {
   DealLost: 'deal',
 };
 
-const money = (amount: number, currency: string) => `${(amount / 100).toFixed(2)} ${currency}`;
+/** Minor units in the currency's own decimals (JPY 0, EUR 2, BHD 3). */
+const money = (amount: number, currency: string) => {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return `${(amount / 10 ** digits).toFixed(digits)} ${currency}`;
+};
 
 function describe(event: ProjectedEvent): { channel: string; summary: string } {
   switch (event.type) {

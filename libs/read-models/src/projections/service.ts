@@ -33,7 +33,12 @@ export function evolveService(doc: ServiceDoc | undefined, event: ProjectedEvent
   switch (event.type) {
     case 'ComplaintFiled': {
       const e = event.data;
-      const c = own(s.categories, e.category) ?? (s.categories[e.category] = emptyCategory());
+      let c = own(s.categories, e.category);
+      if (!c) {
+        c = emptyCategory();
+        // defineProperty: a category named "__proto__" must become a key, not a prototype.
+        Object.defineProperty(s.categories, e.category, { value: c, enumerable: true, writable: true, configurable: true });
+      }
       s.open[openKey(e.customerId, e.complaintId)] = { category: e.category, filedAt: e.occurredAt, escalated: false };
       c.filed += 1;
       c.open += 1;

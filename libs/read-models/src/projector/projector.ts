@@ -87,6 +87,8 @@ export class Projector {
     }
     this.positionValue = Math.min(...this.projections.map((p) => this.checkpoints.get(p.name) ?? 0));
     this.headValue = await this.events.headPosition();
+    // A crash may have come between projecting orders and re-ranking: rank again once caught up.
+    this.segmentationDirty = true;
   }
 
   /** Catch up, then follow live appends until stopped. */
@@ -96,6 +98,8 @@ export class Projector {
     this.subscription.done.catch((error) => {
       this.failure = error;
     });
+    // A restart with nothing new to project still owes a ranking (see init).
+    void this.serially(() => this.segmentWhenDue()).catch((error) => (this.failure = error));
   }
 
   async stop(): Promise<void> {
@@ -162,18 +166,25 @@ export class Projector {
     }
     const last = batch[batch.length - 1].globalPosition;
     const checkpoints = this.projections.map((p) => ({ projector: p.name, position: Math.max(last, this.checkpoints.get(p.name) ?? 0) }));
-    await this.store.write({
-      upserts: [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
-      deletes: [],
-      checkpoints,
-    });
+    try {
+      await this.store.write({
+        upserts: [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
+        deletes: [],
+        checkpoints,
+      });
+    } catch (error) {
+      // The cache already holds this batch; the store does not. Reload from the store before anything else.
+      await this.init().catch(() => undefined);
+      throw error;
+    }
     for (const c of checkpoints) this.checkpoints.set(c.projector, c.position);
     this.positionValue = last;
     if (this.headValue < last) this.headValue = last;
-    if (batch.length < this.batchSize) {
-      // At the head: refresh the head and, if due, re-rank customers.
+    this.headValue = Math.max(this.headValue, batch.length < this.batchSize ? await this.events.headPosition() : last);
+    if (last >= this.headValue) {
+      // At the head: re-rank customers if due.
       this.headValue = await this.events.headPosition();
-      await this.segmentWhenDue();
+      if (last >= this.headValue) await this.segmentWhenDue();
     }
     this.options.onBatch?.({ position: last, events: batch.length, lag: this.lag });
     const ready = this.waiters.filter((w) => w.position <= last);

@@ -1,0 +1,69 @@
+import { PostgresEventStore, type RecordedEvent } from '@touchpoint/event-store';
+import { describeWith, eventStoreContract, freshPostgresDatabase, serverUrl, snapshotStoreContract } from '@touchpoint/testing';
+
+const PG = serverUrl('TOUCHPOINT_TEST_PG_URL', 'PostgreSQL event store suite');
+const FIXED = '2026-03-01T12:00:00.000Z';
+
+if (PG) {
+  eventStoreContract('postgresql', async () => {
+    const db = await freshPostgresDatabase(PG);
+    return { store: await PostgresEventStore.connect({ connectionString: db.url, now: () => new Date(FIXED) }), fixedRecordedAt: FIXED, teardown: db.drop };
+  });
+  snapshotStoreContract('postgresql', async () => {
+    const db = await freshPostgresDatabase(PG);
+    const store = await PostgresEventStore.connect({ connectionString: db.url });
+    return { snapshots: store, teardown: async () => (await store.close(), await db.drop()) };
+  });
+}
+
+describeWith(PG)('PostgreSQL global order under concurrent appenders', () => {
+  jest.setTimeout(120_000);
+
+  it('never lets a live subscriber skip an event committed late by a slower transaction', async () => {
+    const db = await freshPostgresDatabase(PG!);
+    // Several store instances = several processes with their own pools, all racing.
+    const writers = await Promise.all(Array.from({ length: 6 }, () => PostgresEventStore.connect({ connectionString: db.url, poolSize: 4 })));
+    const reader = await PostgresEventStore.connect({ connectionString: db.url, pollIntervalMs: 5 });
+    const seen: RecordedEvent[] = [];
+    const subscription = reader.subscribeToAll({ after: 0, batchSize: 50 }, (batch) => {
+      seen.push(...batch);
+    });
+    const perWriter = 150;
+    await Promise.all(
+      writers.map(async (store, w) => {
+        for (let i = 0; i < perWriter; i += 1) {
+          // Mix of single and multi-event appends on distinct and shared streams.
+          const stream = i % 5 === 0 ? `shared-${i % 3}` : `w${w}-s${i % 10}`;
+          await store.append(stream, Array.from({ length: (i % 3) + 1 }, (_, k) => ({ type: 'TouchpointRecorded', schemaVersion: 1, data: { w, i, k } })), {
+            expectedRevision: 'any',
+            metadata: { actor: `writer-${w}`, correlationId: 'race', causationId: `${w}-${i}` },
+          });
+        }
+      }),
+    );
+    const all = await reader.readAll({ after: 0 });
+    const deadline = Date.now() + 30_000;
+    while (seen.length < all.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await subscription.stop();
+    expect(all).toHaveLength(writers.length * perWriter * 2); // (1+2+3)/3 = 2 events per append on average
+    expect(seen.map((e) => e.globalPosition)).toEqual(all.map((e) => e.globalPosition));
+    expect(all.map((e) => e.globalPosition)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
+    await Promise.all([...writers, reader].map((s) => s.close()));
+    await db.drop();
+  });
+
+  it('lets exactly one of many processes win the same expected revision', async () => {
+    const db = await freshPostgresDatabase(PG!);
+    const stores = await Promise.all(Array.from({ length: 8 }, () => PostgresEventStore.connect({ connectionString: db.url })));
+    await stores[0].append('contended', [{ type: 'CustomerRegistered', schemaVersion: 1, data: {} }], { expectedRevision: 'no_stream', metadata: { actor: 'a', correlationId: 'c', causationId: 'c' } });
+    for (let round = 0; round < 10; round += 1) {
+      const outcomes = await Promise.allSettled(
+        stores.map((s, i) => s.append('contended', [{ type: 'TouchpointRecorded', schemaVersion: 1, data: { round, i } }], { expectedRevision: round, metadata: { actor: 'a', correlationId: 'c', causationId: 'c' } })),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    }
+    expect(await stores[0].streamRevision('contended')).toBe(10);
+    await Promise.all(stores.map((s) => s.close()));
+    await db.drop();
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * Real-server suites run when their server's URL is set (scripts/infra/env.sh
+ * prints them). Outside CI an absent server skips the suite with one clear
+ * line; with REQUIRE_INFRA=1 (CI) it is a failure instead.
+ */
+export function serverUrl(envVar: string, what: string, options: { optionalInCi?: string } = {}): string | undefined {
+  const value = process.env[envVar];
+  if (value) return value;
+  if (process.env.REQUIRE_INFRA === '1' && !options.optionalInCi) {
+    throw new Error(`${what}: ${envVar} is not set but REQUIRE_INFRA=1 — start the servers with \`npm run infra:up\` and \`eval "$(bash scripts/infra/env.sh)"\``);
+  }
+  process.stdout.write(`[skip] ${what}: ${envVar} is not set${options.optionalInCi ? ` (${options.optionalInCi})` : '; run `npm run infra:up` and `eval "$(bash scripts/infra/env.sh)"` to include it'}\n`);
+  return undefined;
+}
+
+/** `describe` when the server is configured, `describe.skip` otherwise. */
+export const describeWith = (url: string | undefined) => (url ? describe : describe.skip);
