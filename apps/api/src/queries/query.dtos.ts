@@ -1,6 +1,14 @@
 import { CHANNELS, EVENT_SCHEMA_VERSIONS, type Channel } from '@touchpoint/domain';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO4217CurrencyCode, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsCurrencyCode } from '../http/validators';
+
+/** A date-time with a zone, as stored (a bare date would be ambiguous). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const IsInstant = () => (target: object, key: string) => {
+  IsISO8601({ strict: true })(target, key);
+  Matches(INSTANT, { message: '$property must be an ISO 8601 date-time with a zone, e.g. 2026-01-31T00:00:00Z' })(target, key);
+};
 
 /** `a,b` or repeated `?x=a&x=b` → ['a','b'] */
 const list = () => Transform(({ value }) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v: string) => String(v).split(',')).filter(Boolean)));
@@ -21,12 +29,12 @@ export class ListCustomersQueryDto extends ConsistencyQuery {
   @IsOptional() @IsString() @Length(1, 128) owner?: string;
   @IsOptional() @IsString() @Length(1, 50) tag?: string;
   /** primary currency of the customer's value (value filters compare within it) */
-  @IsOptional() @IsISO4217CurrencyCode() currency?: string;
+  @IsOptional() @IsCurrencyCode() currency?: string;
   /** net revenue to date in minor units, inclusive */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) minRevenue?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxRevenue?: number;
-  @IsOptional() @IsISO8601({ strict: true }) lastActivityFrom?: string;
-  @IsOptional() @IsISO8601({ strict: true }) lastActivityTo?: string;
+  @IsOptional() @IsInstant() lastActivityFrom?: string;
+  @IsOptional() @IsInstant() lastActivityTo?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) minOpenComplaints?: number;
   @IsOptional() @IsIn(CUSTOMER_SORTS) sort?: (typeof CUSTOMER_SORTS)[number];
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
@@ -41,9 +49,9 @@ export class HistoryQueryDto extends ConsistencyQuery {
   @IsOptional() @list() @IsArray() @ArrayMaxSize(30) @IsIn(Object.keys(EVENT_SCHEMA_VERSIONS), { each: true }) type?: string[];
   @IsOptional() @list() @IsArray() @ArrayMaxSize(5) @IsIn(HISTORY_CATEGORIES, { each: true }) category?: string[];
   /** business time, inclusive */
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsInstant() from?: string;
   /** business time, exclusive */
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsInstant() to?: string;
   @IsOptional() @IsIn(['newest', 'oldest']) order?: 'newest' | 'oldest';
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
@@ -61,5 +69,5 @@ export class ForecastQueryDto extends ConsistencyQuery {
   @IsOptional() @Matches(PERIOD_KEY, { message: 'from must be YYYY-MM or YYYY-Qn' }) from?: string;
   @IsOptional() @Matches(PERIOD_KEY, { message: 'to must be YYYY-MM or YYYY-Qn' }) to?: string;
   @IsOptional() @IsString() @Length(1, 128) owner?: string;
-  @IsOptional() @IsISO4217CurrencyCode() currency?: string;
+  @IsOptional() @IsCurrencyCode() currency?: string;
 }

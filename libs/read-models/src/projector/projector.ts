@@ -178,7 +178,6 @@ export class Projector {
       throw error;
     }
     for (const c of checkpoints) this.checkpoints.set(c.projector, c.position);
-    this.positionValue = last;
     if (this.headValue < last) this.headValue = last;
     this.headValue = Math.max(this.headValue, batch.length < this.batchSize ? await this.events.headPosition() : last);
     if (last >= this.headValue) {
@@ -186,6 +185,8 @@ export class Projector {
       this.headValue = await this.events.headPosition();
       if (last >= this.headValue) await this.segmentWhenDue();
     }
+    // Published after ranking, so a read-your-writes query never sees a customer not yet ranked.
+    this.positionValue = last;
     this.options.onBatch?.({ position: last, events: batch.length, lag: this.lag });
     const ready = this.waiters.filter((w) => w.position <= last);
     this.waiters = this.waiters.filter((w) => w.position > last);
@@ -197,7 +198,8 @@ export class Projector {
     if (!this.segmentationDirty) return;
     const every = this.options.segmentEveryMs ?? 2000;
     const wait = this.lastSegmentationAt + every - this.now().getTime();
-    if (wait <= 0) return this.rank();
+    // wait > every: the injected clock went backwards; rank now rather than sleep on a bogus interval.
+    if (wait <= 0 || wait > every) return this.rank();
     if (this.segmentTimer) return;
     this.segmentTimer = setTimeout(() => {
       this.segmentTimer = undefined;
@@ -226,7 +228,8 @@ export class Projector {
       customers.set(id, next);
       upserts.push({ collection: CUSTOMERS, doc: next });
     }
-    upserts.push({ collection: ANALYTICS, doc: { ...distribution, _position: this.positionValue } });
+    // Replaced whole on each ranking, so no position guard applies (and a rebuild yields the same document).
+    upserts.push({ collection: ANALYTICS, doc: { ...distribution, _position: 0 } });
     await this.store.write({ upserts, deletes: [], checkpoints: [] });
     this.lastSegmentationAt = this.now().getTime();
     this.segmentationDirty = false;
