@@ -1,19 +1,10 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, randomIds, systemClock } from '@touchpoint/platform';
+import { loadConfigOrExit, randomIds, systemClock } from '@touchpoint/platform';
 import { createApp } from './app.factory';
 import { createEngines } from './engines';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const engines = await createEngines(config, systemClock);
   const app = await createApp({ config, engines, clock: systemClock, ids: randomIds });
   await app.listen(config.PORT, config.HOST);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ALL_PROJECTIONS } from '@touchpoint/read-models';
-import { loadConfig, systemClock } from '@touchpoint/platform';
+import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { createProjector } from '../../api/src/app.module';
@@ -18,7 +18,7 @@ program
     return [...previous, value];
   })
   .action(async (options: { projection?: string[] }) => {
-    const config = loadConfig();
+    const config = loadConfigOrExit();
     const engines = await createEngines(config, systemClock);
     const projector = createProjector({ config, engines, clock: systemClock });
     const bar = new SingleBar({ format: 'rebuild |{bar}| {percentage}% | {value}/{total} events | {rate} events/s | eta {eta}s', hideCursor: true }, Presets.shades_classic);
@@ -41,7 +41,7 @@ program
   .command('status')
   .description('Log head and each projection checkpoint, with lag.')
   .action(async () => {
-    const config = loadConfig();
+    const config = loadConfigOrExit();
     const engines = await createEngines(config, systemClock);
     const head = await engines.eventStore.headPosition();
     const projections = [];

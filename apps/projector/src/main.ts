@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, systemClock } from '@touchpoint/platform';
+import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { createProjector } from '../../api/src/app.module';
 import { createEngines } from '../../api/src/engines';
 
@@ -8,16 +8,7 @@ import { createEngines } from '../../api/src/engines';
  * TOUCHPOINT_PROJECTOR_IN_PROCESS=false. It resumes from its checkpoints.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const engines = await createEngines(config, systemClock);
   const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ timestamp: new Date().toISOString(), context: 'projector', ...fields }));
   let lastLog = 0;

@@ -101,3 +101,14 @@ export function parseTierCutoffs(value: string): { A: number; B: number } {
   if (!(A > 0 && A < B && B < 1)) throw new ConfigError([`TOUCHPOINT_TIER_CUTOFFS=${JSON.stringify(value)}: need 0 < A < B < 1`]);
   return { A, B };
 }
+
+/** For process entry points: a bad configuration prints what is wrong and exits with code 2. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): TouchpointConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}
