@@ -1,5 +1,6 @@
 import { InMemoryEventStore, SqliteEventStore } from '@touchpoint/event-store';
-import { eventStoreContract, snapshotStoreContract } from '@touchpoint/testing';
+import { chainContract, eventStoreContract, snapshotStoreContract } from '@touchpoint/testing';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,4 +22,35 @@ snapshotStoreContract('in-memory', async () => ({ snapshots: new InMemoryEventSt
 snapshotStoreContract('sqlite', async () => {
   const store = new SqliteEventStore({ filename: ':memory:' });
   return { snapshots: store, teardown: () => store.close() };
+});
+
+chainContract('in-memory', async () => {
+  const store = new InMemoryEventStore(() => new Date(FIXED));
+  return {
+    store,
+    tamperData: async (p) => store.tamper(p, (e) => (e.data = { ...e.data, n: 999 })),
+    tamperGlobalHash: async (p) => store.tamper(p, () => undefined, 'f'.repeat(64)),
+  };
+});
+
+chainContract('sqlite (raw UPDATE with better-sqlite3)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-chain-'));
+  const filename = join(dir, 'events.db');
+  const store = new SqliteEventStore({ filename, now: () => new Date(FIXED) });
+  // A second, independent connection: the tamperer does not go through the adapter.
+  const raw = () => new Database(filename);
+  return {
+    store,
+    tamperData: async (p) => {
+      const db = raw();
+      db.prepare(`UPDATE events SET data = json_set(data, '$.n', 999) WHERE global_position = ?`).run(p);
+      db.close();
+    },
+    tamperGlobalHash: async (p) => {
+      const db = raw();
+      db.prepare(`UPDATE events SET global_hash = ? WHERE global_position = ?`).run('f'.repeat(64), p);
+      db.close();
+    },
+    teardown: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 });

@@ -1,6 +1,7 @@
 export * from './port';
 export * from './errors';
 export * from './catch-up';
+export * from './chain';
 export * from './memory/memory-event-store';
 export * from './sqlite/sqlite-event-store';
 export * from './postgres/postgres-event-store';

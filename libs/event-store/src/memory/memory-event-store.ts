@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppendSignal, catchUpSubscription } from '../catch-up';
+import { GENESIS_HASH, chainLink, type ChainLink, type ChainedEventStore } from '../chain';
 import { IdempotencyKeyReusedError, checkExpectedRevision } from '../errors';
 import type {
   AppendOptions,
@@ -19,8 +20,10 @@ import type {
 type Remembered = { streamId: string; requestHash: string; streamRevision: number; globalPosition: number; positions: number[] };
 
 /** For tests and throwaway runs: same semantics as the durable adapters, nothing on disk. */
-export class InMemoryEventStore implements EventStore, SnapshotStore {
+export class InMemoryEventStore implements EventStore, SnapshotStore, ChainedEventStore {
   private readonly log: RecordedEvent[] = [];
+  /** stream and global hash per log entry (same index as `log`) */
+  private readonly hashes: Array<{ streamHash: string | null; globalHash: string | null }> = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly idempotency = new Map<string, Remembered>();
   private readonly snapshots = new Map<string, Snapshot>();
@@ -53,6 +56,14 @@ export class InMemoryEventStore implements EventStore, SnapshotStore {
     }));
     if (recorded.some((e) => this.eventIds.has(e.eventId))) throw new Error('duplicate event id');
     for (const e of recorded) this.eventIds.add(e.eventId);
+    let prevStream = stream.length ? this.hashes[stream[stream.length - 1].globalPosition - 1].streamHash : null;
+    let prevGlobal = this.hashes.length ? this.hashes[this.hashes.length - 1].globalHash : null;
+    for (const e of recorded) {
+      const link = chainLink(e, prevStream ?? GENESIS_HASH, prevGlobal ?? GENESIS_HASH);
+      this.hashes.push(link);
+      prevStream = link.streamHash;
+      prevGlobal = link.globalHash;
+    }
     stream.push(...recorded);
     this.streams.set(streamId, stream);
     this.log.push(...recorded);
@@ -92,6 +103,21 @@ export class InMemoryEventStore implements EventStore, SnapshotStore {
 
   async headPosition(): Promise<number> {
     return this.log.length;
+  }
+
+  async readChain(options: { after: number; maxCount: number }): Promise<ChainLink[]> {
+    return this.log.slice(options.after, options.after + options.maxCount).map((e) => ({ event: structuredClone(e), ...this.hashes[e.globalPosition - 1] }));
+  }
+
+  async storedStreamHash(streamId: string, streamRevision: number): Promise<string | null> {
+    const e = this.streams.get(streamId)?.[streamRevision];
+    return e ? this.hashes[e.globalPosition - 1].streamHash : null;
+  }
+
+  /** Test hook standing in for someone editing storage behind the application's back. */
+  tamper(globalPosition: number, change: (event: RecordedEvent) => void, globalHash?: string): void {
+    change(this.log[globalPosition - 1]);
+    if (globalHash) this.hashes[globalPosition - 1].globalHash = globalHash;
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {

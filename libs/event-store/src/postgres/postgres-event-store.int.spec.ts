@@ -1,5 +1,6 @@
+import { Client } from 'pg';
 import { PostgresEventStore, type RecordedEvent } from '@touchpoint/event-store';
-import { describeWith, eventStoreContract, freshPostgresDatabase, serverUrl, snapshotStoreContract } from '@touchpoint/testing';
+import { chainContract, describeWith, eventStoreContract, freshPostgresDatabase, serverUrl, snapshotStoreContract } from '@touchpoint/testing';
 
 const PG = serverUrl('TOUCHPOINT_TEST_PG_URL', 'PostgreSQL event store suite');
 const FIXED = '2026-03-01T12:00:00.000Z';
@@ -8,6 +9,23 @@ if (PG) {
   eventStoreContract('postgresql', async () => {
     const db = await freshPostgresDatabase(PG);
     return { store: await PostgresEventStore.connect({ connectionString: db.url, now: () => new Date(FIXED) }), fixedRecordedAt: FIXED, teardown: db.drop };
+  });
+  chainContract('postgresql (raw UPDATE with pg)', async () => {
+    const db = await freshPostgresDatabase(PG);
+    const store = await PostgresEventStore.connect({ connectionString: db.url, now: () => new Date(FIXED) });
+    // A separate client, as someone with database access would use.
+    const raw = async (sql: string, params: unknown[]) => {
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      await client.query(sql, params);
+      await client.end();
+    };
+    return {
+      store,
+      tamperData: (p) => raw(`UPDATE tp_events SET data = json_build_object('n', 999) WHERE global_position = $1`, [p]),
+      tamperGlobalHash: (p) => raw(`UPDATE tp_events SET global_hash = $1 WHERE global_position = $2`, ['f'.repeat(64), p]),
+      teardown: db.drop,
+    };
   });
   snapshotStoreContract('postgresql', async () => {
     const db = await freshPostgresDatabase(PG);

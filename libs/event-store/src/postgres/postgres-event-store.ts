@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool, type PoolClient } from 'pg';
 import { AppendSignal, catchUpSubscription } from '../catch-up';
+import { GENESIS_HASH, chainLink, type ChainLink, type ChainedEventStore } from '../chain';
 import { IdempotencyKeyReusedError, checkExpectedRevision } from '../errors';
 import type {
   AppendOptions,
@@ -28,8 +29,12 @@ CREATE TABLE IF NOT EXISTS tp_events (
   recorded_at     TEXT   NOT NULL,
   data            JSON   NOT NULL,
   metadata        JSON   NOT NULL,
+  stream_hash     TEXT,
+  global_hash     TEXT,
   UNIQUE (stream_id, stream_revision)
 );
+ALTER TABLE tp_events ADD COLUMN IF NOT EXISTS stream_hash TEXT;
+ALTER TABLE tp_events ADD COLUMN IF NOT EXISTS global_hash TEXT;
 CREATE TABLE IF NOT EXISTS tp_streams (stream_id TEXT PRIMARY KEY, revision BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS tp_idempotency_keys (
   key TEXT PRIMARY KEY, stream_id TEXT NOT NULL, request_hash TEXT NOT NULL,
@@ -52,6 +57,8 @@ type Row = {
   recorded_at: string;
   data: Record<string, unknown>;
   metadata: RecordedEvent['metadata'];
+  stream_hash: string | null;
+  global_hash: string | null;
 };
 
 const toEvent = (r: Row): RecordedEvent => ({
@@ -84,7 +91,7 @@ export interface PostgresEventStoreOptions {
  * Appends queued together share one transaction (group commit), each in a
  * savepoint so a conflict fails only its own append.
  */
-export class PostgresEventStore implements EventStore, SnapshotStore {
+export class PostgresEventStore implements EventStore, SnapshotStore, ChainedEventStore {
   private readonly pool: Pool;
   private readonly now: () => Date;
   private readonly signal = new AppendSignal();
@@ -155,13 +162,16 @@ export class PostgresEventStore implements EventStore, SnapshotStore {
       client = await this.pool.connect();
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-      const head = await client.query<{ head: string }>('SELECT COALESCE(MAX(global_position), 0) AS head FROM tp_events');
-      let next = Number(head.rows[0].head) + 1;
+      // Under the lock the last row is the head of the global chain.
+      const head = await client.query<{ global_position: string; global_hash: string | null }>('SELECT global_position, global_hash FROM tp_events ORDER BY global_position DESC LIMIT 1');
+      let next = Number(head.rows[0]?.global_position ?? 0) + 1;
+      let prevGlobal = head.rows[0]?.global_hash ?? GENESIS_HASH;
       for (const p of batch) {
         await client.query('SAVEPOINT append');
         try {
-          const result = await this.appendIn(client, p, next);
+          const { result, globalHead } = await this.appendIn(client, p, next, prevGlobal);
           next += result.replayed ? 0 : result.events.length;
+          prevGlobal = globalHead;
           await client.query('RELEASE SAVEPOINT append');
           outcomes.push({ ok: true, result });
         } catch (error) {
@@ -186,12 +196,17 @@ export class PostgresEventStore implements EventStore, SnapshotStore {
     this.signal.notify();
   }
 
-  private async appendIn(client: PoolClient, { streamId, events, options }: Pending, firstPosition: number): Promise<AppendResult> {
+  private async appendIn(
+    client: PoolClient,
+    { streamId, events, options }: Pending,
+    firstPosition: number,
+    prevGlobalHash: string,
+  ): Promise<{ result: AppendResult; globalHead: string }> {
     if (options.idempotency) {
       const earlier = await this.remembered(client, options.idempotency.key);
       if (earlier) {
         if (earlier.requestHash !== options.idempotency.requestHash) throw new IdempotencyKeyReusedError(options.idempotency.key);
-        return earlier;
+        return { result: earlier, globalHead: prevGlobalHash };
       }
     }
     const found = await client.query<{ revision: string }>('SELECT revision FROM tp_streams WHERE stream_id = $1', [streamId]);
@@ -209,15 +224,24 @@ export class PostgresEventStore implements EventStore, SnapshotStore {
       data: e.data,
       metadata: options.metadata,
     }));
+    let prevGlobal = prevGlobalHash;
     if (recorded.length) {
+      let prevStream = GENESIS_HASH;
+      if (current >= 0) {
+        const last = await client.query<{ stream_hash: string | null }>('SELECT stream_hash FROM tp_events WHERE stream_id = $1 AND stream_revision = $2', [streamId, current]);
+        prevStream = last.rows[0]?.stream_hash ?? GENESIS_HASH;
+      }
       const values: unknown[] = [];
       const rows = recorded.map((e, i) => {
-        values.push(e.globalPosition, e.eventId, streamId, e.streamRevision, e.type, e.schemaVersion, recordedAt, JSON.stringify(e.data), JSON.stringify(e.metadata));
-        const b = i * 9;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9})`;
+        const link = chainLink(e, prevStream, prevGlobal);
+        prevStream = link.streamHash;
+        prevGlobal = link.globalHash;
+        values.push(e.globalPosition, e.eventId, streamId, e.streamRevision, e.type, e.schemaVersion, recordedAt, JSON.stringify(e.data), JSON.stringify(e.metadata), link.streamHash, link.globalHash);
+        const b = i * 11;
+        return `(${Array.from({ length: 11 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
       });
       await client.query(
-        `INSERT INTO tp_events (global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata) VALUES ${rows.join(', ')}`,
+        `INSERT INTO tp_events (global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata, stream_hash, global_hash) VALUES ${rows.join(', ')}`,
         values,
       );
       await client.query(
@@ -233,7 +257,7 @@ export class PostgresEventStore implements EventStore, SnapshotStore {
         [options.idempotency.key, streamId, options.idempotency.requestHash, revision, globalPosition, JSON.stringify(recorded.map((e) => e.globalPosition))],
       );
     }
-    return { streamId, streamRevision: revision, globalPosition, events: recorded, replayed: false };
+    return { result: { streamId, streamRevision: revision, globalPosition, events: recorded, replayed: false }, globalHead: prevGlobal };
   }
 
   private async remembered(client: Pool | PoolClient, key: string): Promise<(AppendResult & { requestHash: string }) | undefined> {
@@ -274,6 +298,16 @@ export class PostgresEventStore implements EventStore, SnapshotStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const result = await this.pool.query<Row>('SELECT * FROM tp_events WHERE global_position > $1 ORDER BY global_position LIMIT $2', [options.after ?? 0, options.maxCount ?? null]);
     return result.rows.map(toEvent);
+  }
+
+  async readChain(options: { after: number; maxCount: number }): Promise<ChainLink[]> {
+    const result = await this.pool.query<Row>('SELECT * FROM tp_events WHERE global_position > $1 ORDER BY global_position LIMIT $2', [options.after, options.maxCount]);
+    return result.rows.map((r) => ({ event: toEvent(r), streamHash: r.stream_hash, globalHash: r.global_hash }));
+  }
+
+  async storedStreamHash(streamId: string, streamRevision: number): Promise<string | null> {
+    const result = await this.pool.query<{ stream_hash: string | null }>('SELECT stream_hash FROM tp_events WHERE stream_id = $1 AND stream_revision = $2', [streamId, streamRevision]);
+    return result.rows[0]?.stream_hash ?? null;
   }
 
   async headPosition(): Promise<number> {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppendSignal, catchUpSubscription } from '../catch-up';
+import { GENESIS_HASH, chainLink, type ChainLink, type ChainedEventStore } from '../chain';
 import { IdempotencyKeyReusedError, checkExpectedRevision } from '../errors';
 import type {
   AppendOptions,
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at     TEXT    NOT NULL,
   data            TEXT    NOT NULL,
   metadata        TEXT    NOT NULL,
+  stream_hash     TEXT,
+  global_hash     TEXT,
   UNIQUE (stream_id, stream_revision)
 );
 CREATE TABLE IF NOT EXISTS streams (
@@ -62,6 +65,8 @@ type Row = {
   recorded_at: string;
   data: string;
   metadata: string;
+  stream_hash: string | null;
+  global_hash: string | null;
 };
 
 type Pending = { streamId: string; events: NewEvent[]; options: AppendOptions; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
@@ -95,7 +100,7 @@ const toEvent = (r: Row): RecordedEvent => ({
  * SQLite has a single writer, so position order is commit order: a reader
  * of the global log can never skip a late commit.
  */
-export class SqliteEventStore implements EventStore, SnapshotStore {
+export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEventStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly signal = new AppendSignal();
@@ -112,14 +117,19 @@ export class SqliteEventStore implements EventStore, SnapshotStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Files from before tamper evidence: add the hash columns; their old rows stay unchained (docs/auditing.md).
+    const columns = (this.db.pragma('table_info(events)') as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('stream_hash')) this.db.exec('ALTER TABLE events ADD COLUMN stream_hash TEXT; ALTER TABLE events ADD COLUMN global_hash TEXT;');
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     const db = this.db;
     this.stmt = {
       insert: db.prepare(
-        `INSERT INTO events (event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata, stream_hash, global_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      lastLink: db.prepare(`SELECT global_position, global_hash FROM events ORDER BY global_position DESC LIMIT 1`),
+      streamHashAt: db.prepare(`SELECT stream_hash FROM events WHERE stream_id = ? AND stream_revision = ?`).pluck(),
       revision: db.prepare(`SELECT revision FROM streams WHERE stream_id = ?`).pluck(),
       upsertStream: db.prepare(`INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET revision = excluded.revision`),
       head: db.prepare(`SELECT COALESCE(MAX(global_position), 0) FROM events`).pluck(),
@@ -203,21 +213,30 @@ export class SqliteEventStore implements EventStore, SnapshotStore {
     const metadata = JSON.stringify(options.metadata);
     const recorded: RecordedEvent[] = [];
     let revision = current;
+    // Single writer inside this transaction: the previous heads of both chains are well defined.
+    const last = this.stmt.lastLink.get() as { global_position: number; global_hash: string | null } | undefined;
+    let position = last?.global_position ?? 0;
+    let prevGlobal = last?.global_hash ?? GENESIS_HASH;
+    let prevStream = current >= 0 ? ((this.stmt.streamHashAt.get(streamId, current) as string | null) ?? GENESIS_HASH) : GENESIS_HASH;
     for (const e of events) {
       revision += 1;
-      const eventId = e.eventId ?? randomUUID();
-      const info = this.stmt.insert.run(eventId, streamId, revision, e.type, e.schemaVersion, recordedAt, JSON.stringify(e.data), metadata);
-      recorded.push({
-        eventId,
+      position += 1;
+      const event: RecordedEvent = {
+        eventId: e.eventId ?? randomUUID(),
         type: e.type,
         schemaVersion: e.schemaVersion,
         streamId,
         streamRevision: revision,
-        globalPosition: Number(info.lastInsertRowid),
+        globalPosition: position,
         recordedAt,
         data: e.data,
         metadata: options.metadata,
-      });
+      };
+      const link = chainLink(event, prevStream, prevGlobal);
+      this.stmt.insert.run(position, event.eventId, streamId, revision, e.type, e.schemaVersion, recordedAt, JSON.stringify(e.data), metadata, link.streamHash, link.globalHash);
+      prevStream = link.streamHash;
+      prevGlobal = link.globalHash;
+      recorded.push(event);
     }
     if (recorded.length) this.stmt.upsertStream.run(streamId, revision);
     const globalPosition = recorded.length ? recorded[recorded.length - 1].globalPosition : (this.stmt.head.get() as number);
@@ -278,6 +297,14 @@ export class SqliteEventStore implements EventStore, SnapshotStore {
 
   async headPosition(): Promise<number> {
     return this.stmt.head.get() as number;
+  }
+
+  async readChain(options: { after: number; maxCount: number }): Promise<ChainLink[]> {
+    return (this.stmt.readAll.all(options.after, options.maxCount) as Row[]).map((r) => ({ event: toEvent(r), streamHash: r.stream_hash, globalHash: r.global_hash }));
+  }
+
+  async storedStreamHash(streamId: string, streamRevision: number): Promise<string | null> {
+    return (this.stmt.streamHashAt.get(streamId, streamRevision) as string | null | undefined) ?? null;
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
