@@ -1,3 +1,4 @@
 export * from './store';
 export * from './projections';
 export * from './projector';
+export * from './audit';

@@ -1,0 +1,2 @@
+export * from './customer-log';
+export * from './as-of';
