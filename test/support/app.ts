@@ -16,6 +16,8 @@ export interface TestApp {
   readStore: ReadStore;
   clock: FixedClock;
   ids: SequentialIds;
+  /** the throwaway TOUCHPOINT_DATA_DIR (events.db, read.db, keys) */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; env?
     readStore,
     clock,
     ids,
+    dataDir: dir,
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

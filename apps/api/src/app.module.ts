@@ -5,6 +5,8 @@ import { AggregateRunner } from '@touchpoint/application';
 import { EVENT_STORE, SNAPSHOT_STORE } from '@touchpoint/event-store';
 import { CLOCK, ID_GENERATOR, parseStageProbabilities, parseTierCutoffs, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
 import { ALL_PROJECTIONS, ANALYTICS_COLLECTION, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
+import { AuditController, SIGNING_KEY } from './audit/audit.controller';
+import { loadSigningKey } from './audit/signing-key';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
 import { CustomerCommandsController } from './customers/customers.commands.controller';
 import { DealCommandsController } from './deals/deals.commands.controller';
@@ -72,7 +74,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, AuditController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -84,6 +86,7 @@ export class AppModule {
         { provide: PROJECTOR, useValue: projector },
         { provide: METRICS, useValue: createMetrics(engines.eventStore, projector) },
         { provide: CONSISTENCY_WAIT_MS, useValue: config.TOUCHPOINT_CONSISTENCY_WAIT_MS },
+        { provide: SIGNING_KEY, useFactory: () => loadSigningKey(config) },
         {
           provide: READ_SIDE_SETTINGS,
           useValue: { horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS, stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES) },

@@ -5,3 +5,4 @@ export * from './chain';
 export * from './memory/memory-event-store';
 export * from './sqlite/sqlite-event-store';
 export * from './postgres/postgres-event-store';
+export * from './checkpoint';

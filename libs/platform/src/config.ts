@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const int = () => Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)));
 const BOOLEANS: Record<string, boolean> = { '1': true, true: true, yes: true, on: true, '0': false, false: false, no: false, off: false };
@@ -65,6 +65,13 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(0) @Max(30_000)
   TOUCHPOINT_CONSISTENCY_WAIT_MS = 2000;
 
+  /**
+   * Ed25519 private key (PKCS#8 PEM, or the path of a PEM file) that signs audit checkpoints.
+   * Unset: a key is generated once and kept in TOUCHPOINT_DATA_DIR/audit-signing-key.pem (development).
+   */
+  @IsOptional() @IsString()
+  TOUCHPOINT_AUDIT_SIGNING_KEY?: string;
+
   /** run projectors inside the API process (the embedded default) */
   @bool() @IsBoolean()
   TOUCHPOINT_PROJECTOR_IN_PROCESS = true;
@@ -78,7 +85,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TouchpointConfig {
-  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_MONGO_URL'];
+  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY'];
   const raw = Object.fromEntries(known.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
   const config = plainToInstance(TouchpointConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });

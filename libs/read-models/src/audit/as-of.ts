@@ -8,7 +8,7 @@ import { toProjected, type AuditEvent } from './customer-log';
  *  - business time: what had happened by then (occurredAt at or before the
  *    instant) according to everything known now.
  */
-export type AsOf = { time: 'record'; position: number } | { time: 'record'; instant: string } | { time: 'business'; instant: string };
+export type AsOf = { time: 'record'; position: number } | { time: 'record' | 'business'; instant: string };
 
 export function includes(asOf: AsOf, e: AuditEvent): boolean {
   if ('position' in asOf) return e.globalPosition <= asOf.position;
