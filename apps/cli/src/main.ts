@@ -5,6 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { createProjector } from '../../api/src/app.module';
 import { createEngines } from '../../api/src/engines';
+import { runVerify } from './verify';
 
 const program = new Command('touchpoint').description('Touchpoint operations: rebuild read models, inspect projector state.');
 
@@ -52,6 +53,27 @@ program
     console.log(JSON.stringify({ head, projections }, null, 2));
     await engines.eventStore.close();
     await engines.readStore.close();
+  });
+
+program
+  .command('verify')
+  .description('Recompute the hash chains of the event log and report the first broken link (exit code 1 when broken).')
+  .option('-f, --from <position>', 'first global position to check (earlier hashes are taken as anchors)', (value: string) => {
+    if (!/^[1-9]\d{0,14}$/.test(value)) throw new InvalidArgumentError('--from must be a positive integer');
+    return Number(value);
+  })
+  .option('--no-progress', 'no progress bar')
+  .action(async (options: { from?: number; progress: boolean }) => {
+    const config = loadConfigOrExit();
+    const engines = await createEngines(config, systemClock);
+    try {
+      const { exitCode, report } = await runVerify(engines.eventStore, { from: options.from, progress: options.progress });
+      console.log(JSON.stringify(report, null, 2));
+      process.exitCode = exitCode;
+    } finally {
+      await engines.eventStore.close();
+      await engines.readStore.close();
+    }
   });
 
 program.parseAsync(process.argv).catch((error) => {
