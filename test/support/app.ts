@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { InMemoryEventStore, SqliteEventStore, type EventStore } from '@touchpoint/event-store';
+import { InMemoryEventStore, SqliteEventStore, type EncryptingEventStore, type EventStore } from '@touchpoint/event-store';
 import { InMemoryReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import { loadConfig } from '@touchpoint/platform';
 import { FixedClock, SequentialIds } from '@touchpoint/testing';
@@ -7,12 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.factory';
+import { createKeyStore, withEncryption } from '../../apps/api/src/engines';
 
 export interface TestApp {
   app: NestFastifyApplication;
   /** supertest target */
   http: ReturnType<NestFastifyApplication['getHttpServer']>;
-  store: EventStore;
+  /** the event store as the app uses it (decrypting wrapper) */
+  store: EncryptingEventStore;
+  /** the adapter underneath, as stored (personal fields sealed) */
+  rawStore: EventStore;
   readStore: ReadStore;
   clock: FixedClock;
   ids: SequentialIds;
@@ -31,13 +35,15 @@ export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; env?
   const clock = new FixedClock(new Date('2026-03-02T10:00:00.000Z'));
   const ids = new SequentialIds();
   const now = () => clock.now();
-  const store = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
+  const rawStore = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
+  const store = withEncryption(rawStore, createKeyStore(config));
   const readStore = config.TOUCHPOINT_READ_STORE === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore();
-  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore }, clock, ids, logs: false });
+  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, logs: false });
   return {
     app,
     http: app.getHttpServer(),
     store,
+    rawStore,
     readStore,
     clock,
     ids,

@@ -8,6 +8,7 @@ import { ALL_PROJECTIONS, ANALYTICS_COLLECTION, PROJECTOR, Projector, READ_STORE
 import { AuditController, SIGNING_KEY } from './audit/audit.controller';
 import { loadSigningKey } from './audit/signing-key';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
+import { ERASURE } from './commands/customer.command';
 import { CustomerCommandsController } from './customers/customers.commands.controller';
 import { DealCommandsController } from './deals/deals.commands.controller';
 import type { Engines } from './engines';
@@ -82,6 +83,7 @@ export class AppModule {
         { provide: ID_GENERATOR, useValue: deps.ids },
         { provide: EVENT_STORE, useValue: engines.eventStore },
         { provide: SNAPSHOT_STORE, useValue: engines.snapshots },
+        { provide: ERASURE, useValue: engines.erasure },
         { provide: READ_STORE, useValue: engines.readStore },
         { provide: PROJECTOR, useValue: projector },
         { provide: METRICS, useValue: createMetrics(engines.eventStore, projector) },

@@ -23,6 +23,7 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   ComplaintFiled: 1,
   ComplaintEscalated: 1,
   ComplaintResolved: 1,
+  CustomerErased: 1,
   DealOpened: 1,
   DealStageChanged: 1,
   DealAmountChanged: 1,

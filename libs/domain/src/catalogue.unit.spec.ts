@@ -32,6 +32,7 @@ const SAMPLES: { [T in DomainEventType]: Extract<DomainEvent, { type: T }> } = {
   },
   ComplaintEscalated: { type: 'ComplaintEscalated', data: { customerId: CUSTOMER_ID, complaintId: 'CASE-1', level: 1, reason: 'No reply', occurredAt: AT } },
   ComplaintResolved: { type: 'ComplaintResolved', data: { customerId: CUSTOMER_ID, complaintId: 'CASE-1', resolution: 'Refunded', satisfaction: 5, occurredAt: AT } },
+  CustomerErased: { type: 'CustomerErased', data: { customerId: CUSTOMER_ID, occurredAt: AT } },
   DealOpened: {
     type: 'DealOpened',
     data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, title: 'Rollout', amount: 100, currency: 'EUR', stage: 'lead', expectedCloseDate: '2026-03-31', owner: 'sales.anna', occurredAt: AT },

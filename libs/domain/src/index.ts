@@ -2,3 +2,4 @@ export * from './shared';
 export * from './customer';
 export * from './deal';
 export * from './catalogue';
+export * from './personal-data';

@@ -6,3 +6,5 @@ export * from './memory/memory-event-store';
 export * from './sqlite/sqlite-event-store';
 export * from './postgres/postgres-event-store';
 export * from './checkpoint';
+export * from './encryption/key-store';
+export * from './encryption/encrypting-event-store';

@@ -1,8 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AggregateRunner, CommandContext, CommandResult } from '@touchpoint/application';
-import { customerStreamId, type CustomerCommand } from '@touchpoint/domain';
+import { customerStreamId, notFound, type CustomerCommand } from '@touchpoint/domain';
+import type { Erasure } from '../engines';
 import { AGGREGATE_RUNNER, customerAggregate } from './aggregates';
+
+export const ERASURE = Symbol('ERASURE');
 
 /** Any customer-stream command, carried over the CommandBus with who/why/guarantees. */
 export class ExecuteCustomerCommand extends Command<CommandResult> {
@@ -16,9 +19,23 @@ export class ExecuteCustomerCommand extends Command<CommandResult> {
 
 @CommandHandler(ExecuteCustomerCommand)
 export class CustomerCommandHandler implements ICommandHandler<ExecuteCustomerCommand, CommandResult> {
-  constructor(@Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner) {}
+  constructor(
+    @Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner,
+    @Inject(ERASURE) private readonly erasure: Erasure,
+  ) {}
 
   execute({ command, context }: ExecuteCustomerCommand): Promise<CommandResult> {
-    return this.runner.execute(customerAggregate, customerStreamId(command.data.customerId), command, context);
+    const streamId = customerStreamId(command.data.customerId);
+    // Erasure: the key goes first (in the stream's queue), then CustomerErased records it; a retry after a crash between the two completes it.
+    const precondition =
+      command.type === 'EraseCustomer'
+        ? async () => {
+            if ((await this.runner.load(customerAggregate, streamId)).state.status === 'unknown') {
+              throw notFound('customer_not_found', `customer ${command.data.customerId} does not exist`, 'customerId');
+            }
+            await this.erasure.erase(command.data.customerId, command.data.occurredAt);
+          }
+        : undefined;
+    return this.runner.execute(customerAggregate, streamId, command, context, precondition);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Inject, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { CommandResult } from '@touchpoint/application';
 import { ID_GENERATOR, type IdGenerator } from '@touchpoint/platform';
@@ -97,6 +97,17 @@ export class CustomerCommandsController {
       reply,
       new ExecuteCustomerCommand({ type: 'ChangeMarketingConsent', data: { ...consent, customerId, occurredAt: this.respond.occurredAt(occurredAt) } }, this.ctx.from(req)),
     );
+  }
+
+  /**
+   * GDPR erasure (admin): destroys the customer's data key, so its personal
+   * fields read as erased everywhere, and records CustomerErased. The log is
+   * not rewritten; amounts, dates and channels still count. Idempotent.
+   */
+  @Post(':id/erasure')
+  @HttpCode(200)
+  erase(@Param('id', PathParam.uuid('id')) customerId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.respond.send(reply, new ExecuteCustomerCommand({ type: 'EraseCustomer', data: { customerId, occurredAt: this.respond.occurredAt(undefined) } }, this.ctx.from(req)));
   }
 
   /** Record a call, email, web visit, meeting, chat, SMS, letter or fax. */

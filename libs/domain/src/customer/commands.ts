@@ -44,6 +44,8 @@ export type FileComplaint = {
   data: { customerId: string; complaintId: string; category: string; severity: ComplaintSeverity; channel: Channel; description: string; orderId?: string; occurredAt: string };
 };
 export type EscalateComplaint = { type: 'EscalateComplaint'; data: { customerId: string; complaintId: string; reason: string; escalatedTo?: string; occurredAt: string } };
+/** GDPR erasure: the customer's data key is destroyed by the caller; this records that it happened. */
+export type EraseCustomer = { type: 'EraseCustomer'; data: { customerId: string; occurredAt: string } };
 export type ResolveComplaint = { type: 'ResolveComplaint'; data: { customerId: string; complaintId: string; resolution: string; satisfaction: number; occurredAt: string } };
 
 export type CustomerCommand =
@@ -59,4 +61,5 @@ export type CustomerCommand =
   | ReturnOrder
   | FileComplaint
   | EscalateComplaint
-  | ResolveComplaint;
+  | ResolveComplaint
+  | EraseCustomer;

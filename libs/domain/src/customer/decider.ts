@@ -20,7 +20,7 @@ export interface OrderState {
 export type ComplaintStatus = { status: 'open' | 'resolved'; level: number };
 
 export interface CustomerState {
-  status: 'unknown' | 'active';
+  status: 'unknown' | 'active' | 'erased';
   kind?: CustomerKind;
   profile: Omit<ProfilePatch, 'tags'> & { tags: string[] };
   preferredChannel?: Channel;
@@ -33,6 +33,7 @@ export interface CustomerState {
 export const initialCustomerState = (): CustomerState => ({ status: 'unknown', profile: { tags: [] }, contacts: {}, orders: {}, complaints: {} });
 
 function requireCustomer(state: CustomerState, customerId: string): void {
+  if (state.status === 'erased') throw conflict('customer_erased', `customer ${customerId} was erased; nothing more can be recorded about them`, 'customerId');
   if (state.status !== 'active') throw notFound('customer_not_found', `customer ${customerId} does not exist`, 'customerId');
 }
 
@@ -222,6 +223,11 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       }
       return [{ type: 'ComplaintResolved', data }];
     }
+    case 'EraseCustomer': {
+      if (state.status === 'erased') return [];
+      requireCustomer(state, data.customerId);
+      return [{ type: 'CustomerErased', data }];
+    }
     default: {
       const _exhaustive: never = type;
       throw new Error(`unknown command ${String(_exhaustive)}`);
@@ -286,6 +292,9 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       const complaint = own(state.complaints, data.complaintId);
       return complaint ? { ...state, complaints: { ...state.complaints, [data.complaintId]: { ...complaint, status: 'resolved' } } } : state;
     }
+    case 'CustomerErased':
+      // Keeps what decisions need (orders, complaints); the profile goes.
+      return { ...state, status: 'erased', profile: { tags: [] }, contacts: {} };
     default: {
       const _exhaustive: never = type;
       return state;

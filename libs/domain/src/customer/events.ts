@@ -124,6 +124,15 @@ export type ComplaintResolved = {
   data: { customerId: string; complaintId: string; resolution: string; satisfaction: number; occurredAt: string };
 };
 
+/**
+ * The customer's personal data was erased: its data key is destroyed, so the
+ * personal fields of every earlier event read as erased from now on.
+ */
+export type CustomerErased = {
+  type: 'CustomerErased';
+  data: { customerId: string; occurredAt: string };
+};
+
 export type CustomerEvent =
   | CustomerRegistered
   | CustomerProfileChanged
@@ -137,4 +146,5 @@ export type CustomerEvent =
   | OrderReturned
   | ComplaintFiled
   | ComplaintEscalated
-  | ComplaintResolved;
+  | ComplaintResolved
+  | CustomerErased;

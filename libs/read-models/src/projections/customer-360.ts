@@ -1,4 +1,4 @@
-import { own } from '@touchpoint/domain';
+import { ERASED, own } from '@touchpoint/domain';
 import type { Document } from '../store/port';
 import { DAY_MS, type DocumentAccess, type ProjectedEvent, type Projection } from './types';
 
@@ -137,6 +137,7 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
     };
   }
   if (!doc) return doc; // events of a customer we never saw registered: nothing to attach them to
+  if (event.type === 'CustomerErased') return { ...scrubCustomer(doc), _position: event.globalPosition }; // not an activity
   const d = touch(doc, event);
   switch (event.type) {
     case 'CustomerProfileChanged': {
@@ -232,6 +233,25 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
   }
 }
 
+/** The 360 with every personal field read as erased (the same fields erasure hides in the events). */
+export function scrubCustomer(doc: CustomerDoc): CustomerDoc {
+  const marked = <T extends object>(o: T, keys: string[]): T => {
+    const out = { ...o } as Record<string, unknown>;
+    for (const k of keys) if (out[k] !== undefined) out[k] = ERASED;
+    return out as T;
+  };
+  const next = marked(doc, ['name', 'email', 'phone', 'company']);
+  if (next.address !== undefined) next.address = { erased: true } as unknown as Record<string, string>;
+  const open = Object.fromEntries(Object.entries(doc.deals.open).map(([id, d]) => [id, { ...d, title: ERASED }]));
+  return {
+    ...next,
+    tags: [],
+    contacts: doc.contacts.map((c) => marked(c, ['name', 'role', 'email', 'phone'])),
+    marketingConsent: marked(doc.marketingConsent, ['source']),
+    deals: { ...doc.deals, open },
+  };
+}
+
 export interface LifetimeValueOptions {
   /** horizon of the predicted value, in days */
   horizonDays: number;
@@ -317,6 +337,7 @@ const CUSTOMER_EVENTS = [
   'ComplaintFiled',
   'ComplaintEscalated',
   'ComplaintResolved',
+  'CustomerErased',
   'DealOpened',
   'DealStageChanged',
   'DealAmountChanged',

@@ -1,3 +1,4 @@
+import { erasePersonalFields } from '@touchpoint/domain';
 import type { Document } from '../store/port';
 import type { DocumentAccess, ProjectedEvent, Projection } from './types';
 
@@ -34,6 +35,7 @@ const CATEGORY: Record<string, string> = {
   ComplaintFiled: 'complaint',
   ComplaintEscalated: 'complaint',
   ComplaintResolved: 'complaint',
+  CustomerErased: 'customer',
   DealOpened: 'deal',
   DealStageChanged: 'deal',
   DealAmountChanged: 'deal',
@@ -76,6 +78,8 @@ function describe(event: ProjectedEvent): { channel: string; summary: string } {
       return { channel: '', summary: `Complaint ${event.data.complaintId} escalated to level ${event.data.level}` };
     case 'ComplaintResolved':
       return { channel: '', summary: `Complaint ${event.data.complaintId} resolved (satisfaction ${event.data.satisfaction}/5)` };
+    case 'CustomerErased':
+      return { channel: '', summary: 'Personal data erased' };
     case 'DealOpened':
       return { channel: '', summary: `Deal "${event.data.title}" opened at ${event.data.stage}: ${money(event.data.amount, event.data.currency)}` };
     case 'DealStageChanged':
@@ -112,6 +116,13 @@ export function historyEntry(event: ProjectedEvent): HistoryEntry {
   };
 }
 
+/** The entry as projecting the erased event would make it (summary included). */
+export function scrubHistoryEntry(entry: HistoryEntry): HistoryEntry {
+  const data = erasePersonalFields(entry.type, { ...entry.details, customerId: entry.customerId, occurredAt: entry.occurredAt });
+  const event = { type: entry.type, data, eventId: entry.eventId, globalPosition: entry._position, recordedAt: entry.recordedAt, metadata: { actor: entry.actor } };
+  return historyEntry(event as unknown as ProjectedEvent);
+}
+
 export const historyProjection: Projection = {
   name: 'history',
   collections: [
@@ -134,4 +145,5 @@ export const historyProjection: Projection = {
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
     docs.update<HistoryEntry>(HISTORY, event.eventId, () => historyEntry(event));
   },
+  erase: [{ collection: HISTORY, field: 'customerId', scrub: (doc) => scrubHistoryEntry(doc as HistoryEntry) }],
 };

@@ -74,6 +74,7 @@ const CASES: Array<[DomainEvent, string, string, string]> = [
   ],
   [{ type: 'ComplaintEscalated', data: { customerId: C, complaintId: 'K-1', level: 2, reason: 'no answer', occurredAt: T } }, 'complaint', '', 'Complaint K-1 escalated to level 2'],
   [{ type: 'ComplaintResolved', data: { customerId: C, complaintId: 'K-1', resolution: 'refund', satisfaction: 4, occurredAt: T } }, 'complaint', '', 'Complaint K-1 resolved (satisfaction 4/5)'],
+  [{ type: 'CustomerErased', data: { customerId: C, occurredAt: T } }, 'customer', '', 'Personal data erased'],
   [
     {
       type: 'DealOpened',

@@ -1,3 +1,4 @@
+import { ERASED } from '@touchpoint/domain';
 import type { Document } from '../store/port';
 import type { DocumentAccess, ProjectedEvent, Projection } from './types';
 
@@ -167,4 +168,10 @@ export const pipelineProjection: Projection = {
     docs.update<DealDoc>(DEALS, dealId, (doc) => evolveDeal(doc, event));
     docs.update<PipelineDoc>(PIPELINE, PIPELINE_ID, (doc) => evolvePipeline(doc, event));
   },
+  erase: [{ collection: DEALS, field: 'customerId', scrub: (doc) => scrubDeal(doc as DealDoc) }],
 };
+
+/** The deal with its free-text fields read as erased. */
+export function scrubDeal(doc: DealDoc): DealDoc {
+  return { ...doc, title: ERASED, ...(doc.lostReason !== undefined && { lostReason: ERASED }) };
+}

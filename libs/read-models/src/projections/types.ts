@@ -27,6 +27,13 @@ export interface Projection {
   collections: Array<CollectionSpec & { /** kept in projector memory; false for insert-only collections */ cached: boolean }>;
   handles: ReadonlySet<string>;
   apply(event: ProjectedEvent, docs: DocumentAccess): void;
+  /**
+   * Documents that keep copies of a customer's personal data outside the
+   * customer's own document: on CustomerErased the projector finds them by
+   * `field` (a declared field equal to the customer id) and stores `scrub(doc)`.
+   * A scrub must equal what replaying the erased events would give.
+   */
+  erase?: Array<{ collection: string; field: string; scrub(doc: Document): Document }>;
 }
 
 export const msBetween = (from: string, to: string) => Date.parse(to) - Date.parse(from);

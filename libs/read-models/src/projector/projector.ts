@@ -154,8 +154,10 @@ export class Projector {
         d.set(id, next);
       },
     };
+    const erased: string[] = [];
     for (const recorded of batch) {
       if (!isDomainEventType(recorded.type)) continue;
+      if (recorded.type === 'CustomerErased') erased.push(String(recorded.data.customerId));
       const { data } = this.upcasters.upcast(recorded.type, recorded.schemaVersion, recorded.data);
       current = { ...recorded, data } as unknown as ProjectedEvent;
       for (const p of this.projections) {
@@ -178,6 +180,7 @@ export class Projector {
       throw error;
     }
     for (const c of checkpoints) this.checkpoints.set(c.projector, c.position);
+    if (erased.length) await this.scrub(erased);
     if (this.headValue < last) this.headValue = last;
     this.headValue = Math.max(this.headValue, batch.length < this.batchSize ? await this.events.headPosition() : last);
     if (last >= this.headValue) {
@@ -191,6 +194,41 @@ export class Projector {
     const ready = this.waiters.filter((w) => w.position <= last);
     this.waiters = this.waiters.filter((w) => w.position > last);
     for (const w of ready) w.resolve();
+  }
+
+  /**
+   * Erasure reaches documents that copied the customer's personal data
+   * (timeline entries, deals): scrubbed in place, then the store is asked to
+   * drop the old bytes (free pages, write-ahead log). Idempotent: a replay
+   * scrubs already-scrubbed documents to the same result.
+   */
+  private async scrub(customerIds: string[]): Promise<void> {
+    const upserts: Array<{ collection: string; doc: Document }> = [];
+    for (const p of this.projections) {
+      for (const spec of p.erase ?? []) {
+        const cached = this.cache.get(spec.collection);
+        const path = p.collections.find((c) => c.name === spec.collection)?.fields[spec.field]?.path ?? spec.field;
+        for (const customerId of customerIds) {
+          if (cached) {
+            for (const doc of cached.values()) {
+              if (doc[path] !== customerId) continue;
+              const next = spec.scrub(doc);
+              cached.set(doc._id, next);
+              upserts.push({ collection: spec.collection, doc: next });
+            }
+            continue;
+          }
+          let after: { values: Array<string | number | boolean>; id: string } | undefined;
+          do {
+            const page = await this.store.find<Document>(spec.collection, { filter: [{ field: spec.field, op: 'eq', value: customerId }], sort: [], limit: 500, after });
+            for (const doc of page.items) upserts.push({ collection: spec.collection, doc: spec.scrub(doc) });
+            after = page.next;
+          } while (after);
+        }
+      }
+    }
+    if (upserts.length) await this.store.write({ upserts, deletes: [], checkpoints: [] });
+    await this.store.purge?.();
   }
 
   /** Re-ranks now if the last ranking is old enough, otherwise once it is (a timer), so a quiet log still gets ranked. */

@@ -73,6 +73,13 @@ export interface ReadStore {
    */
   write(batch: WriteBatch): Promise<void>;
   checkpoint(projector: string): Promise<number>;
+  /**
+   * Makes data already overwritten or deleted unrecoverable from the store's
+   * own files (SQLite: free pages are zeroed by secure_delete; this truncates
+   * the write-ahead log). Called after an erasure. Optional: engines without
+   * such leftovers omit it.
+   */
+  purge?(): Promise<void>;
   /** empties collections and resets a checkpoint, for rebuilds */
   reset(collections: string[], projector: string): Promise<void>;
   close(): Promise<void>;

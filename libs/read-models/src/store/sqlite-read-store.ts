@@ -31,6 +31,8 @@ export class SqliteReadStore implements ReadStore {
     // Read models are rebuildable from the log: NORMAL keeps commits fast and WAL keeps them consistent.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Overwritten documents must not linger in free pages once a customer is erased.
+    this.db.pragma('secure_delete = ON');
     this.db.exec(`CREATE TABLE IF NOT EXISTS rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
   }
 
@@ -159,6 +161,11 @@ export class SqliteReadStore implements ReadStore {
       for (const c of collections) this.db.exec(`DELETE FROM ${table(this.spec(c).name)}`);
       this.db.prepare(`DELETE FROM rm_checkpoints WHERE projector = ?`).run(projector);
     })();
+  }
+
+  async purge(): Promise<void> {
+    // Old page images stay in the WAL file until it is checkpointed and truncated.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {

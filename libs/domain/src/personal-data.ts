@@ -1,0 +1,81 @@
+import type { DomainEventType } from './catalogue';
+
+/**
+ * Which event fields hold personal data that erasure must make unreadable
+ * (docs/events.md § Personal data, docs/auditing.md). Paths are dotted from
+ * `data`. Staff ids (owner, agent, actor), consent and preferences are kept:
+ * they are needed for accountability and analytics (see docs/auditing.md).
+ */
+export type PersonalFieldKind = 'string' | 'string[]' | 'object';
+export interface PersonalField {
+  path: string;
+  kind: PersonalFieldKind;
+}
+
+const s = (path: string): PersonalField => ({ path, kind: 'string' });
+
+export const PERSONAL_FIELDS: Record<DomainEventType, PersonalField[]> = {
+  CustomerRegistered: [s('name'), s('email'), s('phone'), { path: 'address', kind: 'object' }, s('company'), { path: 'tags', kind: 'string[]' }],
+  CustomerProfileChanged: [s('changes.name'), s('changes.email'), s('changes.phone'), { path: 'changes.address', kind: 'object' }, s('changes.company'), { path: 'changes.tags', kind: 'string[]' }],
+  ContactPersonAdded: [s('name'), s('role'), s('email'), s('phone')],
+  ContactPersonRemoved: [],
+  PreferredChannelChanged: [],
+  MarketingConsentChanged: [s('source')],
+  TouchpointRecorded: [s('subject'), s('summary'), s('outcome'), s('url')],
+  OrderPlaced: [],
+  OrderCancelled: [s('reason')],
+  OrderReturned: [s('reason')],
+  ComplaintFiled: [s('description')],
+  ComplaintEscalated: [s('reason')],
+  ComplaintResolved: [s('resolution')],
+  CustomerErased: [],
+  DealOpened: [s('title')],
+  DealStageChanged: [],
+  DealAmountChanged: [],
+  DealCloseDateChanged: [],
+  DealWon: [],
+  DealLost: [s('reason')],
+};
+
+/** What an erased field reads as, by kind: a fixed marker that keeps the field's type. */
+export const ERASED = '[erased]';
+export const erasedValue = (kind: PersonalFieldKind): unknown => (kind === 'string' ? ERASED : kind === 'string[]' ? [] : { erased: true });
+
+export const personalFieldsOf = (type: string): PersonalField[] => (Object.prototype.hasOwnProperty.call(PERSONAL_FIELDS, type) ? PERSONAL_FIELDS[type as DomainEventType] : []);
+
+/** Applies `change` to every personal field present (not null, not absent) in a copy of `data`. */
+export function mapPersonalFields(type: string, data: Record<string, unknown>, change: (value: unknown, field: PersonalField) => unknown): Record<string, unknown> {
+  const fields = personalFieldsOf(type);
+  if (fields.length === 0) return data;
+  const out = structuredClone(data);
+  for (const field of fields) {
+    const parts = field.path.split('.');
+    let holder: Record<string, unknown> | undefined = out;
+    for (const p of parts.slice(0, -1)) {
+      const next: unknown = holder?.[p];
+      holder = next !== null && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
+    }
+    const last = parts[parts.length - 1];
+    if (!holder || !Object.prototype.hasOwnProperty.call(holder, last)) continue;
+    const value = holder[last];
+    if (value === null || value === undefined) continue;
+    holder[last] = change(value, field);
+  }
+  return out;
+}
+
+/** The event's data as it reads after erasure. */
+export const erasePersonalFields = (type: string, data: Record<string, unknown>) => mapPersonalFields(type, data, (_v, f) => erasedValue(f.kind));
+
+/**
+ * The policy the encrypting event store applies (structurally its
+ * PersonalDataPolicy): a customer's key protects the personal fields of its
+ * own events and of its deals' events; customer snapshots hold its profile.
+ */
+export const PERSONAL_DATA_POLICY = {
+  subjectOf: (_type: string, data: Record<string, unknown>): string | undefined => (typeof data.customerId === 'string' ? data.customerId : undefined),
+  mapPersonalFields: (type: string, data: Record<string, unknown>, change: (value: unknown, kind: string) => unknown) => mapPersonalFields(type, data, (v, f) => change(v, f.kind)),
+  erasedValue: (kind: string) => erasedValue(kind as PersonalFieldKind),
+  erasureEventType: 'CustomerErased',
+  snapshotSubject: (streamId: string): string | undefined => (streamId.startsWith('customer-') ? streamId.slice('customer-'.length) : undefined),
+};

@@ -1,0 +1,212 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { isChainedEventStore, type ChainLink, type ChainedEventStore } from '../chain';
+import type {
+  AppendOptions,
+  AppendResult,
+  BatchHandler,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  Snapshot,
+  SnapshotStore,
+  SubscribeOptions,
+  Subscription,
+} from '../port';
+import type { KeyStore } from './key-store';
+
+/**
+ * What is personal and whose it is. Supplied by the domain (libs/domain
+ * personal-data.ts) so this adapter knows no event shapes.
+ */
+export interface PersonalDataPolicy {
+  /** the data subject an event's personal fields belong to (customerId), if any */
+  subjectOf(type: string, data: Record<string, unknown>): string | undefined;
+  /** returns a copy of data with `change` applied to each personal field present */
+  mapPersonalFields(type: string, data: Record<string, unknown>, change: (value: unknown, kind: string) => unknown): Record<string, unknown>;
+  /** the value an erased field reads as, by field kind */
+  erasedValue(kind: string): unknown;
+  /** type of the event recording an erasure: readers drop that subject's cached key when they see it */
+  erasureEventType: string;
+  /** the subject whose key protects a snapshot, or undefined when the snapshot holds no personal data */
+  snapshotSubject(streamId: string): string | undefined;
+}
+
+const PREFIX = 'tp:enc:v1:';
+const isCiphertext = (value: unknown): value is string => typeof value === 'string' && value.startsWith(PREFIX);
+
+/** AES-256-GCM over the JSON of one value; the subject is bound in as associated data. */
+function seal(key: Buffer, subject: string, value: unknown): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(subject, 'utf8'));
+  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+function open(key: Buffer, subject: string, sealed: string): unknown {
+  const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(subject, 'utf8'));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8'));
+}
+
+/**
+ * Crypto-shredding around any EventStore (and its SnapshotStore): personal
+ * fields are encrypted with the subject's key before they reach the inner
+ * store and decrypted on every read and subscription. Once a key is
+ * destroyed those fields read as erased; the stored events, and so the hash
+ * chains over their ciphertext, never change. Keys are cached in a small LRU.
+ */
+export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedEventStore {
+  /** subject → key; null: destroyed; undefined: none yet (re-read when ciphertext needs it) */
+  private readonly cache = new Map<string, Buffer | null | undefined>();
+
+  constructor(
+    private readonly inner: EventStore,
+    private readonly keys: KeyStore,
+    private readonly policy: PersonalDataPolicy,
+    private readonly snapshots?: SnapshotStore,
+    private readonly cacheSize = 10_000,
+  ) {}
+
+  /** The wrapped store (raw ciphertext), for tests and tools that must see what is stored. */
+  get innerStore(): EventStore {
+    return this.inner;
+  }
+
+  private remember<K extends Buffer | null | undefined>(subject: string, key: K): K {
+    this.cache.delete(subject);
+    this.cache.set(subject, key);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    return key;
+  }
+
+  /** `need`: a key is required (to create, or to open ciphertext), so a cached "none yet" is re-read. */
+  private async keyFor(subject: string, mode: 'create' | 'need' | 'peek'): Promise<Buffer | null | undefined> {
+    if (this.cache.has(subject)) {
+      const cached = this.cache.get(subject);
+      if (cached !== undefined || mode === 'peek') return this.remember(subject, cached);
+    }
+    return this.remember(subject, mode === 'create' ? await this.keys.getOrCreate(subject) : await this.keys.get(subject));
+  }
+
+  /** Destroys the subject's key: from now on its personal fields read as erased. */
+  async erase(subject: string, at: string): Promise<void> {
+    await this.keys.destroy(subject, at);
+    this.remember(subject, null);
+  }
+
+  private async encrypt(e: NewEvent): Promise<NewEvent> {
+    const subject = this.policy.subjectOf(e.type, e.data);
+    if (subject === undefined) return e;
+    let touched = false;
+    this.policy.mapPersonalFields(e.type, e.data, () => (touched = true));
+    if (!touched) return e;
+    const key = await this.keyFor(subject, 'create');
+    // After erasure nothing personal is stored at all: the fields are written as erased.
+    const data = this.policy.mapPersonalFields(e.type, e.data, (value, kind) => (key ? seal(key, subject, value) : this.policy.erasedValue(kind)));
+    return { ...e, data };
+  }
+
+  private async decrypt(e: RecordedEvent): Promise<RecordedEvent> {
+    if (e.type === this.policy.erasureEventType) {
+      const subject = this.policy.subjectOf(e.type, e.data);
+      if (subject !== undefined) this.cache.delete(subject); // another process erased it: re-read the key store
+      return e;
+    }
+    const subject = this.policy.subjectOf(e.type, e.data);
+    if (subject === undefined) return e;
+    let personal = false;
+    let sealed = false;
+    this.policy.mapPersonalFields(e.type, e.data, (v) => {
+      personal = true;
+      sealed ||= isCiphertext(v);
+    });
+    if (!personal) return e;
+    const key = await this.keyFor(subject, sealed ? 'need' : 'peek');
+    // Plaintext written before encryption was enabled still reads as erased once the key is gone.
+    if (!sealed && key !== null) return e;
+    const data = this.policy.mapPersonalFields(e.type, e.data, (value, kind) => (key && isCiphertext(value) ? open(key, subject, value) : key ? value : this.policy.erasedValue(kind)));
+    return { ...e, data };
+  }
+
+  private async decryptAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    for (const e of events) out.push(await this.decrypt(e));
+    return out;
+  }
+
+  async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const sealed: NewEvent[] = [];
+    for (const e of events) sealed.push(await this.encrypt(e));
+    const result = await this.inner.append(streamId, sealed, options);
+    if (result.replayed) return { ...result, events: await this.decryptAll(result.events) };
+    // The caller gets back what it wrote, not the ciphertext.
+    return { ...result, events: result.events.map((e, i) => ({ ...e, data: events[i]?.data ?? e.data })) };
+  }
+
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.decryptAll(await this.inner.readStream(streamId, options));
+  }
+
+  streamRevision(streamId: string): Promise<number> {
+    return this.inner.streamRevision(streamId);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.decryptAll(await this.inner.readAll(options));
+  }
+
+  headPosition(): Promise<number> {
+    return this.inner.headPosition();
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    return this.inner.subscribeToAll(options, async (batch) => handler(await this.decryptAll(batch)));
+  }
+
+  async findIdempotent(key: string): Promise<(AppendResult & { requestHash: string }) | undefined> {
+    const found = await this.inner.findIdempotent(key);
+    return found && { ...found, events: await this.decryptAll(found.events) };
+  }
+
+  /** Chains cover what is stored (ciphertext): read them raw. */
+  readChain(options: { after: number; maxCount: number }): Promise<ChainLink[]> {
+    if (!isChainedEventStore(this.inner)) throw new Error('the wrapped event store keeps no hash chains');
+    return this.inner.readChain(options);
+  }
+
+  storedStreamHash(streamId: string, streamRevision: number): Promise<string | null> {
+    if (!isChainedEventStore(this.inner)) throw new Error('the wrapped event store keeps no hash chains');
+    return this.inner.storedStreamHash(streamId, streamRevision);
+  }
+
+  async load<S>(streamId: string, stateVersion: string): Promise<Snapshot<S> | undefined> {
+    const snapshot = await this.snapshots?.load<S | { sealed: string }>(streamId, stateVersion);
+    const subject = this.policy.snapshotSubject(streamId);
+    if (!snapshot || subject === undefined) return snapshot as Snapshot<S> | undefined;
+    const state = snapshot.state as { sealed?: unknown };
+    if (!isCiphertext(state?.sealed)) return snapshot as Snapshot<S>;
+    const key = await this.keyFor(subject, 'need');
+    // Erased: no usable snapshot; the runner folds the (erased) events instead.
+    if (!key) return undefined;
+    return { ...snapshot, state: open(key, subject, state.sealed) as S };
+  }
+
+  async save<S>(snapshot: Snapshot<S>): Promise<void> {
+    if (!this.snapshots) return;
+    const subject = this.policy.snapshotSubject(snapshot.streamId);
+    if (subject === undefined) return this.snapshots.save(snapshot);
+    const key = await this.keyFor(subject, 'create');
+    if (!key) return; // erased: keep no copy of the state
+    await this.snapshots.save({ ...snapshot, state: { sealed: seal(key, subject, snapshot.state) } });
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    await this.keys.close();
+  }
+}
