@@ -1,7 +1,8 @@
-import { SqliteEventStore } from '@touchpoint/event-store';
+import { SqliteEventStore, SqliteKeyStore } from '@touchpoint/event-store';
 import { Kafka, logLevel } from 'kafkajs';
 import { join, resolve } from 'node:path';
 import { SqliteRelayCheckpointStore } from '../../../libs/relay/src/checkpoint-store';
+import { withEncryption } from '../../api/src/engines';
 import { DEFAULT_RELAY_BATCH_SIZE, DEFAULT_RELAY_PARTITIONS, DEFAULT_RELAY_TOPIC, KafkaRelay } from '../../../libs/relay/src/kafka-relay';
 
 /**
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   const partitions = positiveInt('TOUCHPOINT_KAFKA_PARTITIONS', DEFAULT_RELAY_PARTITIONS);
   const batchSize = positiveInt('TOUCHPOINT_RELAY_BATCH_SIZE', DEFAULT_RELAY_BATCH_SIZE);
 
-  const eventStore = new SqliteEventStore({ filename: join(dataDir, 'events.db') });
+  // Through the decrypting wrapper: erased customers' personal fields go out as erased.
+  const eventStore = withEncryption(new SqliteEventStore({ filename: join(dataDir, 'events.db') }), new SqliteKeyStore(join(dataDir, 'keys.db')));
   const checkpoints = new SqliteRelayCheckpointStore(join(dataDir, 'relay.db'));
   const kafka = new Kafka({
     clientId: 'touchpoint-relay',

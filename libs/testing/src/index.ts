@@ -6,3 +6,4 @@ export * from './contracts/read-store.contract';
 export * from './infra';
 export * from './postgres';
 export * from './contracts/chain.contract';
+export * from './contracts/key-store.contract';

@@ -33,6 +33,18 @@ export interface PersonalDataPolicy {
   snapshotSubject(streamId: string): string | undefined;
 }
 
+export interface EncryptionOptions {
+  /** keys kept in memory (LRU) */
+  cacheSize?: number;
+  /**
+   * How long a cached key is trusted. Another process that erases a customer
+   * is noticed at the latest after this, or at once when this process reads
+   * the CustomerErased event.
+   */
+  cacheTtlMs?: number;
+  now?: () => number;
+}
+
 const PREFIX = 'tp:enc:v1:';
 const isCiphertext = (value: unknown): value is string => typeof value === 'string' && value.startsWith(PREFIX);
 
@@ -61,34 +73,42 @@ function open(key: Buffer, subject: string, sealed: string): unknown {
  * chains over their ciphertext, never change. Keys are cached in a small LRU.
  */
 export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedEventStore {
-  /** subject → key; null: destroyed; undefined: none yet (re-read when ciphertext needs it) */
-  private readonly cache = new Map<string, Buffer | null | undefined>();
+  /** subject → key (null: destroyed; undefined: none yet, re-read when ciphertext needs it) and when it was read */
+  private readonly cache = new Map<string, { key: Buffer | null | undefined; at: number }>();
+  private readonly cacheSize: number;
+  private readonly cacheTtlMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly inner: EventStore,
     private readonly keys: KeyStore,
     private readonly policy: PersonalDataPolicy,
     private readonly snapshots?: SnapshotStore,
-    private readonly cacheSize = 10_000,
-  ) {}
+    options: EncryptionOptions = {},
+  ) {
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.cacheTtlMs = options.cacheTtlMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+  }
 
   /** The wrapped store (raw ciphertext), for tests and tools that must see what is stored. */
   get innerStore(): EventStore {
     return this.inner;
   }
 
-  private remember<K extends Buffer | null | undefined>(subject: string, key: K): K {
+  private remember<K extends Buffer | null | undefined>(subject: string, key: K, at = this.now()): K {
     this.cache.delete(subject);
-    this.cache.set(subject, key);
+    this.cache.set(subject, { key, at });
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     return key;
   }
 
   /** `need`: a key is required (to create, or to open ciphertext), so a cached "none yet" is re-read. */
   private async keyFor(subject: string, mode: 'create' | 'need' | 'peek'): Promise<Buffer | null | undefined> {
-    if (this.cache.has(subject)) {
-      const cached = this.cache.get(subject);
-      if (cached !== undefined || mode === 'peek') return this.remember(subject, cached);
+    const cached = this.cache.get(subject);
+    // A destroyed key stays destroyed: only live keys and "none yet" expire.
+    if (cached && (cached.key === null || this.now() - cached.at < this.cacheTtlMs) && (cached.key !== undefined || mode === 'peek')) {
+      return this.remember(subject, cached.key, cached.at);
     }
     return this.remember(subject, mode === 'create' ? await this.keys.getOrCreate(subject) : await this.keys.get(subject));
   }

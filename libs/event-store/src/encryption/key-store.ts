@@ -33,7 +33,6 @@ export class InMemoryKeyStore implements KeyStore {
   }
 
   async destroy(subject: string): Promise<void> {
-    this.keys.get(subject)?.fill(0);
     this.keys.set(subject, null);
   }
 

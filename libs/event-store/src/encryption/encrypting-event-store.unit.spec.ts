@@ -1,0 +1,146 @@
+import { ERASED, PERSONAL_DATA_POLICY } from '@touchpoint/domain';
+import { EncryptingEventStore, InMemoryEventStore, InMemoryKeyStore, SqliteEventStore, SqliteKeyStore, verifyChains, type EventStore, type KeyStore, type RecordedEvent, type SnapshotStore } from '@touchpoint/event-store';
+import { chainContract, eventStoreContract, keyStoreContract } from '@touchpoint/testing';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const FIXED = '2026-03-01T12:00:00.000Z';
+const C = '11111111-1111-4111-8111-111111111111';
+const meta = { actor: 'agent:maria', correlationId: 'c', causationId: 'c' };
+const registered = (customerId = C) => ({
+  type: 'CustomerRegistered',
+  schemaVersion: 1,
+  data: { customerId, kind: 'person', name: 'Ann Smith', email: 'ann@example.com', address: { line1: 'Main St 1', city: 'Kyiv', country: 'UA' }, tags: ['vip'], occurredAt: FIXED },
+});
+const order = (customerId = C, n = 1) => ({
+  type: 'OrderPlaced',
+  schemaVersion: 1,
+  data: { customerId, orderId: `O-${n}`, currency: 'EUR', lines: [{ sku: 'A', quantity: 1, unitPrice: 100, unitCost: 50 }], total: 100, cost: 50, occurredAt: FIXED },
+});
+
+/** A real in-memory key store that counts how often it is asked. */
+class CountingKeyStore extends InMemoryKeyStore {
+  calls = 0;
+  override async get(subject: string) {
+    this.calls += 1;
+    return super.get(subject);
+  }
+  override async getOrCreate(subject: string) {
+    this.calls += 1;
+    return super.getOrCreate(subject);
+  }
+}
+
+const wrap = (inner: EventStore & SnapshotStore = new InMemoryEventStore(() => new Date(FIXED)), keys: KeyStore = new InMemoryKeyStore()) => new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner);
+
+eventStoreContract('encrypting wrapper over in-memory', async () => ({ store: wrap(), fixedRecordedAt: FIXED }));
+
+chainContract('encrypting wrapper over sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-enc-chain-'));
+  const filename = join(dir, 'events.db');
+  const store = wrap(new SqliteEventStore({ filename, now: () => new Date(FIXED) }), new SqliteKeyStore(join(dir, 'keys.db')));
+  const raw = (sql: string, ...params: unknown[]) => {
+    const db = new Database(filename);
+    db.prepare(sql).run(...params);
+    db.close();
+  };
+  return {
+    store,
+    tamperData: async (p) => raw(`UPDATE events SET data = json_set(data, '$.n', 999) WHERE global_position = ?`, p),
+    tamperGlobalHash: async (p) => raw(`UPDATE events SET global_hash = ? WHERE global_position = ?`, 'f'.repeat(64), p),
+    teardown: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+keyStoreContract('in-memory', async () => ({ keys: new InMemoryKeyStore() }), { durable: false });
+keyStoreContract(
+  'sqlite (keys.db)',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-keys-'));
+    const file = join(dir, 'keys.db');
+    return { keys: new SqliteKeyStore(file), reopen: async () => new SqliteKeyStore(file), teardown: async () => rmSync(dir, { recursive: true, force: true }) };
+  },
+  { durable: true },
+);
+
+describe('EncryptingEventStore', () => {
+  it('stores personal fields sealed, and gives them back in clear to the writer, readers and subscribers', async () => {
+    const inner = new InMemoryEventStore(() => new Date(FIXED));
+    const store = wrap(inner);
+    const result = await store.append(`customer-${C}`, [registered(), order()], { expectedRevision: 'no_stream', metadata: meta });
+    expect(result.events[0].data).toEqual(registered().data);
+    const [raw] = await inner.readStream(`customer-${C}`);
+    for (const field of ['name', 'email', 'address', 'tags']) expect(String(raw.data[field])).toMatch(/^tp:enc:v1:/);
+    expect(raw.data.kind).toBe('person');
+    expect(JSON.stringify(raw)).not.toContain('Ann Smith');
+    expect((await store.readStream(`customer-${C}`))[0].data).toEqual(registered().data);
+    expect((await store.readAll())[1].data).toEqual(order().data);
+    const seen: RecordedEvent[] = [];
+    const sub = store.subscribeToAll({ after: 0 }, (batch) => void seen.push(...batch));
+    while (seen.length < 2) await new Promise((r) => setImmediate(r));
+    await sub.stop();
+    expect(seen[0].data).toEqual(registered().data);
+  });
+
+  it('after erasure reads every personal field as the erased marker, keeps the facts, and the chains still verify', async () => {
+    const inner = new InMemoryEventStore(() => new Date(FIXED));
+    const keys = new InMemoryKeyStore();
+    const store = wrap(inner, keys);
+    // Two other processes (own key caches, own clocks) that have already read the customer.
+    let clock = 0;
+    const other = new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { cacheTtlMs: 5000, now: () => clock });
+    const follower = new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { cacheTtlMs: 5000, now: () => clock });
+    await store.append(`customer-${C}`, [registered(), order()], { expectedRevision: 'no_stream', metadata: meta });
+    expect((await other.readAll())[0].data.name).toBe('Ann Smith');
+    expect((await follower.readAll())[0].data.name).toBe('Ann Smith');
+    const before = await verifyChains(inner);
+    await store.erase(C, FIXED);
+    await store.append(`customer-${C}`, [{ type: 'CustomerErased', schemaVersion: 1, data: { customerId: C, occurredAt: FIXED } }], { expectedRevision: 1, metadata: meta });
+    // The follower reads the erasure event and drops its cached key at once; the other notices when its cached key expires.
+    await follower.readAll({ after: 2 });
+    expect((await follower.readAll())[0].data.name).toBe(ERASED);
+    expect((await other.readAll())[0].data.name).toBe('Ann Smith'); // within its cache time
+    clock += 5000;
+    for (const s of [store, other, follower]) {
+      const [reg, placed] = await s.readAll();
+      expect(reg.data).toMatchObject({ name: ERASED, email: ERASED, address: { erased: true }, tags: [], kind: 'person' });
+      expect(placed.data).toEqual(order().data);
+    }
+    const after = await verifyChains(inner);
+    expect(after.ok).toBe(true);
+    expect(after.checked).toBe(before.checked + 1);
+    // Written after erasure: nothing personal is stored at all.
+    await store.append(`customer-${C}`, [{ ...registered(), type: 'ContactPersonAdded', data: { customerId: C, contactId: 'p', name: 'Late Name', occurredAt: FIXED } }], { expectedRevision: 'any', metadata: meta });
+    expect(JSON.stringify(await inner.readAll())).not.toContain('Late Name');
+  });
+
+  it('seals customer snapshots and drops them once the customer is erased', async () => {
+    const inner = new InMemoryEventStore();
+    const store = wrap(inner);
+    await store.save({ streamId: `customer-${C}`, revision: 3, stateVersion: 'v1', state: { profile: { name: 'Ann Smith' } } });
+    expect(JSON.stringify(await inner.load(`customer-${C}`, 'v1'))).not.toContain('Ann Smith');
+    expect((await store.load(`customer-${C}`, 'v1'))?.state).toEqual({ profile: { name: 'Ann Smith' } });
+    await store.save({ streamId: 'deal-1', revision: 1, stateVersion: 'd1', state: { amount: 5 } });
+    expect((await inner.load('deal-1', 'd1'))?.state).toEqual({ amount: 5 });
+    await store.erase(C, FIXED);
+    expect(await store.load(`customer-${C}`, 'v1')).toBeUndefined();
+  });
+
+  it('asks the key store once per customer, not once per event, when replaying', async () => {
+    const inner = new InMemoryEventStore(() => new Date(FIXED));
+    const keys = new CountingKeyStore();
+    const writer = wrap(inner, keys);
+    const customers = Array.from({ length: 10 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (const c of customers) {
+      await writer.append(`customer-${c}`, [registered(c), ...Array.from({ length: 99 }, () => ({ ...registered(c), type: 'TouchpointRecorded', data: { customerId: c, subject: 'hello', occurredAt: FIXED } }))], { expectedRevision: 'any', metadata: meta });
+    }
+    keys.calls = 0;
+    const reader = wrap(inner, keys);
+    const all = await reader.readAll();
+    expect(all).toHaveLength(1000);
+    expect(all[999].data.subject).toBe('hello');
+    expect(keys.calls).toBe(10);
+  });
+});
