@@ -43,23 +43,32 @@ export const erasedValue = (kind: PersonalFieldKind): unknown => (kind === 'stri
 
 export const personalFieldsOf = (type: string): PersonalField[] => (Object.prototype.hasOwnProperty.call(PERSONAL_FIELDS, type) ? PERSONAL_FIELDS[type as DomainEventType] : []);
 
-/** Applies `change` to every personal field present (not null, not absent) in a copy of `data`. */
+/**
+ * Applies `change` to every personal field present (not null, not absent).
+ * Copy on write: `data` is never mutated, and untouched parts are shared.
+ */
 export function mapPersonalFields(type: string, data: Record<string, unknown>, change: (value: unknown, field: PersonalField) => unknown): Record<string, unknown> {
   const fields = personalFieldsOf(type);
-  if (fields.length === 0) return data;
-  const out = structuredClone(data);
+  let out = data;
   for (const field of fields) {
     const parts = field.path.split('.');
     let holder: Record<string, unknown> | undefined = out;
-    for (const p of parts.slice(0, -1)) {
-      const next: unknown = holder?.[p];
-      holder = next !== null && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
+    for (let i = 0; i < parts.length - 1 && holder; i += 1) {
+      const next: unknown = holder[parts[i]];
+      holder = next !== null && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : undefined;
     }
     const last = parts[parts.length - 1];
     if (!holder || !Object.prototype.hasOwnProperty.call(holder, last)) continue;
     const value = holder[last];
     if (value === null || value === undefined) continue;
-    holder[last] = change(value, field);
+    const replaced = change(value, field);
+    if (out === data) out = { ...data };
+    let target = out;
+    for (let i = 0; i < parts.length - 1; i += 1) {
+      target[parts[i]] = { ...(target[parts[i]] as Record<string, unknown>) };
+      target = target[parts[i]] as Record<string, unknown>;
+    }
+    target[last] = replaced;
   }
   return out;
 }
