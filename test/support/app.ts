@@ -36,7 +36,7 @@ export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; env?
   const ids = new SequentialIds();
   const now = () => clock.now();
   const rawStore = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
-  const store = withEncryption(rawStore, createKeyStore(config));
+  const store = withEncryption(rawStore, await createKeyStore(config));
   const readStore = config.TOUCHPOINT_READ_STORE === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore();
   const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, logs: false });
   return {

@@ -3,6 +3,7 @@ import {
   InMemoryEventStore,
   InMemoryKeyStore,
   PostgresEventStore,
+  PostgresKeyStore,
   SqliteEventStore,
   SqliteKeyStore,
   type EventStore,
@@ -32,8 +33,9 @@ export function withEncryption(store: EventStore & SnapshotStore, keys: KeyStore
   return new EncryptingEventStore(store, keys, PERSONAL_DATA_POLICY, store);
 }
 
-/** The key store beside the event store: a separate keys.db file (memory for throwaway runs). */
-export function createKeyStore(config: Pick<TouchpointConfig, 'TOUCHPOINT_EVENT_STORE' | 'TOUCHPOINT_DATA_DIR'>): KeyStore {
+/** The key store, apart from the event log: a PostgreSQL database when configured, else keys.db (memory for throwaway runs). */
+export async function createKeyStore(config: Pick<TouchpointConfig, 'TOUCHPOINT_EVENT_STORE' | 'TOUCHPOINT_DATA_DIR' | 'TOUCHPOINT_KEY_STORE_URL'>): Promise<KeyStore> {
+  if (config.TOUCHPOINT_KEY_STORE_URL) return PostgresKeyStore.connect(config.TOUCHPOINT_KEY_STORE_URL);
   return config.TOUCHPOINT_EVENT_STORE === 'memory' ? new InMemoryKeyStore() : new SqliteKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'keys.db'));
 }
 
@@ -58,6 +60,6 @@ export async function createEngines(config: TouchpointConfig, clock: Clock): Pro
       raw = await PostgresEventStore.connect({ connectionString: config.TOUCHPOINT_POSTGRES_URL!, now });
       break;
   }
-  const store = withEncryption(raw, createKeyStore(config));
+  const store = withEncryption(raw, await createKeyStore(config));
   return { eventStore: store, snapshots: store, readStore, erasure: store };
 }

@@ -1,4 +1,4 @@
-import { SqliteEventStore, SqliteKeyStore } from '@touchpoint/event-store';
+import { PostgresKeyStore, SqliteEventStore, SqliteKeyStore } from '@touchpoint/event-store';
 import { Kafka, logLevel } from 'kafkajs';
 import { join, resolve } from 'node:path';
 import { SqliteRelayCheckpointStore } from '../../../libs/relay/src/checkpoint-store';
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const batchSize = positiveInt('TOUCHPOINT_RELAY_BATCH_SIZE', DEFAULT_RELAY_BATCH_SIZE);
 
   // Through the decrypting wrapper: erased customers' personal fields go out as erased.
-  const eventStore = withEncryption(new SqliteEventStore({ filename: join(dataDir, 'events.db') }), new SqliteKeyStore(join(dataDir, 'keys.db')));
+  const keys = process.env.TOUCHPOINT_KEY_STORE_URL ? await PostgresKeyStore.connect(process.env.TOUCHPOINT_KEY_STORE_URL) : new SqliteKeyStore(join(dataDir, 'keys.db'));
+  const eventStore = withEncryption(new SqliteEventStore({ filename: join(dataDir, 'events.db') }), keys);
   const checkpoints = new SqliteRelayCheckpointStore(join(dataDir, 'relay.db'));
   const kafka = new Kafka({
     clientId: 'touchpoint-relay',

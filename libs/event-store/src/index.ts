@@ -8,3 +8,4 @@ export * from './postgres/postgres-event-store';
 export * from './checkpoint';
 export * from './encryption/key-store';
 export * from './encryption/encrypting-event-store';
+export * from './encryption/postgres-key-store';

@@ -72,6 +72,11 @@ export class TouchpointConfig {
   @IsOptional() @IsString()
   TOUCHPOINT_AUDIT_SIGNING_KEY?: string;
 
+  /** PostgreSQL database for the per-customer data keys; unset: keys.db in TOUCHPOINT_DATA_DIR (memory with the memory event store) */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'TOUCHPOINT_KEY_STORE_URL must be a postgres:// URL' })
+  TOUCHPOINT_KEY_STORE_URL?: string;
+
   /** run projectors inside the API process (the embedded default) */
   @bool() @IsBoolean()
   TOUCHPOINT_PROJECTOR_IN_PROCESS = true;
@@ -85,7 +90,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TouchpointConfig {
-  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY'];
+  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY', 'TOUCHPOINT_KEY_STORE_URL'];
   const raw = Object.fromEntries(known.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
   const config = plainToInstance(TouchpointConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { PostgresEventStore, type RecordedEvent } from '@touchpoint/event-store';
-import { chainContract, describeWith, eventStoreContract, freshPostgresDatabase, serverUrl, snapshotStoreContract } from '@touchpoint/testing';
+import { PostgresEventStore, PostgresKeyStore, type RecordedEvent } from '@touchpoint/event-store';
+import { chainContract, describeWith, eventStoreContract, keyStoreContract, freshPostgresDatabase, serverUrl, snapshotStoreContract } from '@touchpoint/testing';
 
 const PG = serverUrl('TOUCHPOINT_TEST_PG_URL', 'PostgreSQL event store suite');
 const FIXED = '2026-03-01T12:00:00.000Z';
@@ -27,6 +27,14 @@ if (PG) {
       teardown: db.drop,
     };
   });
+  keyStoreContract(
+    'postgresql (tp_data_keys)',
+    async () => {
+      const db = await freshPostgresDatabase(PG);
+      return { keys: await PostgresKeyStore.connect(db.url), reopen: () => PostgresKeyStore.connect(db.url), teardown: db.drop };
+    },
+    { durable: true },
+  );
   snapshotStoreContract('postgresql', async () => {
     const db = await freshPostgresDatabase(PG);
     const store = await PostgresEventStore.connect({ connectionString: db.url });
