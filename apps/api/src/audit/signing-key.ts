@@ -20,7 +20,11 @@ export function loadSigningKey(config: Pick<TouchpointConfig, 'TOUCHPOINT_AUDIT_
     if (!existsSync(file)) {
       mkdirSync(config.TOUCHPOINT_DATA_DIR, { recursive: true });
       const { privateKey } = generateKeyPairSync('ed25519');
-      writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+      try {
+        writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another process wrote it first: use that one
+      }
     }
     pem = readFileSync(file, 'utf8');
   }
