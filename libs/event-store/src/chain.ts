@@ -73,8 +73,12 @@ export interface ChainedEventStore {
   storedStreamHash(streamId: string, streamRevision: number): Promise<string | null>;
 }
 
-export const isChainedEventStore = (store: unknown): store is ChainedEventStore =>
-  typeof (store as ChainedEventStore | undefined)?.readChain === 'function' && typeof (store as ChainedEventStore).storedStreamHash === 'function';
+export const isChainedEventStore = (store: unknown): store is ChainedEventStore => {
+  const s = store as (ChainedEventStore & { innerStore?: unknown }) | undefined;
+  if (typeof s?.readChain !== 'function' || typeof s.storedStreamHash !== 'function') return false;
+  // A wrapper (encryption) is chained exactly when what it wraps is.
+  return s.innerStore === undefined || isChainedEventStore(s.innerStore);
+};
 
 export interface BrokenLink {
   globalPosition: number;
