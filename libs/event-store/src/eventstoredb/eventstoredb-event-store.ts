@@ -1,4 +1,4 @@
-import { ANY, BACKWARDS, END, EventStoreDBClient, FORWARDS, NO_STREAM, excludeSystemEvents, jsonEvent, type AllStreamSubscription, type JSONType, type ResolvedEvent } from '@eventstore/db-client';
+import { BACKWARDS, END, EventStoreDBClient, FORWARDS, NO_STREAM, excludeSystemEvents, jsonEvent, type AllStreamSubscription, type JSONType, type ResolvedEvent } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
 import { AppendSignal, catchUpSubscription } from '../catch-up';
 import { checkExpectedRevision } from '../errors';
@@ -20,7 +20,7 @@ import {
   decideIdempotency,
   idempotencyStream,
   isAfter,
-  isDomainStream,
+  isDomainEvent,
   isStreamNotFound,
   mapAppendError,
   readStartFor,
@@ -136,7 +136,8 @@ export class EventStoreDbEventStore implements EventStore, SnapshotStore {
     // The append result carries only the last position; read the new events back for theirs.
     const recorded = await this.readStream(streamId, { fromRevision: last - events.length + 1, maxCount: events.length });
     this.signal.notify();
-    return { streamId, streamRevision: last, globalPosition: toGlobalPosition(written.position) || recorded[recorded.length - 1].globalPosition, events: recorded, replayed: false };
+    // The read-back positions are per event; the append result's is only a fallback for servers that omit them on stream reads.
+    return { streamId, streamRevision: last, globalPosition: recorded[recorded.length - 1]?.globalPosition || toGlobalPosition(written.position), events: recorded, replayed: false };
   }
 
   private async replay(c: Extract<IdempotencyRecord, { type: 'IdempotentAppendCompleted' }>['data']): Promise<AppendResult> {
@@ -173,7 +174,7 @@ export class EventStoreDbEventStore implements EventStore, SnapshotStore {
       const batch = await collect(this.client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: page }));
       for (const r of batch) {
         const e = r.event;
-        if (!e || !isAfter(e.position, after) || !isDomainStream(e.streamId)) continue;
+        if (!e || !isAfter(e.position, after) || !isDomainEvent(e.streamId, e.type)) continue;
         if (out.length && toGlobalPosition(e.position) <= out[out.length - 1].globalPosition) continue;
         out.push(toRecorded(r));
         if (out.length >= wanted) return out;
@@ -190,8 +191,8 @@ export class EventStoreDbEventStore implements EventStore, SnapshotStore {
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END });
     try {
       for await (const r of read) {
-        const e = (r as Resolved).event as { streamId: string; position: { commit: bigint; prepare: bigint } } | undefined;
-        if (e && isDomainStream(e.streamId)) return toGlobalPosition(e.position);
+        const e = r.event;
+        if (e && isDomainEvent(e.streamId, e.type)) return toGlobalPosition(e.position);
       }
     } finally {
       await read.cancel().catch(() => undefined);
@@ -250,16 +251,17 @@ async function collect<E>(read: AsyncIterable<E>): Promise<E[]> {
 
 function toRecorded(resolved: Resolved): RecordedEvent {
   const e = resolved.event!;
-  const meta = e.metadata as unknown as StoredMetadata;
+  // Events written by other tools may lack our metadata: fall back to what the server knows.
+  const meta = (e.metadata ?? {}) as Partial<StoredMetadata>;
   return {
     eventId: e.id,
     type: e.type,
-    schemaVersion: meta.schemaVersion,
+    schemaVersion: meta.schemaVersion ?? 1,
     streamId: e.streamId,
     streamRevision: Number(e.revision),
     globalPosition: toGlobalPosition(e.position),
-    recordedAt: meta.recordedAt,
-    data: e.data as Record<string, unknown>,
-    metadata: meta.metadata,
+    recordedAt: meta.recordedAt ?? e.created.toISOString(),
+    data: (e.isJson ? e.data : {}) as Record<string, unknown>,
+    metadata: meta.metadata ?? { actor: 'unknown', correlationId: e.id, causationId: e.id },
   };
 }

@@ -90,9 +90,9 @@ export const SNAPSHOT_PREFIX = 'touchpoint-snapshot-';
 export const idempotencyStream = (key: string) => `${IDEMPOTENCY_PREFIX}${createHash('sha256').update(key).digest('hex')}`;
 export const snapshotStream = (streamId: string) => `${SNAPSHOT_PREFIX}${streamId}`;
 
-/** Whether an $all event belongs to the port's global log (not system, not our bookkeeping). */
-export const isDomainStream = (streamId: string): boolean =>
-  !streamId.startsWith('$') && !streamId.startsWith(IDEMPOTENCY_PREFIX) && !streamId.startsWith(SNAPSHOT_PREFIX);
+/** Whether an $all event belongs to the port's global log: not a system stream or event ($…, links, metadata), not our bookkeeping. */
+export const isDomainEvent = (streamId: string, type: string): boolean =>
+  !streamId.startsWith('$') && !type.startsWith('$') && !streamId.startsWith(IDEMPOTENCY_PREFIX) && !streamId.startsWith(SNAPSHOT_PREFIX);
 
 /** Events of an idempotency stream; the last one says the state of the key. */
 export type IdempotencyRecord =

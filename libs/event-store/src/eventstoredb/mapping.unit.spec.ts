@@ -4,7 +4,7 @@ import {
   decideIdempotency,
   idempotencyStream,
   isAfter,
-  isDomainStream,
+  isDomainEvent,
   isStreamNotFound,
   mapAppendError,
   readStartFor,
@@ -78,10 +78,11 @@ describe('EventStoreDB bookkeeping streams', () => {
     expect(key).toMatch(/^touchpoint-idempotency-[0-9a-f]{64}$/);
     expect(idempotencyStream('POST /customers abc')).toBe(key);
     expect(snapshotStream('customer-1')).toBe('touchpoint-snapshot-customer-1');
-    expect(isDomainStream('customer-1')).toBe(true);
-    expect(isDomainStream(key)).toBe(false);
-    expect(isDomainStream(snapshotStream('customer-1'))).toBe(false);
-    expect(isDomainStream('$et-CustomerRegistered')).toBe(false);
+    expect(isDomainEvent('customer-1', 'CustomerRegistered')).toBe(true);
+    expect(isDomainEvent(key, 'IdempotencyKeyClaimed')).toBe(false);
+    expect(isDomainEvent(snapshotStream('customer-1'), 'SnapshotTaken')).toBe(false);
+    expect(isDomainEvent('$et-CustomerRegistered', '$>')).toBe(false);
+    expect(isDomainEvent('customer-1', '$>')).toBe(false); // a link written into a user stream
   });
 });
 
