@@ -5,7 +5,7 @@
  * worked out by hand there.
  */
 import request from 'supertest';
-import { startTestApp, type TestApp } from '../support/app';
+import { scenarioEngines, startTestApp, type TestApp } from '../support/app';
 import { Crm, expectProblem, sortedLikeApi, type Query } from './helpers';
 import { buildPortfolio, type Modelled } from './portfolio';
 
@@ -19,7 +19,7 @@ const SORT_KEYS: Record<string, (m: Modelled) => string | number> = {
   registeredAt: (m) => m.registeredAt,
 };
 
-describe.each(['sqlite', 'memory'] as const)('customer list (%s engine)', (engine) => {
+describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)', (engine) => {
   let t: TestApp;
   let crm: Crm;
   let model: Modelled[];

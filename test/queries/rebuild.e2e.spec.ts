@@ -7,7 +7,7 @@
  */
 import { DEAL_STAGES, TOUCHPOINT_TYPES } from '@touchpoint/domain';
 import { CUSTOMERS, PROJECTOR, type CustomerDoc, type Projector } from '@touchpoint/read-models';
-import { startTestApp, type TestApp } from '../support/app';
+import { scenarioEngines, startTestApp, type TestApp } from '../support/app';
 import { Crm, T0, plusDays, type Query } from './helpers';
 
 /** Small deterministic PRNG (mulberry32), so a failure can be replayed. */
@@ -101,7 +101,7 @@ async function generateCustomer(crm: Crm, r: ReturnType<typeof random>, n: numbe
   return id;
 }
 
-describe.each(['sqlite', 'memory'] as const)('rebuild equals live (%s engine)', (engine) => {
+describe.each(scenarioEngines(['sqlite', 'memory']))('rebuild equals live (%s engine)', (engine) => {
   let t: TestApp;
   let crm: Crm;
   let customers: string[];

@@ -1,8 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { InMemoryEventStore, SqliteEventStore, type EncryptingEventStore, type EventStore } from '@touchpoint/event-store';
-import { InMemoryReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
+import { InMemoryEventStore, PostgresEventStore, SqliteEventStore, type EncryptingEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
+import { InMemoryReadStore, MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import { loadConfig } from '@touchpoint/platform';
-import { FixedClock, SequentialIds } from '@touchpoint/testing';
+import { FixedClock, SequentialIds, freshPostgresDatabase } from '@touchpoint/testing';
+import { MongoClient } from 'mongodb';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,19 +27,55 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export type TestEngine = 'memory' | 'sqlite';
+
+let realServers: { postgres: string; mongo: string } | undefined;
+
+/**
+ * From now on, every `startTestApp` in this test file runs on a fresh
+ * PostgreSQL database and a fresh MongoDB database instead of the engine it
+ * asks for: test/real-engines/*.int.spec.ts call this and then load shared
+ * e2e scenarios, so the same assertions run on the production engines.
+ */
+export function useRealEngines(servers: { postgres: string; mongo: string }): void {
+  realServers = servers;
+}
+
+/** The engines a scenario file loops over: its own list, or the one real pair under `useRealEngines`. */
+export const scenarioEngines = (engines: TestEngine[]): string[] => (realServers ? ['postgres+mongodb'] : engines);
+
 /**
  * The real application over HTTP with injected clock and ids.
  * `engine: 'sqlite'` uses a throwaway data dir; `memory` is the fastest.
  */
-export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { engine?: TestEngine | string; env?: Record<string, string> } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tp-e2e-'));
-  const config = loadConfig({ TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: options.engine ?? 'memory', TOUCHPOINT_READ_STORE: options.engine ?? 'memory', TOUCHPOINT_SEGMENT_EVERY_MS: '0', ...options.env });
+  const engine = options.engine === 'sqlite' ? 'sqlite' : 'memory';
   const clock = new FixedClock(new Date('2026-03-02T10:00:00.000Z'));
   const ids = new SequentialIds();
   const now = () => clock.now();
-  const rawStore = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
+  let rawStore: EventStore & SnapshotStore;
+  let readStore: ReadStore;
+  let teardown = async () => undefined as void;
+  const env: Record<string, string> = { TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: engine, TOUCHPOINT_READ_STORE: engine, TOUCHPOINT_SEGMENT_EVERY_MS: '0' };
+  if (realServers) {
+    const { mongo } = realServers;
+    const pg = await freshPostgresDatabase(realServers.postgres);
+    const mongoDb = `tp_e2e_${randomBytes(6).toString('hex')}`;
+    Object.assign(env, { TOUCHPOINT_EVENT_STORE: 'postgres', TOUCHPOINT_POSTGRES_URL: pg.url, TOUCHPOINT_READ_STORE: 'mongodb', TOUCHPOINT_MONGO_URL: mongo });
+    rawStore = await PostgresEventStore.connect({ connectionString: pg.url, now });
+    readStore = await MongoReadStore.connect(mongo, mongoDb);
+    teardown = async () => {
+      await pg.drop();
+      const admin = new MongoClient(mongo);
+      await admin.db(mongoDb).dropDatabase().finally(() => admin.close());
+    };
+  } else {
+    rawStore = engine === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
+    readStore = engine === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore();
+  }
+  const config = loadConfig({ ...env, ...options.env });
   const store = withEncryption(rawStore, await createKeyStore(config));
-  const readStore = config.TOUCHPOINT_READ_STORE === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore();
   const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, logs: false });
   return {
     app,
@@ -50,6 +88,7 @@ export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; env?
     dataDir: dir,
     async close() {
       await app.close();
+      await teardown();
       rmSync(dir, { recursive: true, force: true });
     },
   };

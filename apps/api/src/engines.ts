@@ -1,5 +1,6 @@
 import {
   EncryptingEventStore,
+  EventStoreDbEventStore,
   InMemoryEventStore,
   InMemoryKeyStore,
   PostgresEventStore,
@@ -39,27 +40,34 @@ export async function createKeyStore(config: Pick<TouchpointConfig, 'TOUCHPOINT_
   return config.TOUCHPOINT_EVENT_STORE === 'memory' ? new InMemoryKeyStore() : new SqliteKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'keys.db'));
 }
 
+/** The event store named by configuration (api, projector, relay and CLI share it); every adapter is also its snapshot store. */
+export async function createEventStore(config: TouchpointConfig, clock: Clock): Promise<EventStore & SnapshotStore> {
+  const now = () => clock.now();
+  switch (config.TOUCHPOINT_EVENT_STORE) {
+    case 'memory':
+      return new InMemoryEventStore(now);
+    case 'sqlite':
+      return new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now });
+    case 'postgres':
+      return PostgresEventStore.connect({ connectionString: config.TOUCHPOINT_POSTGRES_URL!, now });
+    case 'eventstoredb':
+      return EventStoreDbEventStore.connect({ connectionString: config.TOUCHPOINT_EVENTSTORE_URL!, now });
+  }
+}
+
+/** The configured event store behind the encrypting wrapper: what every process (api, projector, CLI, relay) reads and writes through. */
+export async function openEventStore(config: TouchpointConfig, clock: Clock): Promise<EncryptingEventStore> {
+  return withEncryption(await createEventStore(config, clock), await createKeyStore(config));
+}
+
 /** Picks the engines named by configuration; the only place that knows the concrete adapters. */
 export async function createEngines(config: TouchpointConfig, clock: Clock): Promise<Engines> {
-  const now = () => clock.now();
   const readStore =
     config.TOUCHPOINT_READ_STORE === 'memory'
       ? new InMemoryReadStore()
       : config.TOUCHPOINT_READ_STORE === 'mongodb'
         ? await MongoReadStore.connect(config.TOUCHPOINT_MONGO_URL!)
         : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'));
-  let raw: EventStore & SnapshotStore;
-  switch (config.TOUCHPOINT_EVENT_STORE) {
-    case 'memory':
-      raw = new InMemoryEventStore(now);
-      break;
-    case 'sqlite':
-      raw = new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now });
-      break;
-    case 'postgres':
-      raw = await PostgresEventStore.connect({ connectionString: config.TOUCHPOINT_POSTGRES_URL!, now });
-      break;
-  }
-  const store = withEncryption(raw, await createKeyStore(config));
+  const store = await openEventStore(config, clock);
   return { eventStore: store, snapshots: store, readStore, erasure: store };
 }

@@ -1,18 +1,20 @@
-import { PostgresKeyStore, SqliteEventStore, SqliteKeyStore } from '@touchpoint/event-store';
+import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { Kafka, logLevel } from 'kafkajs';
 import { join, resolve } from 'node:path';
-import { SqliteRelayCheckpointStore } from '../../../libs/relay/src/checkpoint-store';
-import { withEncryption } from '../../api/src/engines';
+import { PostgresRelayCheckpointStore, SqliteRelayCheckpointStore, type RelayCheckpointStore } from '../../../libs/relay/src/checkpoint-store';
 import { DEFAULT_RELAY_BATCH_SIZE, DEFAULT_RELAY_PARTITIONS, DEFAULT_RELAY_TOPIC, KafkaRelay } from '../../../libs/relay/src/kafka-relay';
+import { openEventStore } from '../../api/src/engines';
 
 /**
- * The Kafka relay as its own process. It follows `${TOUCHPOINT_DATA_DIR}/events.db`
- * and publishes every domain event to Kafka, resuming from its checkpoint in
+ * The Kafka relay as its own process. It follows the event store the
+ * configuration names (TOUCHPOINT_EVENT_STORE and its URL, as for the api) and
+ * publishes every domain event to Kafka, resuming from its checkpoint: in the
+ * PostgreSQL database for postgres (no local disk needed), otherwise in
  * `${TOUCHPOINT_DATA_DIR}/relay.db`. Safe to kill at any moment: at worst the
  * last batch is published twice.
  *
  *   KAFKA_BROKERS                 required, comma-separated host:port list
- *   TOUCHPOINT_DATA_DIR           default ./data
+ *   TOUCHPOINT_EVENT_STORE, TOUCHPOINT_POSTGRES_URL, TOUCHPOINT_EVENTSTORE_URL, TOUCHPOINT_DATA_DIR: see docs/operations.md
  *   TOUCHPOINT_KAFKA_TOPIC        default touchpoint.events
  *   TOUCHPOINT_KAFKA_PARTITIONS   default 6 (only when the relay creates the topic)
  *   TOUCHPOINT_RELAY_BATCH_SIZE   default 500 events per send + checkpoint
@@ -40,15 +42,22 @@ async function main(): Promise<void> {
     console.error('KAFKA_BROKERS is required: a comma-separated list of host:port, e.g. KAFKA_BROKERS=127.0.0.1:19092');
     process.exit(2);
   }
-  const dataDir = resolve(process.env.TOUCHPOINT_DATA_DIR || './data');
+  const config = loadConfigOrExit();
+  if (config.TOUCHPOINT_EVENT_STORE === 'memory') {
+    console.error('TOUCHPOINT_EVENT_STORE=memory: the relay runs in its own process and cannot see another process\'s memory store; use sqlite, postgres or eventstoredb');
+    process.exit(2);
+  }
+  const dataDir = resolve(config.TOUCHPOINT_DATA_DIR);
   const topic = process.env.TOUCHPOINT_KAFKA_TOPIC || DEFAULT_RELAY_TOPIC;
   const partitions = positiveInt('TOUCHPOINT_KAFKA_PARTITIONS', DEFAULT_RELAY_PARTITIONS);
   const batchSize = positiveInt('TOUCHPOINT_RELAY_BATCH_SIZE', DEFAULT_RELAY_BATCH_SIZE);
 
   // Through the decrypting wrapper: erased customers' personal fields go out as erased.
-  const keys = process.env.TOUCHPOINT_KEY_STORE_URL ? await PostgresKeyStore.connect(process.env.TOUCHPOINT_KEY_STORE_URL) : new SqliteKeyStore(join(dataDir, 'keys.db'));
-  const eventStore = withEncryption(new SqliteEventStore({ filename: join(dataDir, 'events.db') }), keys);
-  const checkpoints = new SqliteRelayCheckpointStore(join(dataDir, 'relay.db'));
+  const eventStore = await openEventStore({ ...config, TOUCHPOINT_DATA_DIR: dataDir }, systemClock);
+  const checkpoints: RelayCheckpointStore =
+    config.TOUCHPOINT_EVENT_STORE === 'postgres'
+      ? await PostgresRelayCheckpointStore.connect(config.TOUCHPOINT_POSTGRES_URL!)
+      : new SqliteRelayCheckpointStore(join(dataDir, 'relay.db'));
   const kafka = new Kafka({
     clientId: 'touchpoint-relay',
     brokers,
@@ -92,7 +101,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await relay.start();
-  log({ msg: 'relay running', dataDir, topic, brokers, position: relay.position });
+  log({ msg: 'relay running', eventStore: config.TOUCHPOINT_EVENT_STORE, topic, brokers, position: relay.position });
 }
 
 main().catch((error) => {

@@ -9,3 +9,4 @@ export * from './checkpoint';
 export * from './encryption/key-store';
 export * from './encryption/encrypting-event-store';
 export * from './encryption/postgres-key-store';
+export * from './eventstoredb/eventstoredb-event-store';

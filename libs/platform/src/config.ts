@@ -20,13 +20,20 @@ export class TouchpointConfig {
   @IsString()
   TOUCHPOINT_DATA_DIR = './data';
 
-  @IsIn(['sqlite', 'memory', 'postgres'])
-  TOUCHPOINT_EVENT_STORE: 'sqlite' | 'memory' | 'postgres' = 'sqlite';
+  @IsIn(['sqlite', 'memory', 'postgres', 'eventstoredb'])
+  TOUCHPOINT_EVENT_STORE: 'sqlite' | 'memory' | 'postgres' | 'eventstoredb' = 'sqlite';
 
   /** PostgreSQL connection string, required when TOUCHPOINT_EVENT_STORE=postgres */
   @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_EVENT_STORE === 'postgres')
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'TOUCHPOINT_POSTGRES_URL must be a postgres:// URL when TOUCHPOINT_EVENT_STORE=postgres' })
   TOUCHPOINT_POSTGRES_URL?: string;
+
+  /** EventStoreDB/KurrentDB connection string, required when TOUCHPOINT_EVENT_STORE=eventstoredb */
+  @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_EVENT_STORE === 'eventstoredb')
+  @Matches(/^esdb(\+discover)?:\/\/\S+$/, {
+    message: 'TOUCHPOINT_EVENTSTORE_URL must be an esdb:// URL (e.g. esdb://127.0.0.1:2113?tls=false) when TOUCHPOINT_EVENT_STORE=eventstoredb',
+  })
+  TOUCHPOINT_EVENTSTORE_URL?: string;
 
   @IsIn(['sqlite', 'memory', 'mongodb'])
   TOUCHPOINT_READ_STORE: 'sqlite' | 'memory' | 'mongodb' = 'sqlite';
@@ -90,7 +97,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TouchpointConfig {
-  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY', 'TOUCHPOINT_KEY_STORE_URL'];
+  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_EVENTSTORE_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY', 'TOUCHPOINT_KEY_STORE_URL'];
   const raw = Object.fromEntries(known.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
   const config = plainToInstance(TouchpointConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { Pool } from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -49,6 +50,42 @@ export class SqliteRelayCheckpointStore implements RelayCheckpointStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * In the PostgreSQL event store's own database, so a relay on PostgreSQL needs
+ * no local disk. The table is separate from the event tables; a checkpoint
+ * only moves forwards.
+ */
+export class PostgresRelayCheckpointStore implements RelayCheckpointStore {
+  private constructor(private readonly pool: Pool) {}
+
+  static async connect(connectionString: string): Promise<PostgresRelayCheckpointStore> {
+    const pool = new Pool({ connectionString, max: 2 });
+    pool.on('error', () => undefined); // idle-client errors surface on the next query
+    await pool.query(`CREATE TABLE IF NOT EXISTS tp_relay_checkpoints (
+      name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL
+    )`);
+    return new PostgresRelayCheckpointStore(pool);
+  }
+
+  async load(name: string): Promise<number> {
+    const found = await this.pool.query<{ position: string }>('SELECT position FROM tp_relay_checkpoints WHERE name = $1', [name]);
+    return found.rowCount ? Number(found.rows[0].position) : 0;
+  }
+
+  async save(name: string, position: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO tp_relay_checkpoints (name, position, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+       WHERE EXCLUDED.position >= tp_relay_checkpoints.position`,
+      [name, position],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
   }
 }
 

@@ -1,17 +1,18 @@
 import { EVENT_SCHEMA_VERSIONS, Upcasters } from '@touchpoint/domain';
-import { SqliteEventStore, type EventStore, type RecordedEvent } from '@touchpoint/event-store';
-import { serverUrl, describeWith } from '@touchpoint/testing';
+import { PostgresEventStore, SqliteEventStore, type EventStore, type RecordedEvent } from '@touchpoint/event-store';
+import { freshPostgresDatabase, serverUrl, describeWith } from '@touchpoint/testing';
 import Database from 'better-sqlite3';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SqliteRelayCheckpointStore } from './checkpoint-store';
+import { PostgresRelayCheckpointStore, SqliteRelayCheckpointStore } from './checkpoint-store';
 import { KafkaRelay, type PublishedEvent } from './kafka-relay';
 
 const brokers = serverUrl('TOUCHPOINT_TEST_KAFKA_BROKERS', 'Kafka relay');
+const PG = serverUrl('TOUCHPOINT_TEST_PG_URL', 'Kafka relay on the PostgreSQL event store');
 const ROOT = resolve(__dirname, '../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -315,4 +316,60 @@ describeWith(brokers)('KafkaRelay (real Kafka)', () => {
         `killedAt=${JSON.stringify(kills)} messages=${messages.length} duplicates=${duplicates} seconds=${((Date.now() - started) / 1000).toFixed(1)}\n`,
     );
   }, 120_000);
+
+  describeWith(PG)('on the PostgreSQL event store', () => {
+    it('follows the configured store, keeps its checkpoint in PostgreSQL and resumes after a restart without repeats', async () => {
+      const db = await freshPostgresDatabase(PG!);
+      const dir = tmp();
+      const topic = uniqueTopic();
+      const store = await PostgresEventStore.connect({ connectionString: db.url });
+      const checkpoints = await PostgresRelayCheckpointStore.connect(db.url);
+      const streams = Array.from({ length: 10 }, (_, i) => (i % 2 ? `deal-${randomUUID()}` : `customer-${randomUUID()}`));
+      const output: string[] = [];
+      const runRelayUntilCaughtUp = async () => {
+        const head = await store.headPosition();
+        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/relay/src/main.ts'], {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+            KAFKA_BROKERS: brokers,
+            TOUCHPOINT_EVENT_STORE: 'postgres',
+            TOUCHPOINT_POSTGRES_URL: db.url,
+            TOUCHPOINT_DATA_DIR: dir,
+            TOUCHPOINT_KAFKA_TOPIC: topic,
+            TOUCHPOINT_RELAY_BATCH_SIZE: '50',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        children.add(child);
+        child.stdout!.on('data', (b) => output.push(String(b)));
+        child.stderr!.on('data', (b) => output.push(String(b)));
+        const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => (children.delete(child), r({ code, signal }))));
+        await eventually(`relay caught up to ${head}`, async () => (await checkpoints.load('kafka-relay')) === head, 30_000);
+        child.kill('SIGTERM');
+        expect(await exit).toEqual({ code: 0, signal: null });
+      };
+      try {
+        await appendEvents(store, streams, 200);
+        await runRelayUntilCaughtUp();
+        await appendEvents(store, streams, 80);
+        await runRelayUntilCaughtUp();
+        expect(existsSync(join(dir, 'relay.db'))).toBe(false);
+        const log = await store.readAll();
+        const messages = await consumeAll(kafka, topic);
+        const { byKey, duplicates } = firstArrivals(messages);
+        expect(messages).toHaveLength(log.length);
+        expect(duplicates).toBe(0);
+        expect(byKey).toEqual(idsByStream(log));
+      } catch (error) {
+        process.stdout.write(`relay output (tail):\n${output.join('').slice(-4000)}\n`);
+        throw error;
+      } finally {
+        await checkpoints.close();
+        await store.close();
+        await db.drop();
+      }
+    }, 90_000);
+  });
 });
