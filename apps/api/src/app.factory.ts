@@ -1,8 +1,13 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { ConsoleLogger, HttpException, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { JwtVerifier, KeyStore } from '@touchpoint/auth';
+import { createHash } from 'node:crypto';
 import { AppModule, type AppDependencies } from './app.module';
+import { createJwtVerifier, createKeyStore } from './engines';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
@@ -11,15 +16,56 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 export interface CreateAppOptions extends AppDependencies {
   /** false silences logs (tests) */
   logs?: boolean;
+  /** defaults to the store named by configuration (auth.db, or memory) */
+  keyStore?: KeyStore;
+  /** defaults to the IdP named by configuration, if any */
+  jwt?: JwtVerifier;
+}
+
+/** 429 as problem+json through the usual filter, with Retry-After. */
+class TooManyRequestsProblem extends HttpException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Rate limit reached; retry after ${retryAfterSeconds} s.`, 429);
+  }
+}
+
+/** Rate-limit bucket: the presented credential (hashed, never kept) or else the client address. */
+function rateLimitKey(request: { headers: Record<string, unknown>; ip: string }): string {
+  const authorization = request.headers.authorization;
+  return typeof authorization === 'string' ? `cred:${createHash('sha256').update(authorization).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
 }
 
 /** Builds the HTTP application; used by main.ts and by the e2e tests alike. */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
-  const adapter = new FastifyAdapter({ bodyLimit: config.TOUCHPOINT_BODY_LIMIT, trustProxy: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.TOUCHPOINT_BODY_LIMIT,
+    trustProxy: false,
+    // Slow clients cannot hold a connection open forever (slowloris).
+    requestTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
+  });
   const logger =
     options.logs === false ? false : new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1) });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { logger, abortOnError: false, bodyParser: false });
+  const keyStore = options.keyStore ?? createKeyStore(config);
+  const jwt = options.jwt ?? (await createJwtVerifier(config));
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ ...options, auth: { keyStore, jwt } }), adapter, { logger, abortOnError: false, bodyParser: false });
+  if (config.TOUCHPOINT_AUTH === 'off') {
+    new Logger('auth').warn({ msg: 'AUTHENTICATION IS OFF (TOUCHPOINT_AUTH=off): every caller is admin and X-Actor is trusted. Only run this behind a gateway that authenticates.' });
+  }
+
+  // Helmet's default CSP (script-src 'self', inline styles allowed) is enough for the Swagger UI at /docs.
+  // No upgrade-insecure-requests: plain-HTTP deployments behind a TLS gateway would lose the UI's assets.
+  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  if (config.TOUCHPOINT_RATE_LIMIT_MAX > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: config.TOUCHPOINT_RATE_LIMIT_MAX,
+      timeWindow: config.TOUCHPOINT_RATE_LIMIT_WINDOW_MS,
+      keyGenerator: rateLimitKey,
+      errorResponseBuilder: (_request, context) => new TooManyRequestsProblem(Math.max(1, Math.ceil(context.ttl / 1000))),
+    });
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   // Commands take JSON only; anything else is 415 rather than an empty or half-parsed body.
@@ -35,6 +81,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .setTitle('Touchpoint API')
       .setDescription('Event-sourced CRM backend: every customer touchpoint is an immutable event.')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (tp_…) or a JWT from the configured identity provider. Each operation lists its roles in x-required-roles.' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });

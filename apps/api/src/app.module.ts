@@ -1,10 +1,13 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
+import { KEY_STORE, type JwtVerifier, type KeyStore } from '@touchpoint/auth';
 import { EVENT_STORE, SNAPSHOT_STORE } from '@touchpoint/event-store';
 import { CLOCK, ID_GENERATOR, parseStageProbabilities, parseTierCutoffs, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
 import { ALL_PROJECTIONS, ANALYTICS_COLLECTION, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
+import { AUTH_MODE, AuthGuard, Authenticator, identityActorResolver } from './auth';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
 import { CustomerCommandsController } from './customers/customers.commands.controller';
 import { DealCommandsController } from './deals/deals.commands.controller';
@@ -26,6 +29,11 @@ export interface AppDependencies {
   actorResolver?: ActorResolver;
 }
 
+export interface AuthDependencies {
+  keyStore: KeyStore;
+  jwt?: JwtVerifier;
+}
+
 export const CONFIG = Symbol('CONFIG');
 const ENGINES = Symbol('ENGINES');
 
@@ -35,6 +43,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(ENGINES) private readonly engines: Engines,
     @Inject(PROJECTOR) private readonly projector: Projector | null,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,6 +60,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.projector?.stop();
     await this.engines.eventStore.close();
     await this.engines.readStore.close();
+    await this.keys.close();
   }
 }
 
@@ -66,7 +76,7 @@ export function createProjector(deps: Pick<AppDependencies, 'config' | 'engines'
 /** Wiring only: which providers exist and which adapters back the ports. No business rules here. */
 @Module({})
 export class AppModule {
-  static register(deps: AppDependencies): DynamicModule {
+  static register(deps: AppDependencies & { auth: AuthDependencies }): DynamicModule {
     const { config, engines } = deps;
     const projector = config.TOUCHPOINT_PROJECTOR_IN_PROCESS ? createProjector(deps) : null;
     return {
@@ -88,7 +98,12 @@ export class AppModule {
           provide: READ_SIDE_SETTINGS,
           useValue: { horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS, stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES) },
         },
-        { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? headerActorResolver },
+        { provide: KEY_STORE, useValue: deps.auth.keyStore },
+        { provide: AUTH_MODE, useValue: config.TOUCHPOINT_AUTH },
+        { provide: Authenticator, useValue: new Authenticator(deps.auth.keyStore, deps.auth.jwt) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        // Auth off (trusted gateway): the gateway's X-Actor is recorded; auth on: the identity is.
+        { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? (config.TOUCHPOINT_AUTH === 'off' ? headerActorResolver : identityActorResolver) },
         {
           provide: AGGREGATE_RUNNER,
           useFactory: () => new AggregateRunner(engines.eventStore, engines.snapshots, { snapshotEvery: config.TOUCHPOINT_SNAPSHOT_EVERY }),

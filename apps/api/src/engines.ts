@@ -1,3 +1,4 @@
+import { InMemoryKeyStore, JwtVerifier, SqliteKeyStore, type KeyStore } from '@touchpoint/auth';
 import { InMemoryEventStore, PostgresEventStore, SqliteEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
 import { InMemoryReadStore, MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import type { Clock, TouchpointConfig } from '@touchpoint/platform';
@@ -32,4 +33,22 @@ export async function createEngines(config: TouchpointConfig, clock: Clock): Pro
       return { eventStore: store, snapshots: store, readStore };
     }
   }
+}
+
+/** API keys: SQLite next to the data (auth.db), or memory for the all-in-memory setup. */
+export function createKeyStore(config: TouchpointConfig): KeyStore {
+  return config.TOUCHPOINT_EVENT_STORE === 'memory' ? new InMemoryKeyStore() : new SqliteKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'auth.db'));
+}
+
+/** The JWT verifier when an IdP is configured. */
+export async function createJwtVerifier(config: TouchpointConfig): Promise<JwtVerifier | undefined> {
+  if (!config.TOUCHPOINT_JWT_ISSUER || !config.TOUCHPOINT_JWT_AUDIENCE) return undefined;
+  return JwtVerifier.create({
+    issuer: config.TOUCHPOINT_JWT_ISSUER,
+    audience: config.TOUCHPOINT_JWT_AUDIENCE,
+    jwksUrl: config.TOUCHPOINT_JWT_JWKS_URL,
+    publicKey: config.TOUCHPOINT_JWT_PUBLIC_KEY,
+    secret: config.TOUCHPOINT_JWT_SECRET,
+    rolesClaim: config.TOUCHPOINT_JWT_ROLES_CLAIM,
+  });
 }

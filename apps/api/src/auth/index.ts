@@ -1,0 +1,4 @@
+export * from './roles.decorator';
+export * from './authenticator';
+export * from './auth.guard';
+export * from './identity-actor';
