@@ -2,3 +2,4 @@ export * from './roles.decorator';
 export * from './authenticator';
 export * from './auth.guard';
 export * from './identity-actor';
+export * from './dev-mode';
