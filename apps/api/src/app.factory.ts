@@ -1,14 +1,15 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { ConsoleLogger, HttpException, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { JwtVerifier, KeyStore } from '@touchpoint/auth';
 import { createHash } from 'node:crypto';
 import { AppModule, type AppDependencies } from './app.module';
 import { createJwtVerifier, createKeyStore } from './engines';
-import { ProblemFilter } from './http/problem.filter';
+import { ProblemFilter, toProblem } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -29,6 +30,39 @@ class TooManyRequestsProblem extends HttpException {
   }
 }
 
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  description: 'RFC 9457 problem details (application/problem+json)',
+  required: ['type', 'title', 'status', 'code'],
+  properties: {
+    type: { type: 'string', pattern: '^urn:touchpoint:problem:[a-z0-9-]+$' },
+    title: { type: 'string' },
+    status: { type: 'integer', minimum: 400, maximum: 599 },
+    code: { type: 'string', pattern: '^[a-z0-9_]+$' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', required: ['field', 'code', 'message'], properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+} as const;
+
+/** Every error is problem+json: one shared schema for 4XX/5XX on every operation (the API fuzz test holds responses to it). */
+function documentProblems(document: OpenAPIObject): void {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA as never } };
+  const content = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const operations of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const op = operations[method];
+      if (!op) continue;
+      for (const [code, response] of Object.entries(op.responses)) if (/^[45]/.test(code)) op.responses[code] = { ...response, content } as never;
+      op.responses['4XX'] ??= { description: 'Invalid request, not found, conflict, rule violated, body too large (problem+json)', content };
+      op.responses['5XX'] ??= { description: 'Server error or dependency unavailable (problem+json; no internals)', content };
+    }
+  }
+}
+
 /** Rate-limit bucket: the presented credential (hashed, never kept) or else the client address. */
 function rateLimitKey(request: { headers: Record<string, unknown>; ip: string }): string {
   const authorization = request.headers.authorization;
@@ -44,6 +78,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     // Slow clients cannot hold a connection open forever (slowloris).
     requestTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
     connectionTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
+    // Errors Fastify raises before routing (over-long path params → 414, malformed URLs) are problem+json too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      const problem = { ...toProblem(new HttpException(status === 414 ? 'A path parameter is too long.' : 'The request URL is not valid.', status)), instance: request.url.split('?')[0].slice(0, 200) };
+      void reply.code(problem.status).type('application/problem+json').send(problem);
+    },
   });
   const logger =
     options.logs === false ? false : new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1) });
@@ -84,6 +124,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (tp_…) or a JWT from the configured identity provider. Each operation lists its roles in x-required-roles.' })
       .build(),
   );
+  documentProblems(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
