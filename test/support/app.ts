@@ -32,7 +32,7 @@ export interface TestApp {
  * `auth: 'off'` (the default here, for suites about behaviour) trusts X-Actor; `required` is production's default
  * and what the security suites use, with one key per role in `keys`. Rate limiting is off unless `env` sets it.
  */
-export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; auth?: 'off' | 'required'; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; auth?: 'off' | 'required'; env?: Record<string, string>; readStore?: ReadStore } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tp-e2e-'));
   const config = loadConfig({
     TOUCHPOINT_DATA_DIR: dir,
@@ -48,7 +48,7 @@ export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; auth
   const ids = new SequentialIds();
   const now = () => clock.now();
   const store = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
-  const readStore = config.TOUCHPOINT_READ_STORE === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore();
+  const readStore = options.readStore ?? (config.TOUCHPOINT_READ_STORE === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore());
   const keyStore = new InMemoryKeyStore();
   const random = seededBytes(7);
   const keys = {} as Record<Role, string>;
