@@ -4,8 +4,8 @@
  * Properties: no 5xx; every error is problem+json valid against the documented Problem schema (ajv);
  * success bodies are JSON; and a rejected (4xx) request leaves the event store head where it was.
  *
- * Under ts-jest the Swagger CLI plugin does not run, so the document has paths, parameters and roles but
- * empty DTO schemas; valid-ish bodies therefore start from the suites' known-good fixtures and are mutated.
+ * The document has paths, parameters and roles but empty DTO schemas (no @ApiProperty on the DTOs), so
+ * valid-ish bodies start from the suites' known-good fixtures and are mutated; query names are listed here.
  */
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
