@@ -87,7 +87,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
   const logger =
     options.logs === false ? false : new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1) });
-  const keyStore = options.keyStore ?? createKeyStore(config);
+  const keyStore = options.keyStore ?? (await createKeyStore(config));
   const jwt = options.jwt ?? (await createJwtVerifier(config));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ ...options, auth: { keyStore, jwt } }), adapter, { logger, abortOnError: false, bodyParser: false });
   if (config.TOUCHPOINT_AUTH === 'off') {

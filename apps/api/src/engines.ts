@@ -1,4 +1,4 @@
-import { InMemoryKeyStore, JwtVerifier, SqliteKeyStore, type KeyStore } from '@touchpoint/auth';
+import { InMemoryKeyStore, JwtVerifier, PostgresKeyStore, SqliteKeyStore, type KeyStore } from '@touchpoint/auth';
 import { InMemoryEventStore, PostgresEventStore, SqliteEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
 import { InMemoryReadStore, MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import type { Clock, TouchpointConfig } from '@touchpoint/platform';
@@ -35,9 +35,16 @@ export async function createEngines(config: TouchpointConfig, clock: Clock): Pro
   }
 }
 
-/** API keys: SQLite next to the data (auth.db), or memory for the all-in-memory setup. */
-export function createKeyStore(config: TouchpointConfig): KeyStore {
-  return config.TOUCHPOINT_EVENT_STORE === 'memory' ? new InMemoryKeyStore() : new SqliteKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'auth.db'));
+/** API keys next to the events: a PostgreSQL table, SQLite (auth.db in the data dir), or memory for the all-in-memory setup. */
+export async function createKeyStore(config: TouchpointConfig): Promise<KeyStore> {
+  switch (config.TOUCHPOINT_EVENT_STORE) {
+    case 'memory':
+      return new InMemoryKeyStore();
+    case 'postgres':
+      return PostgresKeyStore.connect(config.TOUCHPOINT_POSTGRES_URL!);
+    default:
+      return new SqliteKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'auth.db'));
+  }
 }
 
 /** The JWT verifier when an IdP is configured. */

@@ -7,7 +7,7 @@ import { createEngines, createKeyStore } from './engines';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const engines = await createEngines(config, systemClock);
-  const keyStore = createKeyStore(config);
+  const keyStore = await createKeyStore(config);
   await ensureDevAdminKey(config, keyStore, systemClock, (text) => process.stderr.write(`${text}\n`));
   const app = await createApp({ config, engines, clock: systemClock, ids: randomIds, keyStore });
   await app.listen(config.PORT, config.HOST);

@@ -66,7 +66,7 @@ keys
     return [...previous, value];
   })
   .action(async (options: { name: string; role: Role[] }) => {
-    const store = createKeyStore(loadConfigOrExit());
+    const store = await createKeyStore(loadConfigOrExit());
     const { record, secret } = await issueApiKey(store, { name: options.name, roles: options.role, now: systemClock.now() });
     await store.close();
     console.log(JSON.stringify({ ...record, secret }, null, 2));
@@ -77,7 +77,7 @@ keys
   .command('list')
   .description('List keys (id, name, roles, createdAt, revokedAt); secrets are not stored.')
   .action(async () => {
-    const store = createKeyStore(loadConfigOrExit());
+    const store = await createKeyStore(loadConfigOrExit());
     console.log(JSON.stringify(await store.list(), null, 2));
     await store.close();
   });
@@ -86,7 +86,7 @@ keys
   .command('revoke <id>')
   .description('Revoke a key by id; it stops working at once.')
   .action(async (id: string) => {
-    const store = createKeyStore(loadConfigOrExit());
+    const store = await createKeyStore(loadConfigOrExit());
     const revoked = await store.revoke(id, systemClock.now().toISOString());
     await store.close();
     if (!revoked) {

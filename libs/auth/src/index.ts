@@ -4,3 +4,4 @@ export * from './memory-key-store';
 export * from './sqlite-key-store';
 export * from './api-keys';
 export * from './jwt';
+export * from './postgres-key-store';
