@@ -72,6 +72,15 @@ describe('role matrix (auth required)', () => {
     expect(operations.filter((o) => o.roles.length === 0).map((o) => `${o.method} ${o.path}`)).toEqual(['get /health']);
   });
 
+  it('protected operations carry the bearer security requirement once; public ones none', async () => {
+    const doc = (await request(t.http).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, { security?: unknown; 'x-required-roles': string[] }>> };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect({ op: `${method} ${path}`, security: op.security }).toEqual({ op: `${method} ${path}`, security: op['x-required-roles'].length ? [{ bearer: [] }] : undefined });
+      }
+    }
+  });
+
   it('no credentials, a malformed or unknown token and a revoked key get 401 on every protected route', async () => {
     for (const op of operations.filter((o) => o.roles.length)) {
       for (const authorization of [undefined, 'Bearer', 'Basic dXNlcjpwYXNz', `Bearer tp_${'x'.repeat(43)}`, 'Bearer eyJhbGciOiJub25lIn0.e30.', `Bearer ${revoked}`]) {

@@ -56,6 +56,8 @@ function documentProblems(document: OpenAPIObject): void {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const op = operations[method];
       if (!op) continue;
+      // @Roles on both class and method would list the bearer requirement twice.
+      if (op.security) op.security = [...new Map(op.security.map((r) => [JSON.stringify(r), r])).values()];
       for (const [code, response] of Object.entries(op.responses)) if (/^[45]/.test(code)) op.responses[code] = { ...response, content } as never;
       op.responses['4XX'] ??= { description: 'Invalid request, not found, conflict, rule violated, body too large (problem+json)', content };
       op.responses['5XX'] ??= { description: 'Server error or dependency unavailable (problem+json; no internals)', content };
