@@ -20,7 +20,7 @@ describe('authenticated identity (auth required)', () => {
   it('records the API key as the actor and ignores X-Actor', async () => {
     const res = await request(t.http).post('/v1/customers').set('authorization', t.bearer('sales')).set('x-actor', 'someone-else').send(person()).expect(201);
     const [event] = await t.store.readStream(`customer-${res.body.ids.customerId}`);
-    const salesKey = (await t.keyStore.list()).find((k) => k.name === 'test-sales')!;
+    const salesKey = (await t.apiKeyStore.list()).find((k) => k.name === 'test-sales')!;
     expect(event.metadata.actor).toBe(`key:${salesKey.id}`);
   });
 
@@ -34,9 +34,9 @@ describe('authenticated identity (auth required)', () => {
 
   it('a revoked key stops working at once', async () => {
     const { issueApiKey } = await import('@touchpoint/auth');
-    const { record, secret } = await issueApiKey(t.keyStore, { name: 'temp', roles: ['analyst'], now: t.clock.now() });
+    const { record, secret } = await issueApiKey(t.apiKeyStore, { name: 'temp', roles: ['analyst'], now: t.clock.now() });
     await request(t.http).get('/v1/customers').set('authorization', `Bearer ${secret}`).expect(200);
-    await t.keyStore.revoke(record.id, t.clock.now().toISOString());
+    await t.apiKeyStore.revoke(record.id, t.clock.now().toISOString());
     const res = await request(t.http).get('/v1/customers').set('authorization', `Bearer ${secret}`).expect(401);
     expect(res.body).toMatchObject({ status: 401, code: 'unauthorized' });
   });

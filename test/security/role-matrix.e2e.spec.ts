@@ -38,8 +38,8 @@ describe('role matrix (auth required)', () => {
       Object.entries(ops).map(([method, op]) => ({ method: method as Operation['method'], path, roles: op['x-required-roles'] as string[] })),
     );
     const { issueApiKey } = await import('@touchpoint/auth');
-    const key = await issueApiKey(t.keyStore, { name: 'revoked', roles: ['admin'], now: t.clock.now() });
-    await t.keyStore.revoke(key.record.id, t.clock.now().toISOString());
+    const key = await issueApiKey(t.apiKeyStore, { name: 'revoked', roles: ['admin'], now: t.clock.now() });
+    await t.apiKeyStore.revoke(key.record.id, t.clock.now().toISOString());
     revoked = key.secret;
   });
   afterAll(async () => t.close());

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InMemoryEventStore, SqliteEventStore, type EventStore } from '@touchpoint/event-store';
 import { InMemoryReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import { loadConfig } from '@touchpoint/platform';
-import { InMemoryKeyStore, issueApiKey, ROLES, type KeyStore, type Role } from '@touchpoint/auth';
+import { InMemoryApiKeyStore, issueApiKey, ROLES, type ApiKeyStore, type Role } from '@touchpoint/auth';
 import { seededBytes } from '@touchpoint/testing';
 import { FixedClock, SequentialIds } from '@touchpoint/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ export interface TestApp {
   readStore: ReadStore;
   clock: FixedClock;
   ids: SequentialIds;
-  keyStore: KeyStore;
+  apiKeyStore: ApiKeyStore;
   /** one active API key per role (secret), created before start */
   keys: Record<Role, string>;
   /** `Authorization` header value for a role */
@@ -49,11 +49,11 @@ export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; auth
   const now = () => clock.now();
   const store = config.TOUCHPOINT_EVENT_STORE === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
   const readStore = options.readStore ?? (config.TOUCHPOINT_READ_STORE === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore());
-  const keyStore = new InMemoryKeyStore();
+  const apiKeyStore = new InMemoryApiKeyStore();
   const random = seededBytes(7);
   const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await issueApiKey(keyStore, { name: `test-${role}`, roles: [role], now: clock.now(), random })).secret;
-  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore }, clock, ids, keyStore, logs: false });
+  for (const role of ROLES) keys[role] = (await issueApiKey(apiKeyStore, { name: `test-${role}`, roles: [role], now: clock.now(), random })).secret;
+  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore }, clock, ids, apiKeyStore, logs: false });
   return {
     app,
     http: app.getHttpServer(),
@@ -61,7 +61,7 @@ export async function startTestApp(options: { engine?: 'memory' | 'sqlite'; auth
     readStore,
     clock,
     ids,
-    keyStore,
+    apiKeyStore,
     keys,
     bearer: (role) => `Bearer ${keys[role]}`,
     async close() {

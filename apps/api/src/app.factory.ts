@@ -5,10 +5,10 @@ import { ConsoleLogger, HttpException, Logger, type LogLevel } from '@nestjs/com
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { JwtVerifier, KeyStore } from '@touchpoint/auth';
+import type { JwtVerifier, ApiKeyStore } from '@touchpoint/auth';
 import { createHash } from 'node:crypto';
 import { AppModule, type AppDependencies } from './app.module';
-import { createJwtVerifier, createKeyStore } from './engines';
+import { createJwtVerifier, createApiKeyStore } from './engines';
 import { ProblemFilter, toProblem } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
@@ -18,7 +18,7 @@ export interface CreateAppOptions extends AppDependencies {
   /** false silences logs (tests) */
   logs?: boolean;
   /** defaults to the store named by configuration (auth.db, or memory) */
-  keyStore?: KeyStore;
+  apiKeyStore?: ApiKeyStore;
   /** defaults to the IdP named by configuration, if any */
   jwt?: JwtVerifier;
 }
@@ -89,9 +89,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
   const logger =
     options.logs === false ? false : new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1) });
-  const keyStore = options.keyStore ?? (await createKeyStore(config));
+  const apiKeyStore = options.apiKeyStore ?? (await createApiKeyStore(config));
   const jwt = options.jwt ?? (await createJwtVerifier(config));
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ ...options, auth: { keyStore, jwt } }), adapter, { logger, abortOnError: false, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ ...options, auth: { apiKeyStore, jwt } }), adapter, { logger, abortOnError: false, bodyParser: false });
   if (config.TOUCHPOINT_AUTH === 'off') {
     new Logger('auth').warn({ msg: 'AUTHENTICATION IS OFF (TOUCHPOINT_AUTH=off): every caller is admin and X-Actor is trusted. Only run this behind a gateway that authenticates.' });
   }

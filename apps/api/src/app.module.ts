@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
-import { KEY_STORE, type JwtVerifier, type KeyStore } from '@touchpoint/auth';
+import { API_KEY_STORE, type JwtVerifier, type ApiKeyStore } from '@touchpoint/auth';
 import { EVENT_STORE, SNAPSHOT_STORE } from '@touchpoint/event-store';
 import { CLOCK, ID_GENERATOR, parseStageProbabilities, parseTierCutoffs, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
 import { ALL_PROJECTIONS, ANALYTICS_COLLECTION, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
@@ -30,7 +30,7 @@ export interface AppDependencies {
 }
 
 export interface AuthDependencies {
-  keyStore: KeyStore;
+  apiKeyStore: ApiKeyStore;
   jwt?: JwtVerifier;
 }
 
@@ -43,7 +43,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(ENGINES) private readonly engines: Engines,
     @Inject(PROJECTOR) private readonly projector: Projector | null,
-    @Inject(KEY_STORE) private readonly keys: KeyStore,
+    @Inject(API_KEY_STORE) private readonly keys: ApiKeyStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -98,9 +98,9 @@ export class AppModule {
           provide: READ_SIDE_SETTINGS,
           useValue: { horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS, stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES) },
         },
-        { provide: KEY_STORE, useValue: deps.auth.keyStore },
+        { provide: API_KEY_STORE, useValue: deps.auth.apiKeyStore },
         { provide: AUTH_MODE, useValue: config.TOUCHPOINT_AUTH },
-        { provide: Authenticator, useValue: new Authenticator(deps.auth.keyStore, deps.auth.jwt) },
+        { provide: Authenticator, useValue: new Authenticator(deps.auth.apiKeyStore, deps.auth.jwt) },
         { provide: APP_GUARD, useClass: AuthGuard },
         // Auth off (trusted gateway): the gateway's X-Actor is recorded; auth on: the identity is.
         { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? (config.TOUCHPOINT_AUTH === 'off' ? headerActorResolver : identityActorResolver) },

@@ -1,4 +1,4 @@
-import { InMemoryKeyStore, JwtVerifier, PostgresKeyStore, SqliteKeyStore, type KeyStore } from '@touchpoint/auth';
+import { InMemoryApiKeyStore, JwtVerifier, PostgresApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from '@touchpoint/auth';
 import { InMemoryEventStore, PostgresEventStore, SqliteEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
 import { InMemoryReadStore, MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import type { Clock, TouchpointConfig } from '@touchpoint/platform';
@@ -36,14 +36,14 @@ export async function createEngines(config: TouchpointConfig, clock: Clock): Pro
 }
 
 /** API keys next to the events: a PostgreSQL table, SQLite (auth.db in the data dir), or memory for the all-in-memory setup. */
-export async function createKeyStore(config: TouchpointConfig): Promise<KeyStore> {
+export async function createApiKeyStore(config: TouchpointConfig): Promise<ApiKeyStore> {
   switch (config.TOUCHPOINT_EVENT_STORE) {
     case 'memory':
-      return new InMemoryKeyStore();
+      return new InMemoryApiKeyStore();
     case 'postgres':
-      return PostgresKeyStore.connect(config.TOUCHPOINT_POSTGRES_URL!);
+      return PostgresApiKeyStore.connect(config.TOUCHPOINT_POSTGRES_URL!);
     default:
-      return new SqliteKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'auth.db'));
+      return new SqliteApiKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'auth.db'));
   }
 }
 

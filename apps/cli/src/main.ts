@@ -4,7 +4,7 @@ import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { createProjector } from '../../api/src/app.module';
-import { createEngines, createKeyStore } from '../../api/src/engines';
+import { createEngines, createApiKeyStore } from '../../api/src/engines';
 import { isRole, issueApiKey, ROLES, type Role } from '@touchpoint/auth';
 
 const program = new Command('touchpoint').description('Touchpoint operations: rebuild read models, inspect projector state.');
@@ -66,7 +66,7 @@ keys
     return [...previous, value];
   })
   .action(async (options: { name: string; role: Role[] }) => {
-    const store = await createKeyStore(loadConfigOrExit());
+    const store = await createApiKeyStore(loadConfigOrExit());
     const { record, secret } = await issueApiKey(store, { name: options.name, roles: options.role, now: systemClock.now() });
     await store.close();
     console.log(JSON.stringify({ ...record, secret }, null, 2));
@@ -77,7 +77,7 @@ keys
   .command('list')
   .description('List keys (id, name, roles, createdAt, revokedAt); secrets are not stored.')
   .action(async () => {
-    const store = await createKeyStore(loadConfigOrExit());
+    const store = await createApiKeyStore(loadConfigOrExit());
     console.log(JSON.stringify(await store.list(), null, 2));
     await store.close();
   });
@@ -86,7 +86,7 @@ keys
   .command('revoke <id>')
   .description('Revoke a key by id; it stops working at once.')
   .action(async (id: string) => {
-    const store = await createKeyStore(loadConfigOrExit());
+    const store = await createApiKeyStore(loadConfigOrExit());
     const revoked = await store.revoke(id, systemClock.now().toISOString());
     await store.close();
     if (!revoked) {

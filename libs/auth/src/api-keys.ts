@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApiKeyRecord, KeyStore } from './key-store.port';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.port';
 import type { Role } from './roles';
 
 /** Recognisable in logs, configs and secret scanners. */
@@ -22,7 +22,7 @@ export interface IssuedKey {
   secret: string;
 }
 
-export async function issueApiKey(store: KeyStore, input: { name: string; roles: Role[]; now: Date; random?: (n: number) => Buffer }): Promise<IssuedKey> {
+export async function issueApiKey(store: ApiKeyStore, input: { name: string; roles: Role[]; now: Date; random?: (n: number) => Buffer }): Promise<IssuedKey> {
   if (!NAME.test(input.name)) throw new Error('key name must be 1–64 characters of [A-Za-z0-9._:@-]');
   if (!input.roles.length) throw new Error('a key needs at least one role');
   const random = input.random ?? randomBytes;
@@ -33,12 +33,12 @@ export async function issueApiKey(store: KeyStore, input: { name: string; roles:
 }
 
 /** The active key for a presented secret, or undefined (unknown, malformed or revoked). */
-export async function verifyApiKey(store: KeyStore, secret: string): Promise<ApiKeyRecord | undefined> {
+export async function verifyApiKey(store: ApiKeyStore, secret: string): Promise<ApiKeyRecord | undefined> {
   if (!KEY_SHAPE.test(secret)) return undefined;
   const record = await store.findByHash(hashSecret(secret));
   return record && !record.revokedAt ? record : undefined;
 }
 
-export async function hasActiveAdminKey(store: KeyStore): Promise<boolean> {
+export async function hasActiveAdminKey(store: ApiKeyStore): Promise<boolean> {
   return (await store.list()).some((k) => !k.revokedAt && k.roles.includes('admin'));
 }

@@ -5,4 +5,4 @@ export * from './contracts/snapshot-store.contract';
 export * from './contracts/read-store.contract';
 export * from './infra';
 export * from './postgres';
-export * from './contracts/key-store.contract';
+export * from './contracts/api-key-store.contract';

@@ -1,10 +1,10 @@
-import { looksLikeApiKey, verifyApiKey, type Identity, type JwtVerifier, type KeyStore } from '@touchpoint/auth';
+import { looksLikeApiKey, verifyApiKey, type Identity, type JwtVerifier, type ApiKeyStore } from '@touchpoint/auth';
 import type { FastifyRequest } from 'fastify';
 
 /** Establishes an identity from `Authorization: Bearer …`: an API key (`tp_…`) or a JWT from the configured IdP. */
 export class Authenticator {
   constructor(
-    private readonly keys: KeyStore,
+    private readonly keys: ApiKeyStore,
     private readonly jwt: JwtVerifier | undefined,
   ) {}
 

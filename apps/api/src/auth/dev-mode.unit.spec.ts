@@ -1,4 +1,4 @@
-import { InMemoryKeyStore, issueApiKey, verifyApiKey } from '@touchpoint/auth';
+import { InMemoryApiKeyStore, issueApiKey, verifyApiKey } from '@touchpoint/auth';
 import { loadConfig } from '@touchpoint/platform';
 import { FixedClock } from '@touchpoint/testing';
 import { ensureDevAdminKey } from './dev-mode';
@@ -7,7 +7,7 @@ describe('dev mode admin key', () => {
   const clock = new FixedClock(new Date('2026-03-02T10:00:00.000Z'));
 
   it('prints a working admin key once when none exists, and not again', async () => {
-    const keys = new InMemoryKeyStore();
+    const keys = new InMemoryApiKeyStore();
     const printed: string[] = [];
     const secret = await ensureDevAdminKey(loadConfig({}), keys, clock, (t) => printed.push(t));
     expect(secret).toBeDefined();
@@ -19,7 +19,7 @@ describe('dev mode admin key', () => {
 
   it('does nothing in production, when switched off, or with auth off', async () => {
     for (const env of [{ NODE_ENV: 'production' }, { TOUCHPOINT_DEV_MODE: 'false' }, { TOUCHPOINT_AUTH: 'off' }]) {
-      const keys = new InMemoryKeyStore();
+      const keys = new InMemoryApiKeyStore();
       const printed: string[] = [];
       expect(await ensureDevAdminKey(loadConfig(env), keys, clock, (t) => printed.push(t))).toBeUndefined();
       expect(printed).toEqual([]);
@@ -28,7 +28,7 @@ describe('dev mode admin key', () => {
   });
 
   it('keeps quiet when an admin key exists already', async () => {
-    const keys = new InMemoryKeyStore();
+    const keys = new InMemoryApiKeyStore();
     await issueApiKey(keys, { name: 'ops', roles: ['admin'], now: clock.now() });
     expect(await ensureDevAdminKey(loadConfig({}), keys, clock, () => undefined)).toBeUndefined();
     expect(await keys.list()).toHaveLength(1);

@@ -1,6 +1,6 @@
-import type { ApiKeyRecord, KeyStore } from './key-store.port';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.port';
 
-export class InMemoryKeyStore implements KeyStore {
+export class InMemoryApiKeyStore implements ApiKeyStore {
   private readonly keys = new Map<string, { record: ApiKeyRecord; hash: string }>();
 
   async add(record: ApiKeyRecord, secretHash: string): Promise<void> {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ApiKeyRecord, KeyStore } from './key-store.port';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.port';
 import type { Role } from './roles';
 
 interface Row {
@@ -15,7 +15,7 @@ interface Row {
 const toRecord = (row: Row): ApiKeyRecord => ({ id: row.id, name: row.name, roles: JSON.parse(row.roles) as Role[], createdAt: row.created_at, revokedAt: row.revoked_at });
 
 /** Keys in their own file (auth.db), apart from the event log: they are not domain events. */
-export class SqliteKeyStore implements KeyStore {
+export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly db: Database.Database;
 
   constructor(filename: string) {

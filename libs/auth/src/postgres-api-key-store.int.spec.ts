@@ -1,12 +1,12 @@
-import { describeWith, freshPostgresDatabase, keyStoreContract, serverUrl } from '@touchpoint/testing';
-import { PostgresKeyStore } from './postgres-key-store';
+import { describeWith, freshPostgresDatabase, apiKeyStoreContract, serverUrl } from '@touchpoint/testing';
+import { PostgresApiKeyStore } from './postgres-api-key-store';
 
 const server = serverUrl('TOUCHPOINT_TEST_PG_URL', 'PostgreSQL key store');
 
 describeWith(server)('PostgreSQL key store', () => {
-  keyStoreContract('postgres', async () => {
+  apiKeyStoreContract('postgres', async () => {
     const db = await freshPostgresDatabase(server!);
-    const keys = await PostgresKeyStore.connect(db.url);
+    const keys = await PostgresApiKeyStore.connect(db.url);
     return {
       keys,
       teardown: async () => {

@@ -1,22 +1,22 @@
-import { keyStoreContract } from '@touchpoint/testing';
+import { apiKeyStoreContract } from '@touchpoint/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueApiKey } from './api-keys';
-import { InMemoryKeyStore } from './memory-key-store';
-import { SqliteKeyStore } from './sqlite-key-store';
+import { InMemoryApiKeyStore } from './memory-api-key-store';
+import { SqliteApiKeyStore } from './sqlite-api-key-store';
 
-keyStoreContract('memory', async () => ({ keys: new InMemoryKeyStore(), teardown: async () => {} }));
+apiKeyStoreContract('memory', async () => ({ keys: new InMemoryApiKeyStore(), teardown: async () => {} }));
 
-keyStoreContract('sqlite', async () => {
+apiKeyStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tp-keys-'));
-  const keys = new SqliteKeyStore(join(dir, 'auth.db'));
+  const keys = new SqliteApiKeyStore(join(dir, 'auth.db'));
   return { keys, teardown: async () => { await keys.close(); rmSync(dir, { recursive: true, force: true }); } };
 });
 
 describe('issueApiKey', () => {
   it('refuses names outside the actor alphabet and keys without roles', async () => {
-    const keys = new InMemoryKeyStore();
+    const keys = new InMemoryApiKeyStore();
     const now = new Date('2026-03-02T10:00:00Z');
     await expect(issueApiKey(keys, { name: 'has space', roles: ['sales'], now })).rejects.toThrow('key name');
     await expect(issueApiKey(keys, { name: 'ok', roles: [], now })).rejects.toThrow('at least one role');
@@ -26,10 +26,10 @@ describe('issueApiKey', () => {
   it('survives a reopen of the SQLite file (keys persist, secrets do not)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tp-keys-'));
     const file = join(dir, 'auth.db');
-    const first = new SqliteKeyStore(file);
+    const first = new SqliteApiKeyStore(file);
     const { record } = await issueApiKey(first, { name: 'p', roles: ['service'], now: new Date('2026-03-02T10:00:00Z') });
     await first.close();
-    const again = new SqliteKeyStore(file);
+    const again = new SqliteApiKeyStore(file);
     expect(await again.list()).toEqual([record]);
     await again.close();
     rmSync(dir, { recursive: true, force: true });

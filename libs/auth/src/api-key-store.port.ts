@@ -1,6 +1,6 @@
 import type { Role } from './roles';
 
-export const KEY_STORE = Symbol('KEY_STORE');
+export const API_KEY_STORE = Symbol('API_KEY_STORE');
 
 export interface ApiKeyRecord {
   id: string;
@@ -12,7 +12,7 @@ export interface ApiKeyRecord {
 }
 
 /** API keys at rest: only the SHA-256 of the secret is kept. */
-export interface KeyStore {
+export interface ApiKeyStore {
   add(record: ApiKeyRecord, secretHash: string): Promise<void>;
   /** active or revoked; the caller decides */
   findByHash(secretHash: string): Promise<ApiKeyRecord | undefined>;

@@ -1,4 +1,4 @@
-import { hashSecret, issueApiKey, verifyApiKey, hasActiveAdminKey, type KeyStore } from '@touchpoint/auth';
+import { hashSecret, issueApiKey, verifyApiKey, hasActiveAdminKey, type ApiKeyStore } from '@touchpoint/auth';
 
 /** Deterministic "randomness" so issued ids and secrets are reproducible. */
 export function seededBytes(seed = 1): (n: number) => Buffer {
@@ -6,9 +6,9 @@ export function seededBytes(seed = 1): (n: number) => Buffer {
   return (n) => Buffer.from(Array.from({ length: n }, () => (next = (next * 1103515245 + 12345) % 2 ** 31) & 0xff));
 }
 
-export function keyStoreContract(name: string, create: () => Promise<{ keys: KeyStore; teardown: () => Promise<void> }>): void {
-  describe(`KeyStore contract: ${name}`, () => {
-    let keys: KeyStore;
+export function apiKeyStoreContract(name: string, create: () => Promise<{ keys: ApiKeyStore; teardown: () => Promise<void> }>): void {
+  describe(`ApiKeyStore contract: ${name}`, () => {
+    let keys: ApiKeyStore;
     let teardown: () => Promise<void>;
     const now = new Date('2026-03-02T10:00:00.000Z');
     beforeEach(async () => ({ keys, teardown } = await create()));

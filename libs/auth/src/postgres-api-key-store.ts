@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import type { ApiKeyRecord, KeyStore } from './key-store.port';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.port';
 import type { Role } from './roles';
 
 interface Row {
@@ -13,10 +13,10 @@ interface Row {
 const toRecord = (row: Row): ApiKeyRecord => ({ id: row.id, name: row.name, roles: row.roles, createdAt: row.created_at, revokedAt: row.revoked_at });
 
 /** Keys in the event store's PostgreSQL database (table tp_api_keys), so every API instance sees the same keys. */
-export class PostgresKeyStore implements KeyStore {
+export class PostgresApiKeyStore implements ApiKeyStore {
   private constructor(private readonly pool: Pool) {}
 
-  static async connect(connectionString: string): Promise<PostgresKeyStore> {
+  static async connect(connectionString: string): Promise<PostgresApiKeyStore> {
     const pool = new Pool({ connectionString, max: 4 });
     pool.on('error', () => undefined); // idle-client errors surface on the next query instead
     // Instants kept as ISO text: the port speaks ISO strings, and text round-trips them exactly.
@@ -28,7 +28,7 @@ export class PostgresKeyStore implements KeyStore {
       created_at TEXT NOT NULL,
       revoked_at TEXT
     )`);
-    return new PostgresKeyStore(pool);
+    return new PostgresApiKeyStore(pool);
   }
 
   async add(record: ApiKeyRecord, secretHash: string): Promise<void> {
