@@ -2,7 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InMemoryEventStore, PostgresEventStore, SqliteEventStore, type EncryptingEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
 import { InMemoryReadStore, MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import { loadConfig } from '@touchpoint/platform';
-import { FixedClock, SequentialIds, freshPostgresDatabase } from '@touchpoint/testing';
+import { InMemoryApiKeyStore, issueApiKey, ROLES, type ApiKeyStore, type Role } from '@touchpoint/auth';
+import { FixedClock, SequentialIds, freshPostgresDatabase, seededBytes } from '@touchpoint/testing';
 import { MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,11 @@ export interface TestApp {
   ids: SequentialIds;
   /** the throwaway TOUCHPOINT_DATA_DIR (events.db, read.db, keys) */
   dataDir: string;
+  apiKeyStore: ApiKeyStore;
+  /** one active API key per role (secret), created before start */
+  keys: Record<Role, string>;
+  /** `Authorization` header value for a role */
+  bearer(role: Role): string;
   close(): Promise<void>;
 }
 
@@ -47,8 +53,10 @@ export const scenarioEngines = (engines: TestEngine[]): string[] => (realServers
 /**
  * The real application over HTTP with injected clock and ids.
  * `engine: 'sqlite'` uses a throwaway data dir; `memory` is the fastest.
+ * `auth: 'off'` (the default here, for suites about behaviour) trusts X-Actor; `required` is production's default
+ * and what the security suites use, with one key per role in `keys`. Rate limiting is off unless `env` sets it.
  */
-export async function startTestApp(options: { engine?: TestEngine | string; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { engine?: TestEngine | string; auth?: 'off' | 'required'; env?: Record<string, string>; readStore?: ReadStore } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tp-e2e-'));
   const engine = options.engine === 'sqlite' ? 'sqlite' : 'memory';
   const clock = new FixedClock(new Date('2026-03-02T10:00:00.000Z'));
@@ -57,7 +65,7 @@ export async function startTestApp(options: { engine?: TestEngine | string; env?
   let rawStore: EventStore & SnapshotStore;
   let readStore: ReadStore;
   let teardown = async () => undefined as void;
-  const env: Record<string, string> = { TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: engine, TOUCHPOINT_READ_STORE: engine, TOUCHPOINT_SEGMENT_EVERY_MS: '0' };
+  const env: Record<string, string> = { TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: engine, TOUCHPOINT_READ_STORE: engine, TOUCHPOINT_SEGMENT_EVERY_MS: '0', TOUCHPOINT_AUTH: options.auth ?? 'off', TOUCHPOINT_DEV_MODE: 'false', TOUCHPOINT_RATE_LIMIT_MAX: '0' };
   if (realServers) {
     const { mongo } = realServers;
     const pg = await freshPostgresDatabase(realServers.postgres);
@@ -72,11 +80,15 @@ export async function startTestApp(options: { engine?: TestEngine | string; env?
     };
   } else {
     rawStore = engine === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
-    readStore = engine === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore();
+    readStore = options.readStore ?? (engine === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore());
   }
   const config = loadConfig({ ...env, ...options.env });
   const store = withEncryption(rawStore, await createKeyStore(config));
-  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, logs: false });
+  const apiKeyStore = new InMemoryApiKeyStore();
+  const random = seededBytes(7);
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await issueApiKey(apiKeyStore, { name: `test-${role}`, roles: [role], now: clock.now(), random })).secret;
+  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, apiKeyStore, logs: false });
   return {
     app,
     http: app.getHttpServer(),
@@ -86,6 +98,9 @@ export async function startTestApp(options: { engine?: TestEngine | string; env?
     clock,
     ids,
     dataDir: dir,
+    apiKeyStore,
+    keys,
+    bearer: (role) => `Bearer ${keys[role]}`,
     async close() {
       await app.close();
       await teardown();

@@ -1,9 +1,15 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { ConsoleLogger, HttpException, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { JwtVerifier, ApiKeyStore } from '@touchpoint/auth';
+import { createHash } from 'node:crypto';
 import { AppModule, type AppDependencies } from './app.module';
-import { ProblemFilter } from './http/problem.filter';
+import { createJwtVerifier, createApiKeyStore } from './engines';
+import { ProblemFilter, toProblem } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -11,15 +17,97 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 export interface CreateAppOptions extends AppDependencies {
   /** false silences logs (tests) */
   logs?: boolean;
+  /** defaults to the store named by configuration (auth.db, or memory) */
+  apiKeyStore?: ApiKeyStore;
+  /** defaults to the IdP named by configuration, if any */
+  jwt?: JwtVerifier;
+}
+
+/** 429 as problem+json through the usual filter, with Retry-After. */
+class TooManyRequestsProblem extends HttpException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Rate limit reached; retry after ${retryAfterSeconds} s.`, 429);
+  }
+}
+
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  description: 'RFC 9457 problem details (application/problem+json)',
+  required: ['type', 'title', 'status', 'code'],
+  properties: {
+    type: { type: 'string', pattern: '^urn:touchpoint:problem:[a-z0-9-]+$' },
+    title: { type: 'string' },
+    status: { type: 'integer', minimum: 400, maximum: 599 },
+    code: { type: 'string', pattern: '^[a-z0-9_]+$' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', required: ['field', 'code', 'message'], properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+} as const;
+
+/** Every error is problem+json: one shared schema for 4XX/5XX on every operation (the API fuzz test holds responses to it). */
+function documentProblems(document: OpenAPIObject): void {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA as never } };
+  const content = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const operations of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const op = operations[method];
+      if (!op) continue;
+      // @Roles on both class and method would list the bearer requirement twice.
+      if (op.security) op.security = [...new Map(op.security.map((r) => [JSON.stringify(r), r])).values()];
+      for (const [code, response] of Object.entries(op.responses)) if (/^[45]/.test(code)) op.responses[code] = { ...response, content } as never;
+      op.responses['4XX'] ??= { description: 'Invalid request, not found, conflict, rule violated, body too large (problem+json)', content };
+      op.responses['5XX'] ??= { description: 'Server error or dependency unavailable (problem+json; no internals)', content };
+    }
+  }
+}
+
+/** Rate-limit bucket: the presented credential (hashed, never kept) or else the client address. */
+function rateLimitKey(request: { headers: Record<string, unknown>; ip: string }): string {
+  const authorization = request.headers.authorization;
+  return typeof authorization === 'string' ? `cred:${createHash('sha256').update(authorization).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
 }
 
 /** Builds the HTTP application; used by main.ts and by the e2e tests alike. */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
-  const adapter = new FastifyAdapter({ bodyLimit: config.TOUCHPOINT_BODY_LIMIT, trustProxy: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.TOUCHPOINT_BODY_LIMIT,
+    trustProxy: false,
+    // Slow clients cannot hold a connection open forever (slowloris).
+    requestTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
+    // Errors Fastify raises before routing (over-long path params → 414, malformed URLs) are problem+json too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      const problem = { ...toProblem(new HttpException(status === 414 ? 'A path parameter is too long.' : 'The request URL is not valid.', status)), instance: request.url.split('?')[0].slice(0, 200) };
+      void reply.code(problem.status).type('application/problem+json').send(problem);
+    },
+  });
   const logger =
     options.logs === false ? false : new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1) });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { logger, abortOnError: false, bodyParser: false });
+  const apiKeyStore = options.apiKeyStore ?? (await createApiKeyStore(config));
+  const jwt = options.jwt ?? (await createJwtVerifier(config));
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ ...options, auth: { apiKeyStore, jwt } }), adapter, { logger, abortOnError: false, bodyParser: false });
+  if (config.TOUCHPOINT_AUTH === 'off') {
+    new Logger('auth').warn({ msg: 'AUTHENTICATION IS OFF (TOUCHPOINT_AUTH=off): every caller is admin and X-Actor is trusted. Only run this behind a gateway that authenticates.' });
+  }
+
+  // Helmet's default CSP (script-src 'self', inline styles allowed) is enough for the Swagger UI at /docs.
+  // No upgrade-insecure-requests: plain-HTTP deployments behind a TLS gateway would lose the UI's assets.
+  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  if (config.TOUCHPOINT_RATE_LIMIT_MAX > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: config.TOUCHPOINT_RATE_LIMIT_MAX,
+      timeWindow: config.TOUCHPOINT_RATE_LIMIT_WINDOW_MS,
+      keyGenerator: rateLimitKey,
+      errorResponseBuilder: (_request, context) => new TooManyRequestsProblem(Math.max(1, Math.ceil(context.ttl / 1000))),
+    });
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   // Commands take JSON only; anything else is 415 rather than an empty or half-parsed body.
@@ -35,8 +123,10 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .setTitle('Touchpoint API')
       .setDescription('Event-sourced CRM backend: every customer touchpoint is an immutable event.')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (tp_…) or a JWT from the configured identity provider. Each operation lists its roles in x-required-roles.' })
       .build(),
   );
+  documentProblems(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

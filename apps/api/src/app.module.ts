@@ -1,13 +1,16 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
+import { API_KEY_STORE, type JwtVerifier, type ApiKeyStore } from '@touchpoint/auth';
 import { EVENT_STORE, SNAPSHOT_STORE } from '@touchpoint/event-store';
 import { CLOCK, ID_GENERATOR, parseStageProbabilities, parseTierCutoffs, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
 import { ALL_PROJECTIONS, ANALYTICS_COLLECTION, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
 import { AuditController, SIGNING_KEY } from './audit/audit.controller';
 import { CustomerExportController } from './audit/export.controller';
 import { loadSigningKey } from './audit/signing-key';
+import { AUTH_MODE, AuthGuard, Authenticator, identityActorResolver } from './auth';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
 import { ERASURE } from './commands/customer.command';
 import { CustomerCommandsController } from './customers/customers.commands.controller';
@@ -30,6 +33,11 @@ export interface AppDependencies {
   actorResolver?: ActorResolver;
 }
 
+export interface AuthDependencies {
+  apiKeyStore: ApiKeyStore;
+  jwt?: JwtVerifier;
+}
+
 export const CONFIG = Symbol('CONFIG');
 const ENGINES = Symbol('ENGINES');
 
@@ -39,6 +47,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(ENGINES) private readonly engines: Engines,
     @Inject(PROJECTOR) private readonly projector: Projector | null,
+    @Inject(API_KEY_STORE) private readonly keys: ApiKeyStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -55,6 +64,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.projector?.stop();
     await this.engines.eventStore.close();
     await this.engines.readStore.close();
+    await this.keys.close();
   }
 }
 
@@ -70,7 +80,7 @@ export function createProjector(deps: Pick<AppDependencies, 'config' | 'engines'
 /** Wiring only: which providers exist and which adapters back the ports. No business rules here. */
 @Module({})
 export class AppModule {
-  static register(deps: AppDependencies): DynamicModule {
+  static register(deps: AppDependencies & { auth: AuthDependencies }): DynamicModule {
     const { config, engines } = deps;
     const projector = config.TOUCHPOINT_PROJECTOR_IN_PROCESS ? createProjector(deps) : null;
     return {
@@ -94,7 +104,12 @@ export class AppModule {
           provide: READ_SIDE_SETTINGS,
           useValue: { horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS, stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES) },
         },
-        { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? headerActorResolver },
+        { provide: API_KEY_STORE, useValue: deps.auth.apiKeyStore },
+        { provide: AUTH_MODE, useValue: config.TOUCHPOINT_AUTH },
+        { provide: Authenticator, useValue: new Authenticator(deps.auth.apiKeyStore, deps.auth.jwt) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        // Auth off (trusted gateway): the gateway's X-Actor is recorded; auth on: the identity is.
+        { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? (config.TOUCHPOINT_AUTH === 'off' ? headerActorResolver : identityActorResolver) },
         {
           provide: AGGREGATE_RUNNER,
           useFactory: () => new AggregateRunner(engines.eventStore, engines.snapshots, { snapshotEvery: config.TOUCHPOINT_SNAPSHOT_EVERY }),

@@ -1,3 +1,4 @@
+import { InMemoryApiKeyStore, JwtVerifier, PostgresApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from '@touchpoint/auth';
 import {
   EncryptingEventStore,
   EventStoreDbEventStore,
@@ -70,4 +71,25 @@ export async function createEngines(config: TouchpointConfig, clock: Clock): Pro
         : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'));
   const store = await openEventStore(config, clock);
   return { eventStore: store, snapshots: store, readStore, erasure: store };
+}
+
+/** API keys: a PostgreSQL table (TOUCHPOINT_KEY_STORE_URL, else the postgres event store's database), SQLite (auth.db in the data dir), or memory for the all-in-memory setup. */
+export async function createApiKeyStore(config: TouchpointConfig): Promise<ApiKeyStore> {
+  if (config.TOUCHPOINT_EVENT_STORE === 'memory') return new InMemoryApiKeyStore();
+  // Shared by every process when a PostgreSQL database is at hand (the key store's, else the event store's).
+  const url = config.TOUCHPOINT_KEY_STORE_URL ?? (config.TOUCHPOINT_EVENT_STORE === 'postgres' ? config.TOUCHPOINT_POSTGRES_URL : undefined);
+  return url ? PostgresApiKeyStore.connect(url) : new SqliteApiKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'auth.db'));
+}
+
+/** The JWT verifier when an IdP is configured. */
+export async function createJwtVerifier(config: TouchpointConfig): Promise<JwtVerifier | undefined> {
+  if (!config.TOUCHPOINT_JWT_ISSUER || !config.TOUCHPOINT_JWT_AUDIENCE) return undefined;
+  return JwtVerifier.create({
+    issuer: config.TOUCHPOINT_JWT_ISSUER,
+    audience: config.TOUCHPOINT_JWT_AUDIENCE,
+    jwksUrl: config.TOUCHPOINT_JWT_JWKS_URL,
+    publicKey: config.TOUCHPOINT_JWT_PUBLIC_KEY,
+    secret: config.TOUCHPOINT_JWT_SECRET,
+    rolesClaim: config.TOUCHPOINT_JWT_ROLES_CLAIM,
+  });
 }

@@ -4,7 +4,8 @@ import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { createProjector } from '../../api/src/app.module';
-import { createEngines } from '../../api/src/engines';
+import { createEngines, createApiKeyStore } from '../../api/src/engines';
+import { isRole, issueApiKey, ROLES, type Role } from '@touchpoint/auth';
 import { runVerify } from './verify';
 
 const program = new Command('touchpoint').description('Touchpoint operations: rebuild read models, inspect projector state.');
@@ -74,6 +75,47 @@ program
       await engines.eventStore.close();
       await engines.readStore.close();
     }
+  });
+
+const keys = program.command('keys').description('API keys: create (prints the secret once), list, revoke. Keys live where the API reads them: PostgreSQL (TOUCHPOINT_KEY_STORE_URL, or the postgres event store), else TOUCHPOINT_DATA_DIR/auth.db.');
+
+keys
+  .command('create')
+  .description('Create an API key and print its secret once (only its SHA-256 is stored).')
+  .requiredOption('-n, --name <name>', 'who or what uses the key, e.g. crm-sync ([A-Za-z0-9._:@-], ≤ 64)')
+  .requiredOption('-r, --role <roles...>', `one or more of ${ROLES.join(', ')}`, (value: string, previous: Role[] = []) => {
+    if (!isRole(value)) throw new InvalidArgumentError(`unknown role ${value}; known: ${ROLES.join(', ')}`);
+    return [...previous, value];
+  })
+  .action(async (options: { name: string; role: Role[] }) => {
+    const store = await createApiKeyStore(loadConfigOrExit());
+    const { record, secret } = await issueApiKey(store, { name: options.name, roles: options.role, now: systemClock.now() });
+    await store.close();
+    console.log(JSON.stringify({ ...record, secret }, null, 2));
+    console.error('Store the secret now: it cannot be shown again.');
+  });
+
+keys
+  .command('list')
+  .description('List keys (id, name, roles, createdAt, revokedAt); secrets are not stored.')
+  .action(async () => {
+    const store = await createApiKeyStore(loadConfigOrExit());
+    console.log(JSON.stringify(await store.list(), null, 2));
+    await store.close();
+  });
+
+keys
+  .command('revoke <id>')
+  .description('Revoke a key by id; it stops working at once.')
+  .action(async (id: string) => {
+    const store = await createApiKeyStore(loadConfigOrExit());
+    const revoked = await store.revoke(id, systemClock.now().toISOString());
+    await store.close();
+    if (!revoked) {
+      console.error(`no active key with id ${id}`);
+      process.exit(1);
+    }
+    console.log(JSON.stringify({ revoked: id }));
   });
 
 program.parseAsync(process.argv).catch((error) => {

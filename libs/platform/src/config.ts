@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
@@ -87,6 +88,59 @@ export class TouchpointConfig {
   /** run projectors inside the API process (the embedded default) */
   @bool() @IsBoolean()
   TOUCHPOINT_PROJECTOR_IN_PROCESS = true;
+
+  /** `required`: API key or JWT on every non-public route; `off`: trusted network behind a gateway (X-Actor honoured) */
+  @IsIn(['required', 'off'])
+  TOUCHPOINT_AUTH: 'required' | 'off' = 'required';
+
+  /** print a generated admin key at start when none exists; defaults on unless NODE_ENV=production, refused there */
+  @bool() @IsBoolean() @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_DEV_MODE !== undefined)
+  TOUCHPOINT_DEV_MODE?: boolean;
+
+  @IsString() @ValidateIf((c: TouchpointConfig) => c.NODE_ENV !== undefined)
+  NODE_ENV?: string;
+
+  @IsString() @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_JWT_ISSUER !== undefined || jwtKeyed(c))
+  TOUCHPOINT_JWT_ISSUER?: string;
+
+  @IsString() @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_JWT_AUDIENCE !== undefined || jwtKeyed(c))
+  TOUCHPOINT_JWT_AUDIENCE?: string;
+
+  @Matches(/^https?:\/\/\S+$/) @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_JWT_JWKS_URL !== undefined)
+  TOUCHPOINT_JWT_JWKS_URL?: string;
+
+  /** PEM (SPKI) public key for RS256 tokens; or TOUCHPOINT_JWT_PUBLIC_KEY_FILE */
+  @Matches(/-----BEGIN PUBLIC KEY-----/) @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_JWT_PUBLIC_KEY !== undefined)
+  TOUCHPOINT_JWT_PUBLIC_KEY?: string;
+
+  /** HS256 shared secret, at least 32 characters; or TOUCHPOINT_JWT_SECRET_FILE */
+  @IsString() @Matches(/^.{32,}$/s, { message: 'TOUCHPOINT_JWT_SECRET must be at least 32 characters' }) @ValidateIf((c: TouchpointConfig) => c.TOUCHPOINT_JWT_SECRET !== undefined)
+  TOUCHPOINT_JWT_SECRET?: string;
+
+  /** JWT claim holding the roles (array, or space-separated string) */
+  @Matches(/^[A-Za-z0-9_:/.-]{1,200}$/)
+  TOUCHPOINT_JWT_ROLES_CLAIM = 'roles';
+
+  /** requests per window per API key / token (or per IP without one); 0 turns rate limiting off */
+  @int() @IsInt() @Min(0) @Max(1_000_000)
+  TOUCHPOINT_RATE_LIMIT_MAX = 600;
+
+  @int() @IsInt() @Min(1000) @Max(3_600_000)
+  TOUCHPOINT_RATE_LIMIT_WINDOW_MS = 60_000;
+
+  /** whole request (headers and body) must arrive within this; 0 = no limit */
+  @int() @IsInt() @Min(0) @Max(600_000)
+  TOUCHPOINT_REQUEST_TIMEOUT_MS = 30_000;
+}
+
+const jwtKeyed = (c: TouchpointConfig): boolean => [c.TOUCHPOINT_JWT_JWKS_URL, c.TOUCHPOINT_JWT_PUBLIC_KEY, c.TOUCHPOINT_JWT_SECRET].some((v) => v !== undefined);
+
+/** Secrets may be given as files (`<NAME>_FILE`, e.g. Docker/Kubernetes secrets) instead of values. */
+export const SECRET_SETTINGS = ['TOUCHPOINT_JWT_SECRET', 'TOUCHPOINT_JWT_PUBLIC_KEY', 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_EVENTSTORE_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_KEY_STORE_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY'] as const;
+
+/** Dev mode is on by default outside production and never in production. */
+export function devModeEnabled(config: TouchpointConfig): boolean {
+  return config.NODE_ENV !== 'production' && (config.TOUCHPOINT_DEV_MODE ?? true);
 }
 
 export class ConfigError extends Error {
@@ -97,14 +151,35 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TouchpointConfig {
-  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_EVENTSTORE_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY', 'TOUCHPOINT_KEY_STORE_URL'];
-  const raw = Object.fromEntries(known.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
+  const known = [...Object.keys(new TouchpointConfig()), 'TOUCHPOINT_POSTGRES_URL', 'TOUCHPOINT_EVENTSTORE_URL', 'TOUCHPOINT_MONGO_URL', 'TOUCHPOINT_AUDIT_SIGNING_KEY', 'TOUCHPOINT_KEY_STORE_URL', 'TOUCHPOINT_DEV_MODE', 'NODE_ENV', 'TOUCHPOINT_JWT_ISSUER', 'TOUCHPOINT_JWT_AUDIENCE', 'TOUCHPOINT_JWT_JWKS_URL', 'TOUCHPOINT_JWT_PUBLIC_KEY', 'TOUCHPOINT_JWT_SECRET'];
+  const raw: Record<string, string | undefined> = Object.fromEntries(known.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
+  const problems: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (raw[name] !== undefined) problems.push(`${name} and ${name}_FILE: give one, not both`);
+    else {
+      try {
+        raw[name] = readFileSync(file, 'utf8').trim();
+      } catch {
+        problems.push(`${name}_FILE=${JSON.stringify(file)}: cannot read the file`);
+      }
+    }
+  }
   const config = plainToInstance(TouchpointConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });
-  if (!errors.length) parseTierCutoffs(config.TOUCHPOINT_TIER_CUTOFFS);
-  if (errors.length) {
-    throw new ConfigError(errors.map((e) => `${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`));
+  // Secret values never appear in messages (they end up in logs).
+  const shown = (k: string) => ((SECRET_SETTINGS as readonly string[]).includes(k) ? '(hidden)' : JSON.stringify(raw[k]));
+  problems.push(...errors.map((e) => `${e.property}=${shown(e.property)}: ${Object.values(e.constraints ?? {}).join('; ')}`));
+  if (config.NODE_ENV === 'production' && config.TOUCHPOINT_DEV_MODE === true) problems.push('TOUCHPOINT_DEV_MODE=true: refused with NODE_ENV=production (dev mode prints an admin key)');
+  if ([config.TOUCHPOINT_JWT_JWKS_URL, config.TOUCHPOINT_JWT_PUBLIC_KEY, config.TOUCHPOINT_JWT_SECRET].filter((v) => v !== undefined).length > 1) {
+    problems.push('TOUCHPOINT_JWT_JWKS_URL, TOUCHPOINT_JWT_PUBLIC_KEY and TOUCHPOINT_JWT_SECRET: give exactly one');
   }
+  if ((config.TOUCHPOINT_JWT_ISSUER !== undefined || config.TOUCHPOINT_JWT_AUDIENCE !== undefined) && !jwtKeyed(config)) {
+    problems.push('TOUCHPOINT_JWT_ISSUER/AUDIENCE: also give TOUCHPOINT_JWT_JWKS_URL, TOUCHPOINT_JWT_PUBLIC_KEY or TOUCHPOINT_JWT_SECRET');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  parseTierCutoffs(config.TOUCHPOINT_TIER_CUTOFFS);
   return config;
 }
 

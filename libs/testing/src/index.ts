@@ -7,3 +7,4 @@ export * from './infra';
 export * from './postgres';
 export * from './contracts/chain.contract';
 export * from './contracts/key-store.contract';
+export * from './contracts/api-key-store.contract';

@@ -1,3 +1,4 @@
+import { Roles } from '../auth';
 import { Controller, Get, HttpException, HttpStatus, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { normaliseInstant } from '@touchpoint/domain';
@@ -57,6 +58,7 @@ function decodeCursor(value: string): LogCursor {
  * deals comes from the read side (after waiting for it to reach the head).
  */
 @ApiTags('audit')
+@Roles('auditor')
 @Controller('v1/audit')
 export class AuditController {
   private readonly log: CustomerLog;

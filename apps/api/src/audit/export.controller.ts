@@ -1,3 +1,4 @@
+import { Roles } from '../auth';
 import { Controller, Get, Inject, NotFoundException, Param, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
@@ -21,6 +22,7 @@ const GROUP: Record<string, 'consents' | 'touchpoints' | 'orders' | 'complaints'
 
 /** GDPR access request / portability: everything recorded about one customer, decrypted, as JSON. */
 @ApiTags('customers')
+@Roles('auditor')
 @Controller('v1/customers')
 export class CustomerExportController {
   private readonly log: CustomerLog;

@@ -1,3 +1,4 @@
+import { Roles } from '../auth';
 import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { CommandResult } from '@touchpoint/application';
@@ -27,6 +28,7 @@ import {
 @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first result and records nothing new.' })
 @ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream revision (the ETag of an earlier response); 409 when stale.' })
 @ApiHeader({ name: 'X-Correlation-Id', required: false })
+@Roles('sales')
 @Controller('v1/customers')
 export class CustomerCommandsController {
   constructor(
@@ -105,6 +107,7 @@ export class CustomerCommandsController {
    * not rewritten; amounts, dates and channels still count. Idempotent.
    */
   @Post(':id/erasure')
+  @Roles('admin')
   @HttpCode(200)
   erase(@Param('id', PathParam.uuid('id')) customerId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.respond.send(reply, new ExecuteCustomerCommand({ type: 'EraseCustomer', data: { customerId, occurredAt: this.respond.occurredAt(undefined) } }, this.ctx.from(req)));

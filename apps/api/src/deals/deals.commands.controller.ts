@@ -1,3 +1,4 @@
+import { Roles } from '../auth';
 import { Body, Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { CommandResult } from '@touchpoint/application';
@@ -14,6 +15,7 @@ import { ChangeDealAmountDto, ChangeDealCloseDateDto, ChangeDealStageDto, LoseDe
 @ApiTags('deals')
 @ApiHeader({ name: 'Idempotency-Key', required: false })
 @ApiHeader({ name: 'If-Match', required: false, description: 'Expected deal stream revision; 409 when stale.' })
+@Roles('sales')
 @Controller('v1/deals')
 export class DealCommandsController {
   constructor(

@@ -1,3 +1,4 @@
+import { Public } from '../auth';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
@@ -5,6 +6,7 @@ import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
 import { PROJECTOR, type Projector } from '@touchpoint/read-models';
 
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

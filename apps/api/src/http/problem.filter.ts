@@ -89,6 +89,7 @@ export class ProblemFilter implements ExceptionFilter {
     const retryAfter = (error as { retryAfterSeconds?: number })?.retryAfterSeconds ?? (problem.retryAfterSeconds as number | undefined);
     delete problem.retryAfterSeconds;
     if (retryAfter) headers['retry-after'] = String(retryAfter);
+    if (problem.status === 401) headers['www-authenticate'] = 'Bearer';
     reply.status(problem.status).headers(headers).send(problem);
   }
 }

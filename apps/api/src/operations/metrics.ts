@@ -1,3 +1,4 @@
+import { Roles } from '../auth';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
@@ -33,6 +34,7 @@ export function createMetrics(store: EventStore, projector: Projector | null): R
 export const METRICS = Symbol('METRICS');
 
 @ApiTags('operations')
+@Roles('service')
 @Controller('metrics')
 export class MetricsController {
   constructor(@Inject(METRICS) private readonly registry: Registry) {}

@@ -1,3 +1,4 @@
+import { Roles } from '../auth';
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
@@ -40,6 +41,7 @@ export function customerFilter(q: ListCustomersQueryDto): Condition[] {
 
 @ApiTags('customers')
 @ApiHeader({ name: 'X-Min-Position', required: false, description: 'Read-your-writes: wait until the read models include this global position (503 + Retry-After if not in time).' })
+@Roles('sales', 'analyst')
 @Controller('v1/customers')
 export class CustomerQueriesController {
   constructor(
@@ -69,6 +71,7 @@ export class CustomerQueriesController {
   }
 
   /** Everything that happened with the customer, by business time. */
+  @Roles('sales', 'analyst', 'auditor')
   @Get(':id/history')
   async history(@Param('id', PathParam.uuid('id')) id: string, @Query() q: HistoryQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
@@ -89,6 +92,7 @@ export class CustomerQueriesController {
 }
 
 @ApiTags('deals')
+@Roles('sales', 'analyst')
 @Controller('v1/deals')
 export class DealQueriesController {
   constructor(
@@ -105,6 +109,7 @@ export class DealQueriesController {
 }
 
 @ApiTags('analytics')
+@Roles('analyst', 'sales')
 @Controller('v1')
 export class AnalyticsController {
   constructor(

@@ -1,3 +1,4 @@
+import { Roles } from '../auth';
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@touchpoint/event-store';
@@ -15,6 +16,7 @@ export class ReadStreamQuery {
 
 /** Raw events of one stream, with every metadata field: the plain view auditors build on. */
 @ApiTags('streams')
+@Roles('service', 'auditor')
 @Controller('v1/streams')
 export class StreamsController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}

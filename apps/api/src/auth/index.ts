@@ -1,0 +1,5 @@
+export * from './roles.decorator';
+export * from './authenticator';
+export * from './auth.guard';
+export * from './identity-actor';
+export * from './dev-mode';

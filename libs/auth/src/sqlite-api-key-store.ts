@@ -1,0 +1,57 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.port';
+import type { Role } from './roles';
+
+interface Row {
+  id: string;
+  name: string;
+  roles: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+const toRecord = (row: Row): ApiKeyRecord => ({ id: row.id, name: row.name, roles: JSON.parse(row.roles) as Role[], createdAt: row.created_at, revokedAt: row.revoked_at });
+
+/** Keys in their own file (auth.db), apart from the event log: they are not domain events. */
+export class SqliteApiKeyStore implements ApiKeyStore {
+  private readonly db: Database.Database;
+
+  constructor(filename: string) {
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS api_keys (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      roles TEXT NOT NULL,
+      secret_sha256 TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    )`);
+  }
+
+  async add(record: ApiKeyRecord, secretHash: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO api_keys (id, name, roles, secret_sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(record.id, record.name, JSON.stringify(record.roles), secretHash, record.createdAt, record.revokedAt);
+  }
+
+  async findByHash(secretHash: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.db.prepare('SELECT id, name, roles, created_at, revoked_at FROM api_keys WHERE secret_sha256 = ?').get(secretHash) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT id, name, roles, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all() as Row[]).map(toRecord);
+  }
+
+  async revoke(id: string, at: string): Promise<boolean> {
+    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
