@@ -57,7 +57,7 @@ export const QUICK: Sizes = {
   longHistoryCommands: 100,
   rebuildEvents: 20_000,
   rebuildCustomers: 300,
-  mongoRebuildEvents: 5000,
+  mongoRebuildEvents: 1500,
   queries: 100,
   freshness: 50,
   kafkaEvents: 2000,
