@@ -25,23 +25,23 @@ export interface Sizes {
 }
 
 export const FULL: Sizes = {
-  rawTxPerEvent: 3000,
+  rawTxPerEvent: 2000,
   rawBatchedRows: 100_000,
   appendSequential: 2000,
-  appendConcurrent: 10_000,
+  appendConcurrent: 6000,
   writers: 32,
   appendBatches: 200,
   httpCustomers: 1000,
   httpSeconds: 10,
   longHistory: 100_000,
-  longHistoryCommands: 1000,
+  longHistoryCommands: 500,
   rebuildEvents: 1_000_000,
   rebuildCustomers: 10_000,
-  mongoRebuildEvents: 100_000,
-  queries: 1000,
+  mongoRebuildEvents: 20_000,
+  queries: 500,
   freshness: 500,
   kafkaEvents: 50_000,
-  pgOps: 3000,
+  pgOps: 1500,
 };
 
 export const QUICK: Sizes = {

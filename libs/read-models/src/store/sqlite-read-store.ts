@@ -109,6 +109,12 @@ export class SqliteReadStore implements ReadStore {
         ors.push(`(${parts.join(' AND ')})`);
       });
       clauses.push(`(${ors.join(' OR ')})`);
+      // The same bound on the first sort key alone: SQLite cannot seek the index on the OR above, and
+      // without this a deep page scanned every earlier row of the range (10 ms at 20k history entries).
+      if (sort.length) {
+        clauses.push(`${keys[0].col} ${keys[0].dir === 'asc' ? '>=' : '<='} ?`);
+        params.push(bindable(values[0]));
+      }
     }
     const order = [...sort.map((s) => `${column(s.field)} ${s.direction === 'asc' ? 'ASC' : 'DESC'}`), 'id ASC'].join(', ');
     params.push(query.limit + 1);
