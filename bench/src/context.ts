@@ -37,7 +37,7 @@ export const FULL: Sizes = {
   longHistoryCommands: 500,
   rebuildEvents: 1_000_000,
   rebuildCustomers: 10_000,
-  mongoRebuildEvents: 20_000,
+  mongoRebuildEvents: 5000,
   queries: 500,
   freshness: 500,
   kafkaEvents: 50_000,

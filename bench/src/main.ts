@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(process.env.BENCH_TMPDIR || tmpdir(), 'touchpoint-bench-'));
   const ctx = createContext({ quick: Boolean(options.quick), tmp, env: process.env });
   const started = new Date();
+  const host = machine(); // at the start: the commit the measured code was built from
   ctx.log(`touchpoint bench (${ctx.quick ? 'quick' : 'full'}) — engines: sqlite${ctx.urls.pg ? ', postgres' : ''}${ctx.urls.mongo ? ', mongodb' : ''}${ctx.urls.kafka ? ', kafka' : ''}`);
   for (const [name, url] of [['PostgreSQL', ctx.urls.pg], ['MongoDB', ctx.urls.mongo], ['Kafka', ctx.urls.kafka]]) {
     if (!url) ctx.log(`[skip] ${name} scenarios: no BENCH_/TOUCHPOINT_TEST_ URL set`);
@@ -70,12 +71,19 @@ async function main(): Promise<void> {
 
   const measured: MeasuredRow[] = [];
   const timings: Record<string, number> = {};
+  // A failing scenario fails the run, but after the others have run and the results are written.
+  const failures: string[] = [];
   try {
     for (const scenario of SCENARIOS) {
       if (options.only && !options.only.includes(scenario.name)) continue;
       const t = Date.now();
       ctx.log(`▶ ${scenario.name}`);
-      measured.push(...(await scenario.run(ctx)));
+      try {
+        measured.push(...(await scenario.run(ctx)));
+      } catch (error) {
+        failures.push(`${scenario.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        ctx.log(`  FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      }
       timings[scenario.name] = Number(((Date.now() - t) / 1000).toFixed(1));
       ctx.log(`  done in ${timings[scenario.name]} s`);
     }
@@ -84,7 +92,7 @@ async function main(): Promise<void> {
   }
 
   const results = evaluate(measured);
-  const report = { startedAt: started.toISOString(), mode: ctx.quick ? 'quick' : 'full', seconds: Number(((Date.now() - started.getTime()) / 1000).toFixed(1)), machine: machine(), scenarioSeconds: timings, results };
+  const report = { failures, startedAt: started.toISOString(), mode: ctx.quick ? 'quick' : 'full', seconds: Number(((Date.now() - started.getTime()) / 1000).toFixed(1)), machine: host, scenarioSeconds: timings, results };
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
@@ -98,7 +106,7 @@ async function main(): Promise<void> {
   ctx.log(`targets: ${targets - missed.length}/${targets} met${missed.length ? `; missed: ${missed.join('; ')}` : ''}`);
   ctx.log(`results: ${join(options.out, ctx.quick ? 'latest-quick.json' : 'latest.json')} (${report.seconds} s)`);
 
-  const problems = results.flatMap(problemsOf);
+  const problems = [...failures, ...results.flatMap(problemsOf)];
   if (problems.length) {
     console.error(`bench harness failure:\n  - ${problems.join('\n  - ')}`);
     process.exit(1);
