@@ -10,6 +10,11 @@ export const SEGMENTATION = 'segmentation';
 
 export interface ProjectorOptions {
   batchSize?: number;
+  /**
+   * Events per batch during a rebuild (default 10,000). Larger than the live batch because every batch
+   * rewrites the documents it touched, and the pipeline and service documents are touched by almost every one.
+   */
+  rebuildBatchSize?: number;
   now?: () => Date;
   segmentation?: SegmentationConfig;
   /** least time between two segmentation runs while live; 0 runs it after every batch that reaches the head */
@@ -32,6 +37,7 @@ export class Projector {
   private readonly checkpoints = new Map<string, number>();
   private readonly upcasters: Upcasters;
   private readonly batchSize: number;
+  private readonly rebuildBatchSize: number;
   private readonly now: () => Date;
   private subscription?: Subscription;
   private positionValue = 0;
@@ -52,6 +58,7 @@ export class Projector {
   ) {
     this.upcasters = options.upcasters ?? new Upcasters(UPCASTERS);
     this.batchSize = options.batchSize ?? 1000;
+    this.rebuildBatchSize = options.rebuildBatchSize ?? 10_000;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -182,7 +189,7 @@ export class Projector {
     for (const c of checkpoints) this.checkpoints.set(c.projector, c.position);
     if (erased.length) await this.scrub(erased);
     if (this.headValue < last) this.headValue = last;
-    this.headValue = Math.max(this.headValue, batch.length < this.batchSize ? await this.events.headPosition() : last);
+    this.headValue = Math.max(this.headValue, batch.length < Math.min(this.batchSize, this.rebuildBatchSize) ? await this.events.headPosition() : last);
     if (last >= this.headValue) {
       // At the head: re-rank customers if due.
       this.headValue = await this.events.headPosition();
@@ -289,7 +296,7 @@ export class Projector {
     let position = this.positionValue;
     let events = 0;
     for (;;) {
-      const batch = await this.events.readAll({ after: position, maxCount: this.batchSize });
+      const batch = await this.events.readAll({ after: position, maxCount: this.rebuildBatchSize });
       if (batch.length === 0) break;
       await this.applyBatch(batch);
       position = batch[batch.length - 1].globalPosition;

@@ -33,13 +33,17 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('busy_timeout = 5000');
     // Overwritten documents must not linger in free pages once a customer is erased.
     this.db.pragma('secure_delete = ON');
+    // 64 MiB of page cache (default 2 MiB): index pages of a million-row history stay in memory during a rebuild.
+    this.db.pragma('cache_size = -65536');
     this.db.exec(`CREATE TABLE IF NOT EXISTS rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
   }
 
   async ensureCollections(specs: CollectionSpec[]): Promise<void> {
     for (const spec of specs) {
       const t = table(safeName(spec.name));
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID`);
+      // A rowid table, not WITHOUT ROWID: documents are large and ids random (event ids), so rows go in append
+      // order and only the small id index takes random inserts; a clustered table rewrote random pages per insert.
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL)`);
       const existing = new Set((this.db.prepare(`SELECT name FROM pragma_table_xinfo(?)`).pluck().all(t) as string[]) ?? []);
       for (const [field, { path, type }] of Object.entries(spec.fields)) {
         if (type === 'string[]' || existing.has(column(safeName(field)))) continue;
@@ -107,6 +111,12 @@ export class SqliteReadStore implements ReadStore {
         ors.push(`(${parts.join(' AND ')})`);
       });
       clauses.push(`(${ors.join(' OR ')})`);
+      // The same bound on the first sort key alone: SQLite cannot seek the index on the OR above, and
+      // without this a deep page scanned every earlier row of the range (10 ms at 20k history entries).
+      if (sort.length) {
+        clauses.push(`${keys[0].col} ${keys[0].dir === 'asc' ? '>=' : '<='} ?`);
+        params.push(bindable(values[0]));
+      }
     }
     const order = [...sort.map((s) => `${column(s.field)} ${s.direction === 'asc' ? 'ASC' : 'DESC'}`), 'id ASC'].join(', ');
     params.push(query.limit + 1);

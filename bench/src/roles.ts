@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { SqliteEventStore } from '@touchpoint/event-store';
+import { MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
+import { loadConfig, randomIds, systemClock } from '@touchpoint/platform';
+import Database from 'better-sqlite3';
+import Fastify from 'fastify';
+import { MongoClient } from 'mongodb';
+import { join } from 'node:path';
+import { createApp } from '../../apps/api/src/app.factory';
+import { createProjector } from '../../apps/api/src/app.module';
+import { createEngines } from '../../apps/api/src/engines';
+import { nextParentMessage, type ChildMessage } from './child';
+import { appendGenerated, generateDataset, type DatasetOptions } from './dataset';
+import { peakRssMiB } from './stats';
+
+type Report = (m: ChildMessage) => void;
+
+export interface TimedResult {
+  events: number;
+  ms: number;
+  peakRssMiB: number;
+}
+
+/** Writes a generated dataset into `<dir>/events.db` through the SQLite event store's append. */
+async function generate(args: { dir: string; dataset: DatasetOptions }, report: Report): Promise<TimedResult> {
+  // An import, not a measurement: no fsync per group, and enough page cache for the random-key indexes.
+  const store = new SqliteEventStore({ filename: join(args.dir, 'events.db'), synchronous: 'NORMAL' });
+  store.database.pragma('cache_size = -131072');
+  const started = Date.now();
+  const events = await appendGenerated(store, generateDataset(args.dataset), { onProgress: (done) => report({ type: 'progress', done, total: args.dataset.events }) });
+  await store.close();
+  return { events, ms: Date.now() - started, peakRssMiB: peakRssMiB() };
+}
+
+/** The raw floor for a rebuild: read every row of the log and JSON.parse its data and metadata, nothing else. */
+async function readParse(args: { dir: string }): Promise<TimedResult> {
+  const db = new Database(join(args.dir, 'events.db'), { readonly: true });
+  const started = Date.now();
+  let events = 0;
+  let bytes = 0;
+  for (const row of db.prepare('SELECT * FROM events ORDER BY global_position').iterate() as Iterable<{ data: string; metadata: string }>) {
+    const data = JSON.parse(row.data) as object;
+    const metadata = JSON.parse(row.metadata) as object;
+    bytes += Object.keys(data).length + Object.keys(metadata).length; // keep the parse observable
+    events++;
+  }
+  const ms = Date.now() - started;
+  db.close();
+  if (bytes === 0) throw new Error('read nothing');
+  return { events, ms, peakRssMiB: peakRssMiB() };
+}
+
+/** The real Projector rebuilding every projection from `<dir>/events.db`, into SQLite (`read.db`) or MongoDB. */
+async function rebuild(args: { dir: string; mongoUrl?: string }, report: Report): Promise<TimedResult> {
+  const eventStore = new SqliteEventStore({ filename: join(args.dir, 'events.db') });
+  const dbName = `bench_${Date.now().toString(36)}`;
+  const readStore: ReadStore = args.mongoUrl ? await MongoReadStore.connect(args.mongoUrl, dbName) : new SqliteReadStore(join(args.dir, 'read.db'));
+  const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir });
+  const projector = createProjector({ config, engines: { eventStore, snapshots: eventStore, readStore }, clock: systemClock });
+  let last = 0;
+  const result = await projector.rebuild(undefined, (done, total) => {
+    if (done - last >= 10_000 || done === total) {
+      last = done;
+      report({ type: 'progress', done, total });
+    }
+  });
+  await eventStore.close();
+  await readStore.close();
+  if (args.mongoUrl) {
+    const admin = new MongoClient(args.mongoUrl);
+    await admin.connect();
+    await admin.db(dbName).dropDatabase();
+    await admin.close();
+  }
+  return { events: result.events, ms: result.ms, peakRssMiB: peakRssMiB() };
+}
+
+/** The real API (embedded default: SQLite event and read stores, projector in process) on a free port until told to stop. */
+async function serveApi(args: { dir: string }, report: Report): Promise<{ peakRssMiB: number }> {
+  const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir, LOG_LEVEL: 'error' });
+  const engines = await createEngines(config, systemClock);
+  const app = await createApp({ config, engines, clock: systemClock, ids: randomIds, logs: false });
+  await app.listen(0, '127.0.0.1');
+  report({ type: 'ready', port: (app.getHttpServer().address() as { port: number }).port });
+  await nextParentMessage((m) => m === 'stop');
+  await app.close();
+  return { peakRssMiB: peakRssMiB() };
+}
+
+/** The HTTP floor: a bare Fastify app with one POST and one GET route, same body limit, no framework on top. */
+async function serveBare(_args: unknown, report: Report): Promise<{ peakRssMiB: number }> {
+  const app = Fastify({ bodyLimit: 256 * 1024 });
+  let n = 0;
+  app.post('/v1/customers/:id/touchpoints', async (request, reply) => {
+    reply.code(201);
+    return { streamId: `customer-${(request.params as { id: string }).id}`, streamRevision: ++n, received: Object.keys(request.body as object).length };
+  });
+  app.get('/v1/ping', async () => ({ ok: true, n }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  report({ type: 'ready', port: (app.server.address() as { port: number }).port });
+  await nextParentMessage((m) => m === 'stop');
+  await app.close();
+  return { peakRssMiB: peakRssMiB() };
+}
+
+export const ROLES = { generate, 'read-parse': readParse, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };

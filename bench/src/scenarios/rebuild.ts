@@ -1,0 +1,117 @@
+import type { BenchContext, Scenario } from '../context';
+import { runChild } from '../child';
+import { datasetCustomerIds, type DatasetOptions } from '../dataset';
+import type { TimedResult } from '../roles';
+import { type MeasuredRow } from '../stats';
+import { startServer, timeGets } from './http';
+import { SEED } from '../context';
+
+function inChild(ctx: BenchContext, role: string, label: string, args: unknown, total: number): Promise<TimedResult> {
+  const bar = ctx.progress(label, total);
+  const child = runChild<TimedResult>(role, args, (done) => bar.update(done));
+  return child.result.finally(() => bar.stop());
+}
+
+const row = (id: string, title: string, kind: MeasuredRow['kind'], engine: string, r: TimedResult, extra: Partial<MeasuredRow> = {}): MeasuredRow => ({
+  id,
+  title,
+  kind,
+  engine,
+  ops: r.events,
+  seconds: r.ms / 1000,
+  throughput: r.events / (r.ms / 1000),
+  unit: 'events/s',
+  peakRssMiB: r.peakRssMiB,
+  ...extra,
+});
+
+export function rebuildDataset(ctx: BenchContext, events = ctx.sizes.rebuildEvents): DatasetOptions {
+  return { seed: SEED, customers: ctx.sizes.rebuildCustomers, events, whaleEvents: ctx.sizes.longHistory };
+}
+
+/**
+ * Generates the dataset into a fresh SQLite log, then in separate processes
+ * (so each peak RSS is its own): the raw read+parse floor, the rebuild, and the
+ * real API answering queries over the rebuilt read models.
+ */
+export const rebuildAndQueries: Scenario = async (ctx) => {
+  const dir = ctx.dir('rebuild');
+  const dataset = rebuildDataset(ctx);
+  const generated = await inChild(ctx, 'generate', 'generate dataset', { dir, dataset }, dataset.events);
+  ctx.log(`  generated ${generated.events.toLocaleString('en-US')} events in ${(generated.ms / 1000).toFixed(1)} s`);
+  const floor = await inChild(ctx, 'read-parse', 'raw read + parse', { dir }, dataset.events);
+  const rebuilt = await inChild(ctx, 'rebuild', 'rebuild (sqlite)', { dir }, dataset.events);
+  const rows: MeasuredRow[] = [
+    row('raw.sqlite.read-parse', 'raw read + JSON.parse of the whole log', 'baseline', 'sqlite', floor),
+    row('rebuild.sqlite', `rebuild all read models, ${dataset.events.toLocaleString('en-US')} events`, 'scenario', 'sqlite', rebuilt, {
+      compareTo: { id: 'raw.sqlite.read-parse', metric: 'throughput' },
+      targets: [
+        { description: '≥ 40 % of raw read+parse', metric: 'ratio', comparison: 'atLeast', threshold: 0.4 },
+        { description: 'peak RSS ≤ 512 MiB', metric: 'peakRssMiB', comparison: 'atMost', threshold: 512 },
+      ],
+      note: 'rebuild runs in its own process; peak RSS is that process\'s VmHWM',
+    }),
+  ];
+  rows.push(...(await queries(ctx, dir, dataset)));
+  return rows;
+};
+
+async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions): Promise<MeasuredRow[]> {
+  const ids = datasetCustomerIds(dataset);
+  const n = ctx.sizes.queries;
+  const bare = await startServer('serve-bare');
+  const floor = await timeGets(ctx, 'bare GET', n, () => `${bare.url}/v1/ping`);
+  const bareRss = await bare.stop();
+  const rows: MeasuredRow[] = [
+    { id: 'raw.http.get', title: 'bare Fastify GET route', kind: 'baseline', engine: 'http', ops: n, seconds: floor.seconds, throughput: n / floor.seconds, unit: 'req/s', latencyMs: floor.latency.summary(), peakRssMiB: bareRss },
+  ];
+  const api = await startServer('serve-api', { dir });
+  try {
+    const query = async (id: string, title: string, path: (i: number, previous: unknown) => string, p99: number) => {
+      const r = await timeGets(ctx, title, n, path);
+      rows.push({
+        id,
+        title,
+        kind: 'scenario',
+        engine: 'sqlite',
+        ops: n,
+        seconds: r.seconds,
+        throughput: n / r.seconds,
+        unit: 'req/s',
+        latencyMs: r.latency.summary(),
+        peakRssMiB: 0,
+        compareTo: { id: 'raw.http.get', metric: 'p99' },
+        ...(p99 > 0 && { targets: [{ description: `p99 ≤ ${p99} ms`, metric: 'p99' as const, comparison: 'atMost' as const, threshold: p99 }] }),
+      });
+    };
+    await query('query.360', 'GET customer 360', (i) => `${api.url}/v1/customers/${ids[1 + (i % (ids.length - 1))]}`, 5);
+    // Pages of 50 walked with the cursor, back to the newest page when the history ends.
+    await query('query.history', `GET history page of 50 (${dataset.whaleEvents.toLocaleString('en-US')}-event customer)`, (_i, previous) => {
+      const cursor = (previous as { nextCursor?: string } | undefined)?.nextCursor;
+      return `${api.url}/v1/customers/${ids[0]}/history?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    }, 10);
+    await query('query.list', 'GET customers tier=A sorted by -revenue', () => `${api.url}/v1/customers?tier=A&currency=EUR&sort=-revenue&limit=50`, 0);
+    await query('query.forecast', 'GET pipeline forecast', () => `${api.url}/v1/pipeline/forecast`, 50);
+  } finally {
+    const rss = await api.stop();
+    for (const r of rows) if (r.id.startsWith('query.')) r.peakRssMiB = rss;
+  }
+  return rows;
+}
+
+/** The same rebuild into MongoDB (a smaller log: the test server is an in-memory Java emulation). */
+export const rebuildMongo: Scenario = async (ctx) => {
+  if (!ctx.urls.mongo) return [];
+  const dir = ctx.dir('rebuild-mongo');
+  const dataset = { ...rebuildDataset(ctx, ctx.sizes.mongoRebuildEvents), whaleEvents: Math.floor(ctx.sizes.mongoRebuildEvents / 10) };
+  await inChild(ctx, 'generate', 'generate dataset (mongo)', { dir, dataset }, dataset.events);
+  const floor = await inChild(ctx, 'read-parse', 'raw read + parse (mongo)', { dir }, dataset.events);
+  const rebuilt = await inChild(ctx, 'rebuild', 'rebuild (mongodb)', { dir, mongoUrl: ctx.urls.mongo }, dataset.events);
+  return [
+    row('raw.sqlite.read-parse.mongo-set', `raw read + JSON.parse, ${dataset.events.toLocaleString('en-US')} events`, 'baseline', 'sqlite', floor),
+    row('rebuild.mongodb', `rebuild into MongoDB, ${dataset.events.toLocaleString('en-US')} events`, 'scenario', 'mongodb', rebuilt, {
+      compareTo: { id: 'raw.sqlite.read-parse.mongo-set', metric: 'throughput' },
+      note: 'MongoDB here is mongo-java-server (in-memory emulation), not mongod',
+    }),
+  ];
+};
