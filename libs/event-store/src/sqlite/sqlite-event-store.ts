@@ -69,6 +69,9 @@ type Row = {
   global_hash: string | null;
 };
 
+/** Position and global hash of the last event written so far in the current transaction. */
+type ChainTail = { position: number; globalHash: string };
+
 type Pending = { streamId: string; events: NewEvent[]; options: AppendOptions; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
 
 export interface SqliteEventStoreOptions {
@@ -173,12 +176,15 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     const batch = this.queue;
     this.queue = [];
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-    const one = this.db.transaction((p: Pending) => this.appendNow(p));
+    const one = this.db.transaction((p: Pending, tail: ChainTail) => this.appendNow(p, tail));
     try {
       this.db.transaction(() => {
+        // Single writer: the log's chain head is read once per batch and carried through it.
+        const last = this.stmt.lastLink.get() as { global_position: number; global_hash: string | null } | undefined;
+        const tail: ChainTail = { position: last?.global_position ?? 0, globalHash: last?.global_hash ?? GENESIS_HASH };
         for (const p of batch) {
           try {
-            outcomes.push({ ok: true, result: one(p) });
+            outcomes.push({ ok: true, result: one(p, tail) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
@@ -199,7 +205,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     if (appended) this.signal.notify();
   }
 
-  private appendNow({ streamId, events, options }: Pending): AppendResult {
+  /** `tail` is the log's chain head; it moves only when the append succeeds (a failed one rolls back to its savepoint). */
+  private appendNow({ streamId, events, options }: Pending, tail: ChainTail): AppendResult {
     if (options.idempotency) {
       const earlier = this.remembered(options.idempotency.key);
       if (earlier) {
@@ -213,10 +220,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     const metadata = JSON.stringify(options.metadata);
     const recorded: RecordedEvent[] = [];
     let revision = current;
-    // Single writer inside this transaction: the previous heads of both chains are well defined.
-    const last = this.stmt.lastLink.get() as { global_position: number; global_hash: string | null } | undefined;
-    let position = last?.global_position ?? 0;
-    let prevGlobal = last?.global_hash ?? GENESIS_HASH;
+    let position = tail.position;
+    let prevGlobal = tail.globalHash;
     let prevStream = current >= 0 ? ((this.stmt.streamHashAt.get(streamId, current) as string | null) ?? GENESIS_HASH) : GENESIS_HASH;
     for (const e of events) {
       revision += 1;
@@ -239,7 +244,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
       recorded.push(event);
     }
     if (recorded.length) this.stmt.upsertStream.run(streamId, revision);
-    const globalPosition = recorded.length ? recorded[recorded.length - 1].globalPosition : (this.stmt.head.get() as number);
+    const globalPosition = recorded.length ? recorded[recorded.length - 1].globalPosition : tail.position;
     if (options.idempotency) {
       this.stmt.insertKey.run(
         options.idempotency.key,
@@ -250,6 +255,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
         JSON.stringify(recorded.map((e) => e.globalPosition)),
       );
     }
+    tail.position = position;
+    tail.globalHash = prevGlobal;
     return { streamId, streamRevision: revision, globalPosition, events: recorded, replayed: false };
   }
 
