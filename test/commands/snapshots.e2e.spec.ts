@@ -57,7 +57,9 @@ describe('commands after snapshots (sqlite engine, TOUCHPOINT_SNAPSHOT_EVERY=10)
     } finally {
       t.store.readStream = readStream;
     }
-    expect(readsFrom).toEqual([snapshot!.revision + 1]);
+    // One read, starting after the snapshot; the runner's cached state may let it start later still (only events appended since).
+    expect(readsFrom).toHaveLength(1);
+    expect(readsFrom[0]).toBeGreaterThanOrEqual(snapshot!.revision + 1);
   });
 
   it('cancels an order placed before the snapshots, with the original totals', async () => {

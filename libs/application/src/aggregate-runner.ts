@@ -21,6 +21,8 @@ export interface AggregateRunnerOptions {
   /** retries when a concurrent writer got in first and the client set no expected revision */
   maxConflictRetries?: number;
   upcasters?: Upcasters;
+  /** streams whose last known state is kept in memory, so a command reads only the events appended since (0: off) */
+  stateCacheSize?: number;
 }
 
 /** The runner gave up after its retries: other writers kept changing the stream. Transient: retry later. */
@@ -42,7 +44,8 @@ const PAGE = 1000;
 /**
  * The application service shared by every aggregate: load (snapshot + the
  * few events after it), decide, append with optimistic concurrency.
- * A command on a customer with 100k events reads at most `snapshotEvery` of them.
+ * A command on a customer with 100k events reads at most `snapshotEvery` of them,
+ * and only those appended since its last command when the stream's state is cached.
  */
 export class AggregateRunner {
   private readonly snapshotEvery: number;
@@ -50,6 +53,9 @@ export class AggregateRunner {
   private readonly upcasters: Upcasters;
   /** commands on one stream run one after another in this process: no self-inflicted conflicts */
   private readonly streamQueues = new Map<string, Promise<unknown>>();
+  /** streamId → state after `revision` (LRU). Events are immutable, so a cached state is a valid prefix: reading on from it catches up with other writers. */
+  private readonly states = new Map<string, { stateVersion: string; loaded: LoadedState<unknown> }>();
+  private readonly stateCacheSize: number;
 
   constructor(
     private readonly store: EventStore,
@@ -59,6 +65,7 @@ export class AggregateRunner {
     this.snapshotEvery = options.snapshotEvery ?? 100;
     this.maxConflictRetries = options.maxConflictRetries ?? 8;
     this.upcasters = options.upcasters ?? new Upcasters(UPCASTERS);
+    this.stateCacheSize = options.stateCacheSize ?? 10_000;
   }
 
   toDomainEvent<E>(event: RecordedEvent): E {
@@ -67,16 +74,30 @@ export class AggregateRunner {
   }
 
   async load<C, S, E>(spec: AggregateSpec<C, S, E>, streamId: string): Promise<LoadedState<S>> {
-    const snapshot = await this.snapshots.load<S>(streamId, spec.stateVersion);
-    let state = snapshot?.state ?? spec.decider.initialState();
-    let revision = snapshot?.revision ?? -1;
+    const cached = this.states.get(streamId);
+    let start: LoadedState<S>;
+    if (cached?.stateVersion === spec.stateVersion) start = cached.loaded as LoadedState<S>;
+    else {
+      const snapshot = await this.snapshots.load<S>(streamId, spec.stateVersion);
+      start = { state: snapshot?.state ?? spec.decider.initialState(), revision: snapshot?.revision ?? -1, snapshotRevision: snapshot?.revision ?? -1 };
+    }
+    let { state, revision } = start;
     for (;;) {
       const page = await this.store.readStream(streamId, { fromRevision: revision + 1, maxCount: PAGE });
       state = fold(spec.decider, state, page.map((e) => this.toDomainEvent<E>(e)));
       if (page.length) revision = page[page.length - 1].streamRevision;
       if (page.length < PAGE) break;
     }
-    return { state, revision, snapshotRevision: snapshot?.revision ?? -1 };
+    const loaded = { state, revision, snapshotRevision: start.snapshotRevision };
+    this.cacheState(streamId, spec.stateVersion, loaded);
+    return loaded;
+  }
+
+  private cacheState(streamId: string, stateVersion: string, loaded: LoadedState<unknown>): void {
+    if (this.stateCacheSize <= 0) return;
+    this.states.delete(streamId);
+    this.states.set(streamId, { stateVersion, loaded });
+    if (this.states.size > this.stateCacheSize) this.states.delete(this.states.keys().next().value as string);
   }
 
   execute<C, S, E extends { type: string; data: object }>(
@@ -128,8 +149,14 @@ export class AggregateRunner {
             ...(ctx.idempotencyKey !== undefined && { idempotency: { key: ctx.idempotencyKey, requestHash: ctx.requestHash ?? '' } }),
           },
         );
-        if (!result.replayed && result.streamRevision - loaded.snapshotRevision >= this.snapshotEvery) {
-          await this.snapshots.save({ streamId, revision: result.streamRevision, stateVersion: spec.stateVersion, state: fold(spec.decider, loaded.state, events) });
+        if (!result.replayed && result.streamRevision === loaded.revision + events.length) {
+          const state = fold(spec.decider, loaded.state, events);
+          let snapshotRevision = loaded.snapshotRevision;
+          if (result.streamRevision - snapshotRevision >= this.snapshotEvery) {
+            await this.snapshots.save({ streamId, revision: result.streamRevision, stateVersion: spec.stateVersion, state });
+            snapshotRevision = result.streamRevision;
+          }
+          this.cacheState(streamId, spec.stateVersion, { state, revision: result.streamRevision, snapshotRevision });
         }
         return toCommandResult(result, streamId);
       } catch (error) {

@@ -69,6 +69,9 @@ type Row = {
   global_hash: string | null;
 };
 
+/** Position and global hash of the last event written so far in the current transaction. */
+type ChainTail = { position: number; globalHash: string };
+
 type Pending = { streamId: string; events: NewEvent[]; options: AppendOptions; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
 
 export interface SqliteEventStoreOptions {
@@ -106,6 +109,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
   private readonly signal = new AppendSignal();
   private readonly pollIntervalMs: number;
   private queue: Pending[] = [];
+  private snapshotQueue: Array<{ snapshot: Snapshot<unknown>; state: string; resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
   private closed = false;
   private readonly stmt;
@@ -159,35 +163,47 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, options, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   /** One durable transaction for every append queued since the last flush. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.queue.length === 0 || !this.db.open) return;
+    if ((this.queue.length === 0 && this.snapshotQueue.length === 0) || !this.db.open) return;
     const batch = this.queue;
+    const snapshots = this.snapshotQueue;
     this.queue = [];
+    this.snapshotQueue = [];
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-    const one = this.db.transaction((p: Pending) => this.appendNow(p));
+    const one = this.db.transaction((p: Pending, tail: ChainTail) => this.appendNow(p, tail));
     try {
       this.db.transaction(() => {
+        // Single writer: the log's chain head is read once per batch and carried through it.
+        const last = this.stmt.lastLink.get() as { global_position: number; global_hash: string | null } | undefined;
+        const tail: ChainTail = { position: last?.global_position ?? 0, globalHash: last?.global_hash ?? GENESIS_HASH };
         for (const p of batch) {
           try {
-            outcomes.push({ ok: true, result: one(p) });
+            outcomes.push({ ok: true, result: one(p, tail) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
         }
+        // Snapshots ride along: one fsync for the batch instead of one per save.
+        for (const { snapshot: s, state } of snapshots) this.stmt.saveSnapshot.run(s.streamId, s.revision, s.stateVersion, state);
       })();
     } catch (error) {
       for (const p of batch) p.reject(error);
+      for (const p of snapshots) p.reject(error);
       return;
     }
+    for (const p of snapshots) p.resolve();
     let appended = false;
     batch.forEach((p, i) => {
       const o = outcomes[i];
@@ -199,7 +215,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     if (appended) this.signal.notify();
   }
 
-  private appendNow({ streamId, events, options }: Pending): AppendResult {
+  /** `tail` is the log's chain head; it moves only when the append succeeds (a failed one rolls back to its savepoint). */
+  private appendNow({ streamId, events, options }: Pending, tail: ChainTail): AppendResult {
     if (options.idempotency) {
       const earlier = this.remembered(options.idempotency.key);
       if (earlier) {
@@ -213,10 +230,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     const metadata = JSON.stringify(options.metadata);
     const recorded: RecordedEvent[] = [];
     let revision = current;
-    // Single writer inside this transaction: the previous heads of both chains are well defined.
-    const last = this.stmt.lastLink.get() as { global_position: number; global_hash: string | null } | undefined;
-    let position = last?.global_position ?? 0;
-    let prevGlobal = last?.global_hash ?? GENESIS_HASH;
+    let position = tail.position;
+    let prevGlobal = tail.globalHash;
     let prevStream = current >= 0 ? ((this.stmt.streamHashAt.get(streamId, current) as string | null) ?? GENESIS_HASH) : GENESIS_HASH;
     for (const e of events) {
       revision += 1;
@@ -239,7 +254,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
       recorded.push(event);
     }
     if (recorded.length) this.stmt.upsertStream.run(streamId, revision);
-    const globalPosition = recorded.length ? recorded[recorded.length - 1].globalPosition : (this.stmt.head.get() as number);
+    const globalPosition = recorded.length ? recorded[recorded.length - 1].globalPosition : tail.position;
     if (options.idempotency) {
       this.stmt.insertKey.run(
         options.idempotency.key,
@@ -250,6 +265,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
         JSON.stringify(recorded.map((e) => e.globalPosition)),
       );
     }
+    tail.position = position;
+    tail.globalHash = prevGlobal;
     return { streamId, streamRevision: revision, globalPosition, events: recorded, replayed: false };
   }
 
@@ -322,14 +339,24 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     return { streamId, revision: row.revision, stateVersion, state: JSON.parse(row.state) as S };
   }
 
-  async save<S>(snapshot: Snapshot<S>): Promise<void> {
-    this.stmt.saveSnapshot.run(snapshot.streamId, snapshot.revision, snapshot.stateVersion, JSON.stringify(snapshot.state));
+  save<S>(snapshot: Snapshot<S>): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    let state: string;
+    try {
+      state = JSON.stringify(snapshot.state);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.snapshotQueue.push({ snapshot, state, resolve, reject });
+      this.scheduleFlush();
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.queue.length) this.flush();
+    if (this.queue.length || this.snapshotQueue.length) this.flush();
     this.signal.notify();
     this.db.close();
   }

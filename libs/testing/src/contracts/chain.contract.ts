@@ -56,6 +56,26 @@ export function chainContract(name: string, create: () => Promise<ChainedStoreUn
       expect(report.checked).toBe(links.length);
     });
 
+    it('keeps both chains whole when appends made together include ones that fail', async () => {
+      const streams = [0, 1, 2, 3].map(() => `s-${randomUUID()}`);
+      await sut.store.append(streams[0], [ev(0)], { expectedRevision: 'any', metadata: meta });
+      // Issued together (one group commit where the adapter batches): conflicts in the middle must not move the heads.
+      const outcomes = await Promise.allSettled([
+        sut.store.append(streams[1], [ev(1), ev(2)], { expectedRevision: 'no_stream', metadata: meta }),
+        sut.store.append(streams[0], [ev(3)], { expectedRevision: 5, metadata: meta }),
+        sut.store.append(streams[2], [ev(4)], { expectedRevision: 'no_stream', metadata: meta }),
+        sut.store.append(streams[1], [ev(5)], { expectedRevision: 'no_stream', metadata: meta }),
+        sut.store.append(streams[0], [ev(6)], { expectedRevision: 0, metadata: meta }),
+        sut.store.append(streams[3], [ev(7), ev(8)], { expectedRevision: 'any', metadata: meta }),
+      ]);
+      const status = outcomes.map((o) => o.status);
+      // A wrapper may reorder appends issued together: one of the two 'no_stream' appends to streams[1] wins.
+      expect([status[1], [status[0], status[3]].sort(), status[2], status[4], status[5]]).toEqual(['rejected', ['fulfilled', 'rejected'], 'fulfilled', 'fulfilled', 'fulfilled']);
+      const report = await verifyChains(sut.store);
+      expect(report).toMatchObject({ ok: true, unchained: 0 });
+      expect(report.checked).toBe(await sut.store.headPosition());
+    });
+
     it('finds a row whose data was altered in storage, at its exact position', async () => {
       const { positions } = await seed();
       await sut.tamperData(positions[5]);
