@@ -68,7 +68,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
-export function createProjector(deps: Pick<AppDependencies, 'config' | 'engines' | 'clock'>, onBatch?: ProjectorOptions['onBatch']): Projector {
+export function createProjector(deps: Pick<AppDependencies, 'config' | 'clock'> & { engines: Pick<Engines, 'eventStore' | 'readStore'> }, onBatch?: ProjectorOptions['onBatch']): Projector {
   return new Projector(deps.engines.eventStore, deps.engines.readStore, ALL_PROJECTIONS, {
     now: () => deps.clock.now(),
     segmentation: { tierCutoffs: parseTierCutoffs(deps.config.TOUCHPOINT_TIER_CUTOFFS) },
