@@ -56,7 +56,7 @@ async function rebuild(args: { dir: string; mongoUrl?: string }, report: Report)
   const dbName = `bench_${Date.now().toString(36)}`;
   const readStore: ReadStore = args.mongoUrl ? await MongoReadStore.connect(args.mongoUrl, dbName) : new SqliteReadStore(join(args.dir, 'read.db'));
   const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir });
-  const projector = createProjector({ config, engines: { eventStore, snapshots: eventStore, readStore }, clock: systemClock });
+  const projector = createProjector({ config, engines: { eventStore, readStore }, clock: systemClock });
   let last = 0;
   const result = await projector.rebuild(undefined, (done, total) => {
     if (done - last >= 10_000 || done === total) {

@@ -19,7 +19,7 @@ export const freshnessEmbedded: Scenario = async (ctx) => {
   const dir = ctx.dir('freshness');
   const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
   const readStore = new SqliteReadStore(join(dir, 'read.db'));
-  const projector = createProjector({ config: loadConfig({ TOUCHPOINT_DATA_DIR: dir }), engines: { eventStore: store, snapshots: store, readStore }, clock: systemClock });
+  const projector = createProjector({ config: loadConfig({ TOUCHPOINT_DATA_DIR: dir }), engines: { eventStore: store, readStore }, clock: systemClock });
   const runner = new AggregateRunner(store, store);
   const rng = new Rng(9);
   const customers = Array.from({ length: 20 }, () => rng.uuid());
