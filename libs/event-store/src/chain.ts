@@ -110,7 +110,7 @@ export interface VerifyReport {
  */
 export async function verifyChains(
   store: ChainedEventStore,
-  options: { fromPosition?: number; pageSize?: number; onProgress?: (position: number) => void } = {},
+  options: { fromPosition?: number; pageSize?: number; onProgress?: (position: number) => void; onLink?: (globalPosition: number, recomputedGlobalHash: string) => void } = {},
 ): Promise<VerifyReport> {
   const from = Math.max(1, options.fromPosition ?? 1);
   const pageSize = options.pageSize ?? 1000;
@@ -152,6 +152,7 @@ export async function verifyChains(
       }
       streamHeads.set(e.streamId, link.streamHash);
       prevGlobal = link.globalHash;
+      options.onLink?.(e.globalPosition, expectedGlobal);
       checked += 1;
     }
     after = page[page.length - 1].event.globalPosition;

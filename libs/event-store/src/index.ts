@@ -10,3 +10,7 @@ export * from './encryption/key-store';
 export * from './encryption/encrypting-event-store';
 export * from './encryption/postgres-key-store';
 export * from './eventstoredb/eventstoredb-event-store';
+export * from './checkpoints/checkpoint-store';
+export * from './checkpoints/postgres-checkpoint-store';
+export * from './checkpoints/checkpointer';
+export * from './checkpoints/verify-checkpoints';

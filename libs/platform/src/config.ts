@@ -73,6 +73,10 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(0) @Max(30_000)
   TOUCHPOINT_CONSISTENCY_WAIT_MS = 2000;
 
+  /** how often the API signs and stores the global chain head as an audit checkpoint, when it moved (0: off) */
+  @int() @IsInt() @Min(0) @Max(31 * 86_400_000)
+  TOUCHPOINT_AUDIT_CHECKPOINT_EVERY_MS = 3_600_000;
+
   /**
    * Ed25519 private key (PKCS#8 PEM, or the path of a PEM file) that signs audit checkpoints.
    * Unset: a key is generated once and kept in TOUCHPOINT_DATA_DIR/audit-signing-key.pem (development).

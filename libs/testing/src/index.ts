@@ -8,3 +8,4 @@ export * from './postgres';
 export * from './contracts/chain.contract';
 export * from './contracts/key-store.contract';
 export * from './contracts/api-key-store.contract';
+export * from './contracts/checkpoint-store.contract';
