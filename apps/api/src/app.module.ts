@@ -4,12 +4,13 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
 import { API_KEY_STORE, type JwtVerifier, type ApiKeyStore } from '@touchpoint/auth';
-import { EVENT_STORE, SNAPSHOT_STORE } from '@touchpoint/event-store';
+import { CHECKPOINT_STORE, Checkpointer, EVENT_STORE, SNAPSHOT_STORE, isChainedEventStore, type CheckpointStore, type Timer } from '@touchpoint/event-store';
 import { CLOCK, ID_GENERATOR, parseStageProbabilities, parseTierCutoffs, type Clock, type IdGenerator, type TouchpointConfig } from '@touchpoint/platform';
 import { ALL_PROJECTIONS, ANALYTICS_COLLECTION, PROJECTOR, Projector, READ_STORE, type ProjectorOptions } from '@touchpoint/read-models';
 import { AuditController, SIGNING_KEY } from './audit/audit.controller';
 import { CustomerExportController } from './audit/export.controller';
-import { loadSigningKey } from './audit/signing-key';
+import { CHECKPOINTER } from './audit/checkpoints';
+import { loadSigningKey, type SigningKey } from './audit/signing-key';
 import { AUTH_MODE, AuthGuard, Authenticator, identityActorResolver } from './auth';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
 import { ERASURE } from './commands/customer.command';
@@ -19,6 +20,7 @@ import type { Engines } from './engines';
 import { HealthController } from './health/health.controller';
 import { ACTOR_RESOLVER, CommandContextFactory, headerActorResolver, type ActorResolver } from './http/command-context.factory';
 import { CommandResponder } from './http/command-responder';
+import { createCheckpointStore } from './engines';
 import { createMetrics, METRICS, MetricsController } from './operations/metrics';
 import { Consistency, CONSISTENCY_WAIT_MS } from './queries/consistency';
 import { AnalyticsController, CustomerQueriesController, DealQueriesController } from './queries/read-model.controllers';
@@ -31,6 +33,8 @@ export interface AppDependencies {
   clock: Clock;
   ids: IdGenerator;
   actorResolver?: ActorResolver;
+  /** repeats the audit checkpointer; real time unless a test injects one */
+  timer?: Timer;
 }
 
 export interface AuthDependencies {
@@ -48,9 +52,12 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(ENGINES) private readonly engines: Engines,
     @Inject(PROJECTOR) private readonly projector: Projector | null,
     @Inject(API_KEY_STORE) private readonly keys: ApiKeyStore,
+    @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
+    @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore | null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.checkpointer?.start();
     if (!this.projector) {
       // Projector in its own process: the read side still needs its collections to query.
       await this.engines.readStore.ensureCollections([...ALL_PROJECTIONS.flatMap((p) => p.collections), ANALYTICS_COLLECTION]);
@@ -61,6 +68,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.checkpointer?.stop();
+    await this.checkpoints?.close();
     await this.projector?.stop();
     await this.engines.eventStore.close();
     await this.engines.readStore.close();
@@ -100,6 +109,20 @@ export class AppModule {
         { provide: METRICS, useValue: createMetrics(engines.eventStore, projector) },
         { provide: CONSISTENCY_WAIT_MS, useValue: config.TOUCHPOINT_CONSISTENCY_WAIT_MS },
         { provide: SIGNING_KEY, useFactory: () => loadSigningKey(config) },
+        { provide: CHECKPOINT_STORE, useFactory: () => (isChainedEventStore(engines.eventStore) ? createCheckpointStore(config) : null) },
+        {
+          provide: CHECKPOINTER,
+          inject: [CHECKPOINT_STORE, SIGNING_KEY],
+          useFactory: (checkpoints: CheckpointStore | null, key: SigningKey) =>
+            checkpoints && isChainedEventStore(engines.eventStore)
+              ? new Checkpointer(engines.eventStore, checkpoints, key.privateKey, {
+                  everyMs: config.TOUCHPOINT_AUDIT_CHECKPOINT_EVERY_MS,
+                  now: () => deps.clock.now(),
+                  timer: deps.timer,
+                  onError: (error) => new Logger('audit').error({ msg: 'audit checkpoint failed', error: String(error) }),
+                })
+              : null,
+        },
         {
           provide: READ_SIDE_SETTINGS,
           useValue: { horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS, stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES) },

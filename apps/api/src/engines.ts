@@ -2,12 +2,16 @@ import { InMemoryApiKeyStore, JwtVerifier, PostgresApiKeyStore, SqliteApiKeyStor
 import {
   EncryptingEventStore,
   EventStoreDbEventStore,
+  InMemoryCheckpointStore,
   InMemoryEventStore,
   InMemoryKeyStore,
+  PostgresCheckpointStore,
   PostgresEventStore,
   PostgresKeyStore,
+  SqliteCheckpointStore,
   SqliteEventStore,
   SqliteKeyStore,
+  type CheckpointStore,
   type EventStore,
   type KeyStore,
   type SnapshotStore,
@@ -39,6 +43,20 @@ export function withEncryption(store: EventStore & SnapshotStore, keys: KeyStore
 export async function createKeyStore(config: Pick<TouchpointConfig, 'TOUCHPOINT_EVENT_STORE' | 'TOUCHPOINT_DATA_DIR' | 'TOUCHPOINT_KEY_STORE_URL'>): Promise<KeyStore> {
   if (config.TOUCHPOINT_KEY_STORE_URL) return PostgresKeyStore.connect(config.TOUCHPOINT_KEY_STORE_URL);
   return config.TOUCHPOINT_EVENT_STORE === 'memory' ? new InMemoryKeyStore() : new SqliteKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'keys.db'));
+}
+
+/** Where signed audit checkpoints are kept: beside the chained log's engine (none for EventStoreDB, which keeps no hash chains). */
+export async function createCheckpointStore(config: Pick<TouchpointConfig, 'TOUCHPOINT_EVENT_STORE' | 'TOUCHPOINT_DATA_DIR' | 'TOUCHPOINT_POSTGRES_URL'>): Promise<CheckpointStore | null> {
+  switch (config.TOUCHPOINT_EVENT_STORE) {
+    case 'memory':
+      return new InMemoryCheckpointStore();
+    case 'sqlite':
+      return new SqliteCheckpointStore(join(config.TOUCHPOINT_DATA_DIR, 'checkpoints.db'));
+    case 'postgres':
+      return PostgresCheckpointStore.connect(config.TOUCHPOINT_POSTGRES_URL!);
+    case 'eventstoredb':
+      return null;
+  }
 }
 
 /** The event store named by configuration (api, projector, relay and CLI share it); every adapter is also its snapshot store. */

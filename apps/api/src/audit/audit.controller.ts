@@ -2,7 +2,7 @@ import { Roles } from '../auth';
 import { Controller, Get, HttpException, HttpStatus, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { normaliseInstant } from '@touchpoint/domain';
-import { EVENT_STORE, GENESIS_HASH, isChainedEventStore, signCheckpoint, verifyChains, type EventStore, type SignedCheckpoint, type VerifyReport } from '@touchpoint/event-store';
+import { CHECKPOINT_STORE, chainHead, EVENT_STORE, isChainedEventStore, signCheckpoint, verifyChains, verifyWithCheckpoints, type CheckpointStore, type EventStore, type SignedCheckpoint, type VerifyReport } from '@touchpoint/event-store';
 import { CLOCK, type Clock } from '@touchpoint/platform';
 import { CustomerLog, READ_STORE, customerAsOf, customerStreamOf, lifetimeValue, type AsOf, type LogCursor, type ReadStore } from '@touchpoint/read-models';
 import { Type } from 'class-transformer';
@@ -33,6 +33,12 @@ export class AuditStateQuery {
 
 export class VerifyQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) from?: number;
+}
+
+export class CheckpointsQuery {
+  /** only checkpoints at a global position after this one */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) after?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 
 const encodeCursor = (c: LogCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -70,6 +76,7 @@ export class AuditController {
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
     private readonly consistency: Consistency,
+    @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore | null,
   ) {
     this.log = new CustomerLog(store, readStore);
   }
@@ -141,11 +148,21 @@ export class AuditController {
     };
   }
 
-  /** Recomputes both hash chains and reports the first broken link. */
+  /** Recomputes both hash chains, reports the first broken link, and checks every stored checkpoint against the recomputed chain. */
   @Get('verify')
   async verify(@Query() q: VerifyQuery): Promise<VerifyReport> {
     if (!isChainedEventStore(this.store)) throw new HttpException('this event store does not keep hash chains', HttpStatus.NOT_IMPLEMENTED);
-    return verifyChains(this.store, { fromPosition: q.from });
+    if (!this.checkpoints) return verifyChains(this.store, { fromPosition: q.from });
+    return verifyWithCheckpoints(this.store, this.checkpoints, this.key.publicKeyPem, { fromPosition: q.from });
+  }
+
+  /** The checkpoints the API signed and stored periodically, in position order: copy them outside the system. */
+  @Get('checkpoints')
+  async checkpointsPage(@Query() q: CheckpointsQuery) {
+    if (!this.checkpoints) throw new HttpException('this event store does not keep hash chains', HttpStatus.NOT_IMPLEMENTED);
+    const limit = q.limit ?? 100;
+    const page = await this.checkpoints.list({ after: q.after ?? 0, limit });
+    return { checkpoints: page, ...(page.length === limit && { nextAfter: page[page.length - 1].position }) };
   }
 
   @Get('checkpoints/public-key')
@@ -157,8 +174,6 @@ export class AuditController {
   @Get('checkpoints/latest')
   async latest(): Promise<SignedCheckpoint> {
     if (!isChainedEventStore(this.store)) throw new HttpException('this event store does not keep hash chains', HttpStatus.NOT_IMPLEMENTED);
-    const head = await this.store.headPosition();
-    const [link] = head > 0 ? await this.store.readChain({ after: head - 1, maxCount: 1 }) : [];
-    return signCheckpoint(this.key.privateKey, { position: head, headHash: link?.globalHash ?? GENESIS_HASH, at: this.clock.now().toISOString() });
+    return signCheckpoint(this.key.privateKey, { ...(await chainHead(this.store)), at: this.clock.now().toISOString() });
   }
 }
