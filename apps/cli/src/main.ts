@@ -4,7 +4,8 @@ import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { createProjector } from '../../api/src/app.module';
-import { createEngines, createApiKeyStore } from '../../api/src/engines';
+import { loadSigningKey } from '../../api/src/audit/signing-key';
+import { createCheckpointStore, createEngines, createApiKeyStore } from '../../api/src/engines';
 import { isRole, issueApiKey, ROLES, type Role } from '@touchpoint/auth';
 import { runVerify } from './verify';
 
@@ -58,7 +59,7 @@ program
 
 program
   .command('verify')
-  .description('Recompute the hash chains of the event log and report the first broken link (exit code 1 when broken).')
+  .description('Recompute the hash chains of the event log, report the first broken link and check every stored signed checkpoint (exit code 1 when either fails).')
   .option('-f, --from <position>', 'first global position to check (earlier hashes are taken as anchors)', (value: string) => {
     if (!/^[1-9]\d{0,14}$/.test(value)) throw new InvalidArgumentError('--from must be a positive integer');
     return Number(value);
@@ -67,11 +68,17 @@ program
   .action(async (options: { from?: number; progress: boolean }) => {
     const config = loadConfigOrExit();
     const engines = await createEngines(config, systemClock);
+    const checkpoints = await createCheckpointStore(config);
     try {
-      const { exitCode, report } = await runVerify(engines.eventStore, { from: options.from, progress: options.progress });
+      const { exitCode, report } = await runVerify(engines.eventStore, {
+        from: options.from,
+        progress: options.progress,
+        ...(checkpoints && { checkpoints: { store: checkpoints, publicKeyPem: loadSigningKey(config).publicKeyPem } }),
+      });
       console.log(JSON.stringify(report, null, 2));
       process.exitCode = exitCode;
     } finally {
+      await checkpoints?.close();
       await engines.eventStore.close();
       await engines.readStore.close();
     }
