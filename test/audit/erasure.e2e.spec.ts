@@ -1,4 +1,6 @@
+import type { AggregateRunner } from '@touchpoint/application';
 import { ERASED } from '@touchpoint/domain';
+import { AGGREGATE_RUNNER } from '../../apps/api/src/commands';
 import { PROJECTOR, type Projector } from '@touchpoint/read-models';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,5 +130,27 @@ describe('erasure by crypto-shredding (SQLite event store, read store and key st
     const res = await send(t, 'post', '/v1/customers/11111111-1111-4111-8111-111111111111/erasure').expect(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(await t.store.headPosition()).toBe(0);
+  });
+
+  it('drops the cached command states of the customer and its deals in the process that erased it, also when the erasure failed after the key went', async () => {
+    const runner = t.app.get<AggregateRunner>(AGGREGATE_RUNNER);
+    const id = (await send(t, 'post', '/v1/customers', { kind: 'person', name: NAME, email: EMAIL }).expect(201)).body.ids.customerId as string;
+    const dealId = (await send(t, 'post', '/v1/deals', { customerId: id, title: DEAL, amount: 500, currency: 'EUR', expectedCloseDate: '2026-06-30' }).expect(201)).body.ids.dealId as string;
+    const other = (await send(t, 'post', '/v1/customers', { kind: 'person', name: 'Someone Else' }).expect(201)).body.ids.customerId as string;
+    expect(JSON.stringify(runner.cachedState(`customer-${id}`))).toContain(NAME);
+    expect(runner.cachedState(`deal-${dealId}`)).toMatchObject({ state: { customerId: id } });
+
+    // A stale If-Match: the key is destroyed first, then recording CustomerErased fails (409 wrong_expected_revision) — the state loaded before must not linger.
+    await send(t, 'post', `/v1/customers/${id}/erasure`).set('If-Match', '"7"').expect(409);
+    expect(runner.cachedState(`customer-${id}`)).toBeUndefined();
+    expect(runner.cachedState(`deal-${dealId}`)).toBeUndefined();
+    expect(runner.cachedState(`customer-${other}`)).toBeDefined();
+
+    // The retry completes the erasure; later commands reload from the log and see it.
+    await send(t, 'post', `/v1/customers/${id}/erasure`).expect(200);
+    expect(runner.cachedState(`customer-${id}`)).toBeUndefined();
+    await send(t, 'post', `/v1/deals/${dealId}/lost`, { reason: 'budget' }).expect(200);
+    expect((await send(t, 'post', `/v1/customers/${id}/touchpoints`, { type: 'call', direction: 'inbound', subject: 'x' }).expect(409)).body.code).toBe('customer_erased');
+    expect(JSON.stringify(runner.cachedState(`customer-${id}`))).not.toContain(NAME);
   });
 });

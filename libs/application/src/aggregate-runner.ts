@@ -93,6 +93,26 @@ export class AggregateRunner {
     return loaded;
   }
 
+  /**
+   * Drops the cached states that `match` selects (erasure: a cached state holds decrypted personal data).
+   * The next command on such a stream loads it from the snapshot and the log again. Returns how many were dropped.
+   */
+  forget(match: (streamId: string, state: unknown) => boolean): number {
+    let dropped = 0;
+    for (const [streamId, entry] of this.states) {
+      if (!match(streamId, entry.loaded.state)) continue;
+      this.states.delete(streamId);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  /** The cached state of a stream, if any (inspection and tests). */
+  cachedState(streamId: string): { revision: number; state: unknown } | undefined {
+    const entry = this.states.get(streamId);
+    return entry && { revision: entry.loaded.revision, state: entry.loaded.state };
+  }
+
   private cacheState(streamId: string, stateVersion: string, loaded: LoadedState<unknown>): void {
     if (this.stateCacheSize <= 0) return;
     this.states.delete(streamId);

@@ -37,4 +37,31 @@ describe('AggregateRunner state cache', () => {
     expect(results[1]).toEqual(results[0]);
     expect(results[0].snapshot?.revision).toBe(5);
   });
+
+  it('forgets the cached states a predicate selects; the next command reloads from the log', async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const runner = new AggregateRunner(store, store);
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    const other: CustomerCommand = { type: 'RegisterCustomer', data: { customerId: 'c2', kind: 'person', name: 'Grace', occurredAt: at } };
+    await runner.execute(spec, 'customer-c2', other, ctx);
+    expect(runner.cachedState('customer-c1')).toMatchObject({ revision: 0, state: { profile: { name: 'Ada' } } });
+
+    expect(runner.forget((streamId, state) => streamId === 'customer-c1' && (state as { status: string }).status === 'active')).toBe(1);
+    expect(runner.cachedState('customer-c1')).toBeUndefined();
+    expect(runner.cachedState('customer-c2')).toMatchObject({ state: { profile: { name: 'Grace' } } });
+    await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    expect(runner.cachedState('customer-c1')).toMatchObject({ revision: 1, state: { profile: { name: 'Ada' } } });
+  });
+
+  it('keeps another process\'s cached plaintext until its next command on the stream reads CustomerErased', async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const here = new AggregateRunner(store, store);
+    const elsewhere = new AggregateRunner(store, store);
+    await here.execute(spec, 'customer-c1', register, ctx);
+    await elsewhere.load(spec, 'customer-c1');
+    await here.execute(spec, 'customer-c1', erase, ctx);
+    expect(elsewhere.cachedState('customer-c1')).toMatchObject({ revision: 0, state: { profile: { name: 'Ada' } } });
+    await expect(elsewhere.execute(spec, 'customer-c1', touch(2), ctx)).rejects.toMatchObject({ message: expect.stringContaining('erased') });
+    expect(elsewhere.cachedState('customer-c1')).toMatchObject({ revision: 1, state: { status: 'erased', profile: { tags: [] } } });
+  });
 });

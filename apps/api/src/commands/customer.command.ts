@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AggregateRunner, CommandContext, CommandResult } from '@touchpoint/application';
-import { customerStreamId, notFound, type CustomerCommand } from '@touchpoint/domain';
+import { customerStreamId, dealStreamId, notFound, type CustomerCommand } from '@touchpoint/domain';
 import type { Erasure } from '../engines';
 import { AGGREGATE_RUNNER, customerAggregate } from './aggregates';
 
@@ -36,6 +36,12 @@ export class CustomerCommandHandler implements ICommandHandler<ExecuteCustomerCo
             await this.erasure.erase(command.data.customerId, command.data.occurredAt);
           }
         : undefined;
-    return this.runner.execute(customerAggregate, streamId, command, context, precondition);
+    const run = this.runner.execute(customerAggregate, streamId, command, context, precondition);
+    if (command.type !== 'EraseCustomer') return run;
+    // Cached command states hold decrypted personal data: drop the customer's and its deals' in this process,
+    // whether the erasure completed or failed after destroying the key.
+    const { customerId } = command.data;
+    const forget = () => this.runner.forget((id, state) => id === streamId || (id.startsWith(dealStreamId('')) && (state as { customerId?: string }).customerId === customerId));
+    return run.finally(forget);
   }
 }
