@@ -55,8 +55,9 @@ export const scenarioEngines = (engines: TestEngine[]): string[] => (realServers
  * `engine: 'sqlite'` uses a throwaway data dir; `memory` is the fastest.
  * `auth: 'off'` (the default here, for suites about behaviour) trusts X-Actor; `required` is production's default
  * and what the security suites use, with one key per role in `keys`. Rate limiting is off unless `env` sets it.
+ * Logs are off unless `logs: true` (then at LOG_LEVEL, to stdout/stderr as in production).
  */
-export async function startTestApp(options: { engine?: TestEngine | string; auth?: 'off' | 'required'; env?: Record<string, string>; readStore?: ReadStore } = {}): Promise<TestApp> {
+export async function startTestApp(options: { engine?: TestEngine | string; auth?: 'off' | 'required'; env?: Record<string, string>; readStore?: ReadStore; logs?: boolean } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tp-e2e-'));
   const engine = options.engine === 'sqlite' ? 'sqlite' : 'memory';
   const clock = new FixedClock(new Date('2026-03-02T10:00:00.000Z'));
@@ -88,7 +89,7 @@ export async function startTestApp(options: { engine?: TestEngine | string; auth
   const random = seededBytes(7);
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) keys[role] = (await issueApiKey(apiKeyStore, { name: `test-${role}`, roles: [role], now: clock.now(), random })).secret;
-  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, apiKeyStore, logs: false });
+  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, apiKeyStore, logs: options.logs ?? false });
   return {
     app,
     http: app.getHttpServer(),

@@ -4,13 +4,15 @@ import rateLimit from '@fastify/rate-limit';
 import { ConsoleLogger, HttpException, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { JwtVerifier, ApiKeyStore } from '@touchpoint/auth';
 import { createHash } from 'node:crypto';
 import { AppModule, type AppDependencies } from './app.module';
 import { createJwtVerifier, createApiKeyStore } from './engines';
+import { completeOpenApiDocument } from './http/openapi';
 import { ProblemFilter, toProblem } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
+import openApiMetadata from './openapi-metadata';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -27,41 +29,6 @@ export interface CreateAppOptions extends AppDependencies {
 class TooManyRequestsProblem extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
     super(`Rate limit reached; retry after ${retryAfterSeconds} s.`, 429);
-  }
-}
-
-const PROBLEM_SCHEMA = {
-  type: 'object',
-  description: 'RFC 9457 problem details (application/problem+json)',
-  required: ['type', 'title', 'status', 'code'],
-  properties: {
-    type: { type: 'string', pattern: '^urn:touchpoint:problem:[a-z0-9-]+$' },
-    title: { type: 'string' },
-    status: { type: 'integer', minimum: 400, maximum: 599 },
-    code: { type: 'string', pattern: '^[a-z0-9_]+$' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: { type: 'object', required: ['field', 'code', 'message'], properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
-} as const;
-
-/** Every error is problem+json: one shared schema for 4XX/5XX on every operation (the API fuzz test holds responses to it). */
-function documentProblems(document: OpenAPIObject): void {
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA as never } };
-  const content = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
-  for (const operations of Object.values(document.paths)) {
-    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
-      const op = operations[method];
-      if (!op) continue;
-      // @Roles on both class and method would list the bearer requirement twice.
-      if (op.security) op.security = [...new Map(op.security.map((r) => [JSON.stringify(r), r])).values()];
-      for (const [code, response] of Object.entries(op.responses)) if (/^[45]/.test(code)) op.responses[code] = { ...response, content } as never;
-      op.responses['4XX'] ??= { description: 'Invalid request, not found, conflict, rule violated, body too large (problem+json)', content };
-      op.responses['5XX'] ??= { description: 'Server error or dependency unavailable (problem+json; no internals)', content };
-    }
   }
 }
 
@@ -117,6 +84,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
 
+  // DTO and controller schemas come from the generated plugin metadata (npm run openapi:metadata).
+  await SwaggerModule.loadPluginMetadata(openApiMetadata);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -126,7 +95,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (tp_…) or a JWT from the configured identity provider. Each operation lists its roles in x-required-roles.' })
       .build(),
   );
-  documentProblems(document);
+  completeOpenApiDocument(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
+import { describeError, loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { createProjector } from '../../api/src/app.module';
 import { createEngines } from '../../api/src/engines';
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   setInterval(() => {
     if (projector.error) {
-      log({ level: 'error', msg: 'projector failed', error: String(projector.error) });
+      log({ level: 'error', msg: 'projector failed', error: describeError(projector.error) });
       process.exit(1);
     }
   }, 1000).unref();

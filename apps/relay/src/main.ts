@@ -1,4 +1,4 @@
-import { loadConfigOrExit, systemClock } from '@touchpoint/platform';
+import { describeError, loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { Kafka, logLevel } from 'kafkajs';
 import { join, resolve } from 'node:path';
 import { PostgresRelayCheckpointStore, SqliteRelayCheckpointStore, type RelayCheckpointStore } from '../../../libs/relay/src/checkpoint-store';
@@ -105,6 +105,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  log({ level: 'error', msg: 'relay crashed', error: String(error), stack: error instanceof Error ? error.stack : undefined });
+  log({ level: 'error', msg: 'relay crashed', error: describeError(error) });
   process.exit(1);
 });

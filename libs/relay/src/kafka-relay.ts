@@ -1,5 +1,6 @@
 import { EVENT_SCHEMA_VERSIONS, UPCASTERS, Upcasters, isDomainEventType } from '@touchpoint/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@touchpoint/event-store';
+import { describeError } from '@touchpoint/platform';
 import { Kafka, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import type { RelayCheckpointStore } from './checkpoint-store';
 
@@ -209,7 +210,7 @@ export class KafkaRelay {
       (error) => {
         if (!this.running) return;
         this._lastError = error;
-        this.log({ level: 'error', msg: 'relay failed; retrying from the checkpoint', position: this._position, error: String(error), retryInMs: this.retryDelayMs });
+        this.log({ level: 'error', msg: 'relay failed; retrying from the checkpoint', position: this._position, error: describeError(error), retryInMs: this.retryDelayMs });
         this.retryTimer = setTimeout(() => void this.restart(), this.retryDelayMs);
       },
     );
@@ -228,7 +229,7 @@ export class KafkaRelay {
       this.log({ msg: 'relay resumed', position: this._position });
     } catch (error) {
       this._lastError = error;
-      this.log({ level: 'error', msg: 'relay restart failed', error: String(error), retryInMs: this.retryDelayMs });
+      this.log({ level: 'error', msg: 'relay restart failed', error: describeError(error), retryInMs: this.retryDelayMs });
       if (this.running) this.retryTimer = setTimeout(() => void this.restart(), this.retryDelayMs);
     }
   }

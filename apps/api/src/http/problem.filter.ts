@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DomainError } from '@touchpoint/domain';
 import { WriteContentionError } from '@touchpoint/application';
+import { describeError } from '@touchpoint/platform';
 import { IdempotencyKeyReusedError, WrongExpectedRevisionError } from '@touchpoint/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestProblem, problemType, type Problem } from './problem';
@@ -83,8 +84,9 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const problem: Problem = { ...toProblem(error), instance: request.url.split("?")[0] };
-    if (problem.status >= 500) this.logger.error({ msg: 'request failed', method: request.method, url: problem.instance, error: String((error as Error)?.stack ?? error) });
+    const problem: Problem = { ...toProblem(error), instance: request.url.split('?')[0] };
+    // Path only (the query may carry personal filters); never headers or body.
+    if (problem.status >= 500) this.logger.error({ msg: 'request failed', method: request.method, url: problem.instance, status: problem.status, error: describeError(error) });
     const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
     const retryAfter = (error as { retryAfterSeconds?: number })?.retryAfterSeconds ?? (problem.retryAfterSeconds as number | undefined);
     delete problem.retryAfterSeconds;
