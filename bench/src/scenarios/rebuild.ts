@@ -60,7 +60,7 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
   const ids = datasetCustomerIds(dataset);
   const n = ctx.sizes.queries;
   const bare = await startServer('serve-bare');
-  const floor = await timeGets(ctx, 'bare GET', n, () => `${bare.url}/v1/ping`);
+  const floor = await timeGets(ctx, bare, 'bare GET', n, () => '/v1/ping');
   const bareRss = await bare.stop();
   const rows: MeasuredRow[] = [
     { id: 'raw.http.get', title: 'bare Fastify GET route', kind: 'baseline', engine: 'http', ops: n, seconds: floor.seconds, throughput: n / floor.seconds, unit: 'req/s', latencyMs: floor.latency.summary(), peakRssMiB: bareRss },
@@ -68,7 +68,7 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
   const api = await startServer('serve-api', { dir });
   try {
     const query = async (id: string, title: string, path: (i: number, previous: unknown) => string, p99: number) => {
-      const r = await timeGets(ctx, title, n, path);
+      const r = await timeGets(ctx, api, title, n, path);
       rows.push({
         id,
         title,
@@ -84,14 +84,14 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
         ...(p99 > 0 && { targets: [{ description: `p99 ≤ ${p99} ms`, metric: 'p99' as const, comparison: 'atMost' as const, threshold: p99 }] }),
       });
     };
-    await query('query.360', 'GET customer 360', (i) => `${api.url}/v1/customers/${ids[1 + (i % (ids.length - 1))]}`, 5);
+    await query('query.360', 'GET customer 360', (i) => `/v1/customers/${ids[1 + (i % (ids.length - 1))]}`, 5);
     // Pages of 50 walked with the cursor, back to the newest page when the history ends.
     await query('query.history', `GET history page of 50 (${dataset.whaleEvents.toLocaleString('en-US')}-event customer)`, (_i, previous) => {
       const cursor = (previous as { nextCursor?: string } | undefined)?.nextCursor;
-      return `${api.url}/v1/customers/${ids[0]}/history?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      return `/v1/customers/${ids[0]}/history?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     }, 10);
-    await query('query.list', 'GET customers tier=A sorted by -revenue', () => `${api.url}/v1/customers?tier=A&currency=EUR&sort=-revenue&limit=50`, 0);
-    await query('query.forecast', 'GET pipeline forecast', () => `${api.url}/v1/pipeline/forecast`, 50);
+    await query('query.list', 'GET customers tier=A sorted by -revenue', () => `/v1/customers?tier=A&currency=EUR&sort=-revenue&limit=50`, 0);
+    await query('query.forecast', 'GET pipeline forecast', () => '/v1/pipeline/forecast', 50);
   } finally {
     const rss = await api.stop();
     for (const r of rows) if (r.id.startsWith('query.')) r.peakRssMiB = rss;
