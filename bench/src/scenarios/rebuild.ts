@@ -1,3 +1,7 @@
+import { EVENT_SCHEMA_VERSIONS } from '@touchpoint/domain';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { BenchContext, Scenario } from '../context';
 import { runChild } from '../child';
 import { datasetCustomerIds, type DatasetOptions } from '../dataset';
@@ -29,6 +33,36 @@ export function rebuildDataset(ctx: BenchContext, events = ctx.sizes.rebuildEven
   return { seed: SEED, customers: ctx.sizes.rebuildCustomers, events, whaleEvents: ctx.sizes.longHistory };
 }
 
+/** Bump when the generator or the stored format (encryption, hash chain, table shape) changes: old cached logs are then ignored. */
+const DATASET_VERSION = 2;
+const LOG_FILES = ['events.db', 'keys.db'];
+
+/**
+ * Puts the generated log (events.db and its data keys) into `dir`. Full mode keeps one copy
+ * under bench/.cache, keyed by the generator's version, seed and sizes and the event schema
+ * versions, because writing 1M events takes minutes and is not measured. Quick mode (CI)
+ * always runs the generator. Delete bench/.cache to force a fresh log.
+ */
+async function generatedLog(ctx: BenchContext, dir: string, dataset: DatasetOptions): Promise<void> {
+  const generate = async (into: string) => {
+    const generated = await inChild(ctx, 'generate', 'generate dataset', { dir: into, dataset }, dataset.events);
+    ctx.log(`  generated ${generated.events.toLocaleString('en-US')} events in ${(generated.ms / 1000).toFixed(1)} s`);
+  };
+  if (ctx.quick) return generate(dir);
+  const key = createHash('sha256').update(JSON.stringify({ DATASET_VERSION, dataset, EVENT_SCHEMA_VERSIONS })).digest('hex').slice(0, 16);
+  const cached = resolve('bench/.cache', `dataset-${key}`);
+  if (!existsSync(join(cached, 'complete'))) {
+    const staging = `${cached}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    await generate(staging);
+    writeFileSync(join(staging, 'complete'), `${JSON.stringify(dataset)}\n`);
+    rmSync(cached, { recursive: true, force: true });
+    renameSync(staging, cached);
+  } else ctx.log(`  reusing the generated log in bench/.cache/dataset-${key} (same generator version, seed and sizes)`);
+  for (const file of LOG_FILES) copyFileSync(join(cached, file), join(dir, file));
+}
+
 /**
  * Generates the dataset into a fresh SQLite log, then in separate processes
  * (so each peak RSS is its own): the raw read+parse floor, the rebuild, and the
@@ -37,8 +71,7 @@ export function rebuildDataset(ctx: BenchContext, events = ctx.sizes.rebuildEven
 export const rebuildAndQueries: Scenario = async (ctx) => {
   const dir = ctx.dir('rebuild');
   const dataset = rebuildDataset(ctx);
-  const generated = await inChild(ctx, 'generate', 'generate dataset', { dir, dataset }, dataset.events);
-  ctx.log(`  generated ${generated.events.toLocaleString('en-US')} events in ${(generated.ms / 1000).toFixed(1)} s`);
+  await generatedLog(ctx, dir, dataset);
   const floor = await inChild(ctx, 'read-parse', 'raw read + parse', { dir }, dataset.events);
   const rebuilt = await inChild(ctx, 'rebuild', 'rebuild (sqlite)', { dir }, dataset.events);
   const rows: MeasuredRow[] = [
