@@ -18,7 +18,7 @@ const pipeline = (position: number, amount: number): PipelineDoc => ({
   stageOutcomes: {},
 });
 
-describe('GetForecastHandler: parsed pipeline cached by the projector checkpoint', () => {
+describe('GetForecastHandler: pipeline and answers cached by the projector checkpoint', () => {
   const settings = { horizonDays: 365, stageProbabilities: { lead: 0.1, qualified: 0.25, proposal: 0.5, negotiation: 0.75 } };
   const query = new GetForecast({ period: 'month' });
   const write = (store: InMemoryReadStore, doc: PipelineDoc) => store.write({ upserts: [{ collection: PIPELINE, doc }], deletes: [], checkpoints: [{ projector: pipelineProjection.name, position: doc._position }] });
@@ -39,5 +39,20 @@ describe('GetForecastHandler: parsed pipeline cached by the projector checkpoint
     const moved = await handler.execute(query);
     expect(store.reads).toBe(2);
     expect(moved.totals).toEqual([{ currency: 'EUR', count: 1, amount: 3000, weightedAmount: 1500 }]);
+  });
+
+  it('answers other options from the same document, each computed for its own options', async () => {
+    const store = new CountingReadStore();
+    await store.ensureCollections(pipelineProjection.collections);
+    const handler = new GetForecastHandler(store, settings);
+    await write(store, pipeline(3, 1000));
+
+    const anna = await handler.execute(new GetForecast({ period: 'month', owner: 'anna' }));
+    const boris = await handler.execute(new GetForecast({ period: 'month', owner: 'boris' }));
+    const quarter = await handler.execute(new GetForecast({ period: 'quarter' }));
+    expect(store.reads).toBe(1);
+    expect(anna.totals).toEqual([{ currency: 'EUR', count: 1, amount: 1000, weightedAmount: 500 }]);
+    expect(boris.totals).toEqual([]);
+    expect(quarter.byPeriod).toEqual([{ period: '2026-Q2', currency: 'EUR', count: 1, amount: 1000, weightedAmount: 500 }]);
   });
 });
