@@ -8,23 +8,23 @@ import { fork, type ChildProcess } from 'node:child_process';
  */
 export type ChildMessage =
   | { type: 'progress'; done: number; total: number }
-  | { type: 'ready'; port: number }
+  | { type: 'ready'; port: number; token?: string }
   | { type: 'result'; value: unknown }
   | { type: 'error'; message: string };
 
 export interface ChildHandle<T> {
   process: ChildProcess;
   result: Promise<T>;
-  /** resolves with the port once a server role is listening */
-  ready: Promise<number>;
+  /** resolves with the port (and the API key to send, if any) once a server role is listening */
+  ready: Promise<{ port: number; token?: string }>;
   send(message: unknown): void;
 }
 
 export function runChild<T>(role: string, args: unknown, onProgress?: (done: number, total: number) => void): ChildHandle<T> {
   const child = fork(process.argv[1], ['--child', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let markReady: (port: number) => void = () => undefined;
+  let markReady: (r: { port: number; token?: string }) => void = () => undefined;
   let failReady: (e: Error) => void = () => undefined;
-  const ready = new Promise<number>((resolve, reject) => {
+  const ready = new Promise<{ port: number; token?: string }>((resolve, reject) => {
     markReady = resolve;
     failReady = reject;
   });
@@ -32,7 +32,7 @@ export function runChild<T>(role: string, args: unknown, onProgress?: (done: num
     let settled = false;
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'progress') onProgress?.(m.done, m.total);
-      else if (m.type === 'ready') markReady(m.port);
+      else if (m.type === 'ready') markReady({ port: m.port, token: m.token });
       else if (m.type === 'result') {
         settled = true;
         resolve(m.value as T);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { issueApiKey } from '@touchpoint/auth';
 import { SqliteEventStore } from '@touchpoint/event-store';
 import { MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import { loadConfig, randomIds, systemClock } from '@touchpoint/platform';
@@ -8,10 +9,11 @@ import { MongoClient } from 'mongodb';
 import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.factory';
 import { createProjector } from '../../apps/api/src/app.module';
-import { createEngines } from '../../apps/api/src/engines';
+import { createApiKeyStore, createEngines, createKeyStore, withEncryption } from '../../apps/api/src/engines';
 import { nextParentMessage, type ChildMessage } from './child';
 import { appendGenerated, generateDataset, type DatasetOptions } from './dataset';
 import { peakRssMiB } from './stats';
+import { openAppEventStore } from './stores';
 
 type Report = (m: ChildMessage) => void;
 
@@ -21,11 +23,13 @@ export interface TimedResult {
   peakRssMiB: number;
 }
 
-/** Writes a generated dataset into `<dir>/events.db` through the SQLite event store's append. */
+/** Writes a generated dataset into `<dir>/events.db` through the app's store (encrypting wrapper, hash chains, keys.db). */
 async function generate(args: { dir: string; dataset: DatasetOptions }, report: Report): Promise<TimedResult> {
-  // An import, not a measurement: no fsync per group, and enough page cache for the random-key indexes.
-  const store = new SqliteEventStore({ filename: join(args.dir, 'events.db'), synchronous: 'NORMAL' });
-  store.database.pragma('cache_size = -131072');
+  // An import, not a measurement: no fsync per group (generator only), and enough page cache for the random-key indexes.
+  const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir });
+  const sqlite = new SqliteEventStore({ filename: join(args.dir, 'events.db'), synchronous: 'NORMAL' });
+  sqlite.database.pragma('cache_size = -131072');
+  const store = withEncryption(sqlite, await createKeyStore(config));
   const started = Date.now();
   const events = await appendGenerated(store, generateDataset(args.dataset), { onProgress: (done) => report({ type: 'progress', done, total: args.dataset.events }) });
   await store.close();
@@ -50,9 +54,9 @@ async function readParse(args: { dir: string }): Promise<TimedResult> {
   return { events, ms, peakRssMiB: peakRssMiB() };
 }
 
-/** The real Projector rebuilding every projection from `<dir>/events.db`, into SQLite (`read.db`) or MongoDB. */
+/** The real Projector rebuilding every projection from `<dir>/events.db` (read through the decrypting store), into SQLite (`read.db`) or MongoDB. */
 async function rebuild(args: { dir: string; mongoUrl?: string }, report: Report): Promise<TimedResult> {
-  const eventStore = new SqliteEventStore({ filename: join(args.dir, 'events.db') });
+  const eventStore = await openAppEventStore(args.dir);
   const dbName = `bench_${Date.now().toString(36)}`;
   const readStore: ReadStore = args.mongoUrl ? await MongoReadStore.connect(args.mongoUrl, dbName) : new SqliteReadStore(join(args.dir, 'read.db'));
   const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir });
@@ -75,13 +79,24 @@ async function rebuild(args: { dir: string; mongoUrl?: string }, report: Report)
   return { events: result.events, ms: result.ms, peakRssMiB: peakRssMiB() };
 }
 
-/** The real API (embedded default: SQLite event and read stores, projector in process) on a free port until told to stop. */
-async function serveApi(args: { dir: string }, report: Report): Promise<{ peakRssMiB: number }> {
-  const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir, LOG_LEVEL: 'error' });
+/**
+ * The real API (embedded default: SQLite event and read stores, projector in process, auth required, helmet)
+ * on a free port until told to stop. Requests carry an API key from the production key store (auth.db);
+ * rate limiting is off, or the load would be answered with 429s.
+ */
+async function serveApi(args: { dir: string; projectorInProcess?: boolean }, report: Report): Promise<{ peakRssMiB: number }> {
+  const config = loadConfig({
+    TOUCHPOINT_DATA_DIR: args.dir,
+    LOG_LEVEL: 'error',
+    TOUCHPOINT_RATE_LIMIT_MAX: '0',
+    TOUCHPOINT_PROJECTOR_IN_PROCESS: String(args.projectorInProcess ?? true),
+  });
   const engines = await createEngines(config, systemClock);
-  const app = await createApp({ config, engines, clock: systemClock, ids: randomIds, logs: false });
+  const apiKeyStore = await createApiKeyStore(config);
+  const { secret } = await issueApiKey(apiKeyStore, { name: 'bench', roles: ['sales'], now: systemClock.now() });
+  const app = await createApp({ config, engines, clock: systemClock, ids: randomIds, logs: false, apiKeyStore });
   await app.listen(0, '127.0.0.1');
-  report({ type: 'ready', port: (app.getHttpServer().address() as { port: number }).port });
+  report({ type: 'ready', port: (app.getHttpServer().address() as { port: number }).port, token: secret });
   await nextParentMessage((m) => m === 'stop');
   await app.close();
   return { peakRssMiB: peakRssMiB() };

@@ -1,6 +1,6 @@
 import { AggregateRunner } from '@touchpoint/application';
 import { EVENT_SCHEMA_VERSIONS } from '@touchpoint/domain';
-import { PostgresEventStore, SqliteEventStore, type EventStore, type SnapshotStore } from '@touchpoint/event-store';
+import type { EventStore, SnapshotStore } from '@touchpoint/event-store';
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import type { BenchContext, Scenario } from '../context';
 import { Rng } from '../prng';
 import { LatencyRecorder, peakRssMiB, resetPeakRss, type MeasuredRow } from '../stats';
+import { openAppEventStore } from '../stores';
 import { registerCommand, runCustomerCommand, touchpointCommand, touchpointRow } from './commands';
 
 // The same table shape as the SQLite event store, written by hand: the raw floor for an append.
@@ -52,7 +53,7 @@ function rawSqlite(ctx: BenchContext): MeasuredRow[] {
   return rows;
 }
 
-/** decide + append through the AggregateRunner: sequentially, then with N writers on distinct customers. */
+/** decide + append through the AggregateRunner as the app builds it (encrypting store, state cache): sequentially, then with N writers on distinct customers. */
 async function throughRunner(ctx: BenchContext, store: EventStore & SnapshotStore, engine: string, baseline: string): Promise<MeasuredRow[]> {
   const runner = new AggregateRunner(store, store, { snapshotEvery: 100 });
   const rng = new Rng(2);
@@ -123,7 +124,7 @@ async function batches(ctx: BenchContext, store: EventStore, engine: string, bas
 
 export const appendEmbedded: Scenario = async (ctx) => {
   const rows = rawSqlite(ctx);
-  const store = new SqliteEventStore({ filename: join(ctx.dir('append-sqlite'), 'events.db') });
+  const store = await openAppEventStore(ctx.dir('append-sqlite'));
   try {
     rows.push(...(await throughRunner(ctx, store, 'sqlite', 'raw.sqlite.tx-per-event')));
     rows.push(await batches(ctx, store, 'sqlite', 'raw.sqlite.batched'));
@@ -175,7 +176,7 @@ export const appendPostgres: Scenario = async (ctx) => {
     await raw.end();
     rows.push({ id: 'raw.pg.tx-per-event', title: 'raw pg INSERT, 1 tx/event', kind: 'baseline', engine: 'postgres', ops: ctx.sizes.pgOps, seconds, throughput: ctx.sizes.pgOps / seconds, unit: 'events/s', latencyMs: latency.summary(), peakRssMiB: peakRssMiB() });
 
-    const store = await PostgresEventStore.connect({ connectionString: db.url });
+    const store = await openAppEventStore(ctx.dir('append-postgres'), { TOUCHPOINT_EVENT_STORE: 'postgres', TOUCHPOINT_POSTGRES_URL: db.url });
     try {
       const sizes = { ...ctx.sizes, appendSequential: ctx.sizes.pgOps, appendConcurrent: ctx.sizes.pgOps };
       rows.push(...(await throughRunner({ ...ctx, sizes }, store, 'postgres', 'raw.pg.tx-per-event')));

@@ -1,3 +1,7 @@
+import { EVENT_SCHEMA_VERSIONS } from '@touchpoint/domain';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { BenchContext, Scenario } from '../context';
 import { runChild } from '../child';
 import { datasetCustomerIds, type DatasetOptions } from '../dataset';
@@ -29,6 +33,36 @@ export function rebuildDataset(ctx: BenchContext, events = ctx.sizes.rebuildEven
   return { seed: SEED, customers: ctx.sizes.rebuildCustomers, events, whaleEvents: ctx.sizes.longHistory };
 }
 
+/** Bump when the generator or the stored format (encryption, hash chain, table shape) changes: old cached logs are then ignored. */
+const DATASET_VERSION = 2;
+const LOG_FILES = ['events.db', 'keys.db'];
+
+/**
+ * Puts the generated log (events.db and its data keys) into `dir`. Full mode keeps one copy
+ * under bench/.cache, keyed by the generator's version, seed and sizes and the event schema
+ * versions, because writing 1M events takes minutes and is not measured. Quick mode (CI)
+ * always runs the generator. Delete bench/.cache to force a fresh log.
+ */
+async function generatedLog(ctx: BenchContext, dir: string, dataset: DatasetOptions): Promise<void> {
+  const generate = async (into: string) => {
+    const generated = await inChild(ctx, 'generate', 'generate dataset', { dir: into, dataset }, dataset.events);
+    ctx.log(`  generated ${generated.events.toLocaleString('en-US')} events in ${(generated.ms / 1000).toFixed(1)} s`);
+  };
+  if (ctx.quick) return generate(dir);
+  const key = createHash('sha256').update(JSON.stringify({ DATASET_VERSION, dataset, EVENT_SCHEMA_VERSIONS })).digest('hex').slice(0, 16);
+  const cached = resolve('bench/.cache', `dataset-${key}`);
+  if (!existsSync(join(cached, 'complete'))) {
+    const staging = `${cached}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    await generate(staging);
+    writeFileSync(join(staging, 'complete'), `${JSON.stringify(dataset)}\n`);
+    rmSync(cached, { recursive: true, force: true });
+    renameSync(staging, cached);
+  } else ctx.log(`  reusing the generated log in bench/.cache/dataset-${key} (same generator version, seed and sizes)`);
+  for (const file of LOG_FILES) copyFileSync(join(cached, file), join(dir, file));
+}
+
 /**
  * Generates the dataset into a fresh SQLite log, then in separate processes
  * (so each peak RSS is its own): the raw read+parse floor, the rebuild, and the
@@ -37,8 +71,7 @@ export function rebuildDataset(ctx: BenchContext, events = ctx.sizes.rebuildEven
 export const rebuildAndQueries: Scenario = async (ctx) => {
   const dir = ctx.dir('rebuild');
   const dataset = rebuildDataset(ctx);
-  const generated = await inChild(ctx, 'generate', 'generate dataset', { dir, dataset }, dataset.events);
-  ctx.log(`  generated ${generated.events.toLocaleString('en-US')} events in ${(generated.ms / 1000).toFixed(1)} s`);
+  await generatedLog(ctx, dir, dataset);
   const floor = await inChild(ctx, 'read-parse', 'raw read + parse', { dir }, dataset.events);
   const rebuilt = await inChild(ctx, 'rebuild', 'rebuild (sqlite)', { dir }, dataset.events);
   const rows: MeasuredRow[] = [
@@ -60,7 +93,7 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
   const ids = datasetCustomerIds(dataset);
   const n = ctx.sizes.queries;
   const bare = await startServer('serve-bare');
-  const floor = await timeGets(ctx, 'bare GET', n, () => `${bare.url}/v1/ping`);
+  const floor = await timeGets(ctx, bare, 'bare GET', n, () => '/v1/ping');
   const bareRss = await bare.stop();
   const rows: MeasuredRow[] = [
     { id: 'raw.http.get', title: 'bare Fastify GET route', kind: 'baseline', engine: 'http', ops: n, seconds: floor.seconds, throughput: n / floor.seconds, unit: 'req/s', latencyMs: floor.latency.summary(), peakRssMiB: bareRss },
@@ -68,7 +101,7 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
   const api = await startServer('serve-api', { dir });
   try {
     const query = async (id: string, title: string, path: (i: number, previous: unknown) => string, p99: number) => {
-      const r = await timeGets(ctx, title, n, path);
+      const r = await timeGets(ctx, api, title, n, path);
       rows.push({
         id,
         title,
@@ -84,14 +117,14 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
         ...(p99 > 0 && { targets: [{ description: `p99 ≤ ${p99} ms`, metric: 'p99' as const, comparison: 'atMost' as const, threshold: p99 }] }),
       });
     };
-    await query('query.360', 'GET customer 360', (i) => `${api.url}/v1/customers/${ids[1 + (i % (ids.length - 1))]}`, 5);
+    await query('query.360', 'GET customer 360', (i) => `/v1/customers/${ids[1 + (i % (ids.length - 1))]}`, 5);
     // Pages of 50 walked with the cursor, back to the newest page when the history ends.
     await query('query.history', `GET history page of 50 (${dataset.whaleEvents.toLocaleString('en-US')}-event customer)`, (_i, previous) => {
       const cursor = (previous as { nextCursor?: string } | undefined)?.nextCursor;
-      return `${api.url}/v1/customers/${ids[0]}/history?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      return `/v1/customers/${ids[0]}/history?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     }, 10);
-    await query('query.list', 'GET customers tier=A sorted by -revenue', () => `${api.url}/v1/customers?tier=A&currency=EUR&sort=-revenue&limit=50`, 0);
-    await query('query.forecast', 'GET pipeline forecast', () => `${api.url}/v1/pipeline/forecast`, 50);
+    await query('query.list', 'GET customers tier=A sorted by -revenue', () => `/v1/customers?tier=A&currency=EUR&sort=-revenue&limit=50`, 0);
+    await query('query.forecast', 'GET pipeline forecast', () => '/v1/pipeline/forecast', 50);
   } finally {
     const rss = await api.stop();
     for (const r of rows) if (r.id.startsWith('query.')) r.peakRssMiB = rss;

@@ -1,5 +1,4 @@
 import { AggregateRunner } from '@touchpoint/application';
-import { SqliteEventStore } from '@touchpoint/event-store';
 import { SqliteReadStore } from '@touchpoint/read-models';
 import { MemoryRelayCheckpointStore, KafkaRelay } from '@touchpoint/relay';
 import { loadConfig, systemClock } from '@touchpoint/platform';
@@ -10,6 +9,7 @@ import type { BenchContext, Scenario } from '../context';
 import { appendGenerated, generateDataset } from '../dataset';
 import { Rng } from '../prng';
 import { LatencyRecorder, peakRssMiB, resetPeakRss, type MeasuredRow } from '../stats';
+import { openAppEventStore } from '../stores';
 import { registerCommand, runCustomerCommand, touchpointCommand } from './commands';
 
 const kafkaClient = (brokers: string) => new Kafka({ clientId: 'touchpoint-bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
@@ -17,7 +17,7 @@ const kafkaClient = (brokers: string) => new Kafka({ clientId: 'touchpoint-bench
 /** Command accepted (append resolved) → the in-process projector has stored it in the read models. */
 export const freshnessEmbedded: Scenario = async (ctx) => {
   const dir = ctx.dir('freshness');
-  const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  const store = await openAppEventStore(dir);
   const readStore = new SqliteReadStore(join(dir, 'read.db'));
   const projector = createProjector({ config: loadConfig({ TOUCHPOINT_DATA_DIR: dir }), engines: { eventStore: store, readStore }, clock: systemClock });
   const runner = new AggregateRunner(store, store);
@@ -66,7 +66,7 @@ export const kafka: Scenario = async (ctx) => {
 };
 
 async function kafkaThroughput(ctx: BenchContext, brokers: string): Promise<MeasuredRow[]> {
-  const store = new SqliteEventStore({ filename: join(ctx.dir('relay'), 'events.db') });
+  const store = await openAppEventStore(ctx.dir('relay'));
   const client = kafkaClient(brokers);
   const suffix = Date.now().toString(36);
   const relay = new KafkaRelay({ eventStore: store, checkpoints: new MemoryRelayCheckpointStore(), kafka: client, topic: `bench.relay.${suffix}` });
@@ -125,7 +125,7 @@ async function kafkaThroughput(ctx: BenchContext, brokers: string): Promise<Meas
 }
 
 async function kafkaFreshness(ctx: BenchContext, brokers: string): Promise<MeasuredRow> {
-  const store = new SqliteEventStore({ filename: join(ctx.dir('kafka-fresh'), 'events.db') });
+  const store = await openAppEventStore(ctx.dir('kafka-fresh'));
   const client = kafkaClient(brokers);
   const topic = `bench.fresh.${Date.now().toString(36)}`;
   const relay = new KafkaRelay({ eventStore: store, checkpoints: new MemoryRelayCheckpointStore(), kafka: client, topic });
