@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
+// Imported by path: libs/testing as a whole is test-only (jest globals), this file is not.
+import { freshPostgresDatabase } from '../../../libs/testing/src/postgres';
 import type { BenchContext, Scenario } from '../context';
 import { Rng } from '../prng';
 import { LatencyRecorder, peakRssMiB, resetPeakRss, type MeasuredRow } from '../stats';
@@ -134,29 +136,9 @@ export const appendEmbedded: Scenario = async (ctx) => {
   return rows;
 };
 
-/** A throwaway database on the server, dropped afterwards. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `tp_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 export const appendPostgres: Scenario = async (ctx) => {
   if (!ctx.urls.pg) return [];
-  const db = await freshDatabase(ctx.urls.pg);
+  const db = await freshPostgresDatabase(ctx.urls.pg, 'tp_bench');
   const rows: MeasuredRow[] = [];
   try {
     const raw = new Client({ connectionString: db.url });

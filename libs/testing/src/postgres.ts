@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
-/** A throwaway database on the test server, so suites never see each other's rows. */
-export async function freshPostgresDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `tp_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+/** A throwaway database on the server, so suites (and benchmark runs) never see each other's rows. */
+export async function freshPostgresDatabase(serverUrl: string, prefix = 'tp_test'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
