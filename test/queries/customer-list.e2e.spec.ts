@@ -191,6 +191,17 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)'
       expect(eur.sizes).toEqual([5, 5, 5, 5, 5]);
     });
 
+    it('a cursor only continues the sort it was issued for', async () => {
+      const first = await list({ sort: '-revenue', currency: 'EUR', limit: 5 });
+      expect(first.nextCursor).toEqual(expect.any(String));
+      const same = await list({ sort: '-revenue', currency: 'EUR', limit: 5, cursor: first.nextCursor! });
+      expect(same.items).toHaveLength(5);
+      for (const sort of ['revenue', 'name', '-margin']) {
+        const res = await request(t.http).get('/v1/customers').query({ sort, currency: 'EUR', limit: 5, cursor: first.nextCursor!, minPosition: crm.position });
+        expectProblem(res, 400, ['cursor'], 'validation_failed');
+      }
+    });
+
     it('limit=200 is allowed', async () => {
       expect((await list({ limit: 200 })).items).toHaveLength(30);
     });

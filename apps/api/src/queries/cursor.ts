@@ -1,12 +1,15 @@
-import type { Scalar } from '@touchpoint/read-models';
+import type { Scalar, SortKey } from '@touchpoint/read-models';
 import { BadRequestProblem } from '../http/problem';
 
-/** Opaque keyset cursors: base64url of the last item's sort values and id. */
-export function encodeCursor(next: { values: Scalar[]; id: string } | undefined): string | null {
-  return next ? Buffer.from(JSON.stringify([next.values, next.id])).toString('base64url') : null;
+/** The sort a cursor was issued for: a keyset position means nothing under another order. */
+const sortSignature = (sort: SortKey[]) => sort.map((k) => `${k.direction === 'desc' ? '-' : ''}${k.field}`).join(',');
+
+/** Opaque keyset cursors: base64url of the last item's sort values, its id, and the sort they belong to. */
+export function encodeCursor(next: { values: Scalar[]; id: string } | undefined, sort: SortKey[]): string | null {
+  return next ? Buffer.from(JSON.stringify([next.values, next.id, sortSignature(sort)])).toString('base64url') : null;
 }
 
-export function decodeCursor(cursor: string | undefined, sortKeys: number): { values: Scalar[]; id: string } | undefined {
+export function decodeCursor(cursor: string | undefined, sort: SortKey[]): { values: Scalar[]; id: string } | undefined {
   if (cursor === undefined) return undefined;
   const invalid = () => new BadRequestProblem([{ field: 'cursor', code: 'invalid_cursor', message: 'cursor is not one this API issued for this sort' }]);
   let parsed: unknown;
@@ -15,8 +18,8 @@ export function decodeCursor(cursor: string | undefined, sortKeys: number): { va
   } catch {
     throw invalid();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !Array.isArray(parsed[0]) || typeof parsed[1] !== 'string') throw invalid();
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !Array.isArray(parsed[0]) || typeof parsed[1] !== 'string' || parsed[2] !== sortSignature(sort)) throw invalid();
   const [values, id] = parsed as [unknown[], string];
-  if (values.length !== sortKeys || !values.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) throw invalid();
+  if (values.length !== sort.length || !values.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) throw invalid();
   return { values: values as Scalar[], id };
 }

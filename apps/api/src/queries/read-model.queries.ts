@@ -151,11 +151,11 @@ export class GetCustomerHistoryHandler implements IQueryHandler<GetCustomerHisto
       filter: [{ field: 'customerId', op: 'eq', value: q.customerId }, ...q.filter],
       sort,
       limit: q.limit,
-      after: decodeCursor(q.cursor, sort.length),
+      after: decodeCursor(q.cursor, sort),
     });
     return {
       items: page.items.map(({ _id, _position, sortKey: _s, ...entry }) => ({ ...entry, position: _position })),
-      nextCursor: encodeCursor(page.next),
+      nextCursor: encodeCursor(page.next, sort),
     };
   }
 }
@@ -168,9 +168,9 @@ export class ListCustomersHandler implements IQueryHandler<ListCustomers> {
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
   ) {}
   async execute(q: ListCustomers) {
-    const page = await this.store.find<CustomerDoc>(CUSTOMERS, { filter: q.filter, sort: q.sort, limit: q.limit, after: decodeCursor(q.cursor, q.sort.length) });
+    const page = await this.store.find<CustomerDoc>(CUSTOMERS, { filter: q.filter, sort: q.sort, limit: q.limit, after: decodeCursor(q.cursor, q.sort) });
     const asOf = this.clock.now().toISOString();
-    return { items: page.items.map((d) => present360(d, lifetimeValue(d, asOf, { horizonDays: this.settings.horizonDays }))), nextCursor: encodeCursor(page.next) };
+    return { items: page.items.map((d) => present360(d, lifetimeValue(d, asOf, { horizonDays: this.settings.horizonDays }))), nextCursor: encodeCursor(page.next, q.sort) };
   }
 }
 
