@@ -96,7 +96,8 @@ export class AggregateRunner {
       this.pendingSnapshots.set(snapshot.streamId, snapshot);
       return;
     }
-    this.savingSnapshots.set(snapshot.streamId, this.drainSnapshots(snapshot));
+    // Started a microtask later so the slot is taken before the drain can end (a save may throw synchronously).
+    this.savingSnapshots.set(snapshot.streamId, Promise.resolve().then(() => this.drainSnapshots(snapshot)));
   }
 
   private async drainSnapshots(first: Snapshot<unknown>): Promise<void> {

@@ -172,6 +172,22 @@ describe('AggregateRunner background snapshots', () => {
     expect((await store.load('customer-c1', spec.stateVersion))?.revision).toBe(3);
   });
 
+  it('a save that throws synchronously is reported like any other failure, and flush() still settles', async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const reported: number[] = [];
+    const throwing: SnapshotStore = {
+      load: (streamId, stateVersion) => store.load(streamId, stateVersion),
+      save: () => {
+        throw new Error('not open');
+      },
+    };
+    const runner = new AggregateRunner(store, throwing, { snapshotEvery: 1, onSnapshotError: (_error, s) => reported.push(s.revision) });
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    await runner.flush();
+    expect(reported).toEqual([0, 1]);
+  });
+
   it('close() flushes, then schedules no more saves', async () => {
     const { store, snapshots, runner } = setup();
     await runner.execute(spec, 'customer-c1', register, ctx);
