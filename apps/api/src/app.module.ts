@@ -54,6 +54,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(API_KEY_STORE) private readonly keys: ApiKeyStore,
     @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
     @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore | null,
+    @Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -71,6 +72,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.checkpointer?.stop();
     await this.checkpoints?.close();
     await this.projector?.stop();
+    // Snapshot saves run in the background: let them land before the store closes.
+    await this.runner.close();
     await this.engines.eventStore.close();
     await this.engines.readStore.close();
     await this.keys.close();
@@ -135,7 +138,12 @@ export class AppModule {
         { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? (config.TOUCHPOINT_AUTH === 'off' ? headerActorResolver : identityActorResolver) },
         {
           provide: AGGREGATE_RUNNER,
-          useFactory: () => new AggregateRunner(engines.eventStore, engines.snapshots, { snapshotEvery: config.TOUCHPOINT_SNAPSHOT_EVERY }),
+          useFactory: () =>
+            new AggregateRunner(engines.eventStore, engines.snapshots, {
+              snapshotEvery: config.TOUCHPOINT_SNAPSHOT_EVERY,
+              onSnapshotError: (error, { streamId, revision }) =>
+                new Logger('snapshots').warn({ msg: 'snapshot save failed; the next load reads more events', streamId, revision, error: String(error) }),
+            }),
         },
         CommandContextFactory,
         CommandResponder,

@@ -105,6 +105,7 @@ async function throughRunner(ctx: BenchContext, store: EventStore & SnapshotStor
     compareTo: { id: baseline, metric: 'throughput' },
     ...(engine === 'sqlite' && { targets: [{ description: '≥ 50 % of raw 1 tx/event', metric: 'ratio' as const, comparison: 'atLeast' as const, threshold: 0.5 }] }),
   });
+  await runner.close(); // background snapshot saves land before the caller closes the store
   return rows;
 }
 

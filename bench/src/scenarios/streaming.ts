@@ -54,6 +54,7 @@ export const freshnessEmbedded: Scenario = async (ctx) => {
     ];
   } finally {
     await projector.stop();
+    await runner.close();
     await store.close();
     await readStore.close();
   }
@@ -167,6 +168,7 @@ async function kafkaFreshness(ctx: BenchContext, brokers: string): Promise<Measu
     const admin = client.admin();
     await admin.connect().then(() => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+    await runner.close();
     await store.close();
   }
 }

@@ -5,6 +5,7 @@ import {
   type AppendResult,
   type EventStore,
   type RecordedEvent,
+  type Snapshot,
   type SnapshotStore,
 } from '@touchpoint/event-store';
 import type { CommandContext, CommandResult } from './command-context';
@@ -23,6 +24,8 @@ export interface AggregateRunnerOptions {
   upcasters?: Upcasters;
   /** streams whose last known state is kept in memory, so a command reads only the events appended since (0: off) */
   stateCacheSize?: number;
+  /** a background snapshot save failed: report it (the command already succeeded; the next load only reads more events) */
+  onSnapshotError?: (error: unknown, snapshot: { streamId: string; revision: number }) => void;
 }
 
 /** The runner gave up after its retries: other writers kept changing the stream. Transient: retry later. */
@@ -56,6 +59,12 @@ export class AggregateRunner {
   /** streamId → state after `revision` (LRU). Events are immutable, so a cached state is a valid prefix: reading on from it catches up with other writers. */
   private readonly states = new Map<string, { stateVersion: string; loaded: LoadedState<unknown> }>();
   private readonly stateCacheSize: number;
+  private readonly onSnapshotError: (error: unknown, snapshot: { streamId: string; revision: number }) => void;
+  /** streamId → the save in flight; at most one per stream so saves of one stream land in revision order */
+  private readonly savingSnapshots = new Map<string, Promise<void>>();
+  /** streamId → the newest snapshot waiting for the one in flight; a newer one replaces it */
+  private readonly pendingSnapshots = new Map<string, Snapshot<unknown>>();
+  private closed = false;
 
   constructor(
     private readonly store: EventStore,
@@ -66,6 +75,46 @@ export class AggregateRunner {
     this.maxConflictRetries = options.maxConflictRetries ?? 8;
     this.upcasters = options.upcasters ?? new Upcasters(UPCASTERS);
     this.stateCacheSize = options.stateCacheSize ?? 10_000;
+    this.onSnapshotError = options.onSnapshotError ?? (() => undefined);
+  }
+
+  /** Resolves when every snapshot save scheduled so far has settled (saved or reported). */
+  async flush(): Promise<void> {
+    while (this.savingSnapshots.size) await Promise.all(this.savingSnapshots.values());
+  }
+
+  /** Flushes, then schedules no more snapshots. Call before the stores close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  /** Off the command path: a command never waits for (or fails on) a snapshot. */
+  private scheduleSnapshot(snapshot: Snapshot<unknown>): void {
+    if (this.closed) return;
+    if (this.savingSnapshots.has(snapshot.streamId)) {
+      this.pendingSnapshots.set(snapshot.streamId, snapshot);
+      return;
+    }
+    // Started a microtask later so the slot is taken before the drain can end (a save may throw synchronously).
+    this.savingSnapshots.set(snapshot.streamId, Promise.resolve().then(() => this.drainSnapshots(snapshot)));
+  }
+
+  private async drainSnapshots(first: Snapshot<unknown>): Promise<void> {
+    const { streamId } = first;
+    for (let next: Snapshot<unknown> | undefined = first; next; next = this.pendingSnapshots.get(streamId)) {
+      this.pendingSnapshots.delete(streamId);
+      try {
+        await this.snapshots.save(next);
+      } catch (error) {
+        try {
+          this.onSnapshotError(error, { streamId, revision: next.revision });
+        } catch {
+          // a failing reporter must not leave the stream's save slot taken
+        }
+      }
+    }
+    this.savingSnapshots.delete(streamId);
   }
 
   toDomainEvent<E>(event: RecordedEvent): E {
@@ -173,7 +222,8 @@ export class AggregateRunner {
           const state = fold(spec.decider, loaded.state, events);
           let snapshotRevision = loaded.snapshotRevision;
           if (result.streamRevision - snapshotRevision >= this.snapshotEvery) {
-            await this.snapshots.save({ streamId, revision: result.streamRevision, stateVersion: spec.stateVersion, state });
+            // `state` is the fold up to exactly this revision and is never mutated, so the snapshot can be written later.
+            this.scheduleSnapshot({ streamId, revision: result.streamRevision, stateVersion: spec.stateVersion, state });
             snapshotRevision = result.streamRevision;
           }
           this.cacheState(streamId, spec.stateVersion, { state, revision: result.streamRevision, snapshotRevision });

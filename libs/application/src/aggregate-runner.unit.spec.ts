@@ -1,5 +1,5 @@
 import { customerDecider, type CustomerCommand } from '@touchpoint/domain';
-import { InMemoryEventStore } from '@touchpoint/event-store';
+import { InMemoryEventStore, type Snapshot, type SnapshotStore } from '@touchpoint/event-store';
 import { AggregateRunner } from './aggregate-runner';
 
 const spec = { decider: customerDecider, stateVersion: 'customer.v1' };
@@ -31,6 +31,7 @@ describe('AggregateRunner state cache', () => {
       const runner = new AggregateRunner(store, store, { stateCacheSize, snapshotEvery: 3 });
       await runner.execute(spec, 'customer-c1', register, ctx);
       for (let n = 0; n < 7; n += 1) await runner.execute(spec, 'customer-c1', touch(n), ctx);
+      await runner.flush();
       const fresh = new AggregateRunner(store, store, { stateCacheSize: 0 });
       results.push({ loaded: await fresh.load(spec, 'customer-c1'), snapshot: await store.load('customer-c1', spec.stateVersion) });
     }
@@ -65,3 +66,147 @@ describe('AggregateRunner state cache', () => {
     expect(elsewhere.cachedState('customer-c1')).toMatchObject({ revision: 1, state: { status: 'erased', profile: { tags: [] } } });
   });
 });
+
+/** The in-memory store's snapshots behind a gate the test opens: saves wait until `release()` (or fail with `fail`). */
+class GatedSnapshots implements SnapshotStore {
+  readonly requested: number[] = [];
+  fail: Error | undefined;
+  private open!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.open = resolve));
+  constructor(private readonly inner: SnapshotStore) {}
+  load<S>(streamId: string, stateVersion: string): Promise<Snapshot<S> | undefined> {
+    return this.inner.load<S>(streamId, stateVersion);
+  }
+  async save<S>(snapshot: Snapshot<S>): Promise<void> {
+    this.requested.push(snapshot.revision);
+    await this.gate;
+    if (this.fail) throw this.fail;
+    await this.inner.save(snapshot);
+  }
+  release(): void {
+    this.open();
+  }
+}
+
+describe('AggregateRunner background snapshots', () => {
+  const setup = (options: { onSnapshotError?: (error: unknown, s: { streamId: string; revision: number }) => void } = {}) => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const snapshots = new GatedSnapshots(store);
+    const runner = new AggregateRunner(store, snapshots, { snapshotEvery: 2, ...options });
+    return { store, snapshots, runner };
+  };
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('returns the command while its snapshot save is still pending (a save that never resolves blocks nothing)', async () => {
+    const { store, snapshots, runner } = setup();
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    const result = await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    expect(result.streamRevision).toBe(1);
+    expect(snapshots.requested).toEqual([1]);
+    expect(await store.load('customer-c1', spec.stateVersion)).toBeUndefined();
+    // later commands on the same stream are not held up either
+    expect((await runner.execute(spec, 'customer-c1', touch(2), ctx)).streamRevision).toBe(2);
+  });
+
+  it('flush() waits for pending saves; the saved snapshot holds exactly the state at its revision', async () => {
+    const { store, snapshots, runner } = setup();
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    await runner.execute(spec, 'customer-c1', touch(2), ctx);
+    let flushed = false;
+    const flush = runner.flush().then(() => (flushed = true));
+    await nextTurn();
+    expect(flushed).toBe(false);
+    snapshots.release();
+    await flush;
+    const snapshot = await store.load('customer-c1', spec.stateVersion);
+    const replayed = await new AggregateRunner(store, new InMemoryEventStore(), { stateCacheSize: 0 }).load(spec, 'customer-c1');
+    expect(snapshot?.revision).toBe(1);
+    expect(snapshot?.state).toEqual((await readUpTo(store, 1)).state);
+    expect(replayed.revision).toBe(2);
+  });
+
+  it('a newer snapshot supersedes one still waiting: one save in flight per stream, then only the newest', async () => {
+    const { store, snapshots, runner } = setup();
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    for (let n = 1; n <= 7; n += 1) await runner.execute(spec, 'customer-c1', touch(n), ctx);
+    // rev 1 is in flight; 3, 5 and 7 were scheduled behind it, each replacing the one before
+    expect(snapshots.requested).toEqual([1]);
+    snapshots.release();
+    await runner.flush();
+    expect(snapshots.requested).toEqual([1, 7]);
+    expect((await store.load('customer-c1', spec.stateVersion))?.revision).toBe(7);
+    expect((await store.load('customer-c1', spec.stateVersion))?.state).toEqual((await readUpTo(store, 7)).state);
+  });
+
+  it('a failed save is reported and fails no command; the next load folds the events instead', async () => {
+    const reported: Array<{ error: unknown; streamId: string; revision: number }> = [];
+    const { store, snapshots, runner } = setup({ onSnapshotError: (error, s) => reported.push({ error, ...s }) });
+    snapshots.fail = new Error('disk full');
+    snapshots.release();
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    await expect(runner.execute(spec, 'customer-c1', touch(1), ctx)).resolves.toMatchObject({ streamRevision: 1 });
+    await runner.flush();
+    expect(reported).toEqual([{ error: snapshots.fail, streamId: 'customer-c1', revision: 1 }]);
+    expect(await store.load('customer-c1', spec.stateVersion)).toBeUndefined();
+    const fresh = new AggregateRunner(store, snapshots, { stateCacheSize: 0 });
+    expect(await fresh.load(spec, 'customer-c1')).toMatchObject({ revision: 1, snapshotRevision: -1, state: { status: 'active' } });
+  });
+
+  it('a throwing error reporter does not wedge the stream: later snapshots are still saved', async () => {
+    const { store, snapshots, runner } = setup({
+      onSnapshotError: () => {
+        throw new Error('reporter down');
+      },
+    });
+    snapshots.fail = new Error('disk full');
+    snapshots.release();
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    await runner.flush();
+    snapshots.fail = undefined;
+    await runner.execute(spec, 'customer-c1', touch(2), ctx);
+    await runner.execute(spec, 'customer-c1', touch(3), ctx);
+    await runner.flush();
+    expect(snapshots.requested).toEqual([1, 3]);
+    expect((await store.load('customer-c1', spec.stateVersion))?.revision).toBe(3);
+  });
+
+  it('a save that throws synchronously is reported like any other failure, and flush() still settles', async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const reported: number[] = [];
+    const throwing: SnapshotStore = {
+      load: (streamId, stateVersion) => store.load(streamId, stateVersion),
+      save: () => {
+        throw new Error('not open');
+      },
+    };
+    const runner = new AggregateRunner(store, throwing, { snapshotEvery: 1, onSnapshotError: (_error, s) => reported.push(s.revision) });
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    await runner.flush();
+    expect(reported).toEqual([0, 1]);
+  });
+
+  it('close() flushes, then schedules no more saves', async () => {
+    const { store, snapshots, runner } = setup();
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    snapshots.release();
+    await runner.close();
+    expect((await store.load('customer-c1', spec.stateVersion))?.revision).toBe(1);
+    await runner.execute(spec, 'customer-c1', touch(2), ctx);
+    await runner.execute(spec, 'customer-c1', touch(3), ctx);
+    await runner.flush();
+    expect(snapshots.requested).toEqual([1]);
+  });
+});
+
+/** The state folded from the log up to `revision`, without any snapshot or cache. */
+async function readUpTo(store: InMemoryEventStore, revision: number) {
+  const runner = new AggregateRunner(store, new InMemoryEventStore(), { stateCacheSize: 0 });
+  const events = (await store.readStream('customer-c1')).filter((e) => e.streamRevision <= revision);
+  let state = spec.decider.initialState();
+  for (const e of events) state = spec.decider.evolve(state, runner.toDomainEvent(e));
+  return { state };
+}
