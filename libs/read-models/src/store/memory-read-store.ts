@@ -20,6 +20,15 @@ export class InMemoryReadStore implements ReadStore {
     return c;
   }
 
+  /** No secondary indexes here: bulk mode only checks the names. */
+  async beginBulk(collections: string[]): Promise<void> {
+    for (const c of collections) this.spec(c);
+  }
+
+  async endBulk(collections: string[]): Promise<void> {
+    for (const c of collections) this.spec(c);
+  }
+
   private spec(name: string): CollectionSpec {
     const s = this.specs.get(name);
     if (!s) throw new Error(`unknown collection ${name}`);

@@ -17,6 +17,8 @@ function safeName(name: string): string {
   return name;
 }
 
+const indexName = (spec: CollectionSpec, fields: string[]) => `ix_${spec.name}_${fields.map(safeName).join('_')}`;
+
 function isScalar(value: unknown): value is Scalar {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
@@ -46,6 +48,8 @@ function scalar(value: unknown): Scalar {
  */
 export class MongoReadStore implements ReadStore {
   private readonly specs = new Map<string, CollectionSpec>();
+  /** collections being bulk loaded: their secondary indexes are dropped until endBulk */
+  private readonly bulk = new Set<string>();
 
   private constructor(
     private readonly client: MongoClient,
@@ -66,19 +70,42 @@ export class MongoReadStore implements ReadStore {
         safeName(field);
         if (!PATH.test(path)) throw new Error(`invalid path ${path} for ${spec.name}.${field}`);
       }
-      const coll = this.db.collection(collectionName(spec.name));
       for (const fields of spec.indexes) {
-        const key = new Map<string, 1>();
-        for (const f of fields) {
-          const field = spec.fields[f];
-          if (!field) throw new Error(`index on undeclared field ${spec.name}.${f}`);
-          key.set(field.path, 1);
-        }
-        key.set('_id', 1);
-        // Same key and name as before → the server answers OK without doing anything (idempotent).
-        await coll.createIndex(key, { name: `ix_${spec.name}_${fields.map(safeName).join('_')}` });
+        for (const f of fields) if (!spec.fields[f]) throw new Error(`index on undeclared field ${spec.name}.${f}`);
       }
+      if (!this.bulk.has(spec.name)) await this.createIndexes(spec);
       this.specs.set(spec.name, spec);
+    }
+  }
+
+  private async createIndexes(spec: CollectionSpec): Promise<void> {
+    const coll = this.db.collection(collectionName(spec.name));
+    for (const fields of spec.indexes) {
+      const key = new Map<string, 1>();
+      for (const f of fields) key.set(spec.fields[f].path, 1);
+      key.set('_id', 1);
+      // Same key and name as before → the server answers OK without doing anything (idempotent).
+      await coll.createIndex(key, { name: indexName(spec, fields) });
+    }
+  }
+
+  async beginBulk(collections: string[]): Promise<void> {
+    for (const c of collections) {
+      const spec = this.spec(c);
+      this.bulk.add(c);
+      const coll = this.coll(c);
+      const existing = new Set((await coll.listIndexes().toArray()).map((ix) => String(ix.name)));
+      for (const fields of spec.indexes) {
+        const name = indexName(spec, fields);
+        if (existing.has(name)) await coll.dropIndex(name);
+      }
+    }
+  }
+
+  async endBulk(collections: string[]): Promise<void> {
+    for (const c of collections) {
+      await this.createIndexes(this.spec(c));
+      this.bulk.delete(c);
     }
   }
 

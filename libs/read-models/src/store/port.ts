@@ -80,6 +80,15 @@ export interface ReadStore {
    * such leftovers omit it.
    */
   purge?(): Promise<void>;
+  /**
+   * Bulk load (a rebuild): drops the secondary indexes of these collections, and
+   * `ensureCollections` leaves them out, until `endBulk` builds them once over the
+   * loaded data. Reads stay correct meanwhile, only slower. Optional: engines
+   * without secondary indexes omit it.
+   */
+  beginBulk?(collections: string[]): Promise<void>;
+  /** builds the indexes `beginBulk` dropped; idempotent */
+  endBulk?(collections: string[]): Promise<void>;
   /** empties collections and resets a checkpoint, for rebuilds */
   reset(collections: string[], projector: string): Promise<void>;
   close(): Promise<void>;

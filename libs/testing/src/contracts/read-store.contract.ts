@@ -112,6 +112,25 @@ export function readStoreContract(name: string, create: () => Promise<{ store: R
       expect(values).toEqual([...values].sort((a, b) => b - a));
     });
 
+    it('answers the same queries during and after a bulk load, whose indexes survive ensureCollections', async () => {
+      const query = { filter: [{ field: 'tier', op: 'eq' as const, value: 'A' }], sort: [{ field: 'value', direction: 'desc' as const }], limit: 1000 };
+      const expected = all
+        .filter((p) => p.segment.tier === 'A')
+        .sort((a, b) => b.value.amount - a.value.amount || a._id.localeCompare(b._id))
+        .map((p) => p._id);
+      if (!store.beginBulk || !store.endBulk) return expect(store.endBulk).toBe(store.beginBulk); // both or neither
+      await store.reset([people.name], 'contract');
+      await store.beginBulk([people.name]);
+      await store.ensureCollections([people]); // a projector init during the load must not rebuild the indexes early
+      await store.write({ upserts: all.map((doc) => ({ collection: people.name, doc })), deletes: [], checkpoints: [] });
+      expect((await store.find<Person>(people.name, query)).items.map((d) => d._id)).toEqual(expected);
+      await store.endBulk([people.name]);
+      await store.endBulk([people.name]); // idempotent
+      expect((await store.find<Person>(people.name, query)).items.map((d) => d._id)).toEqual(expected);
+      expect(await store.count(people.name, [{ field: 'value', op: 'gte', value: 40 }])).toBe(all.filter((p) => p.value.amount >= 40).length);
+      await expect(store.beginBulk(['undeclared'])).rejects.toThrow(/unknown collection/);
+    });
+
     it('scans a whole collection in id order and resets it for a rebuild', async () => {
       const scanned: string[] = [];
       for await (const doc of store.scan<Person>(people.name, 16)) scanned.push(doc._id);
