@@ -48,7 +48,7 @@ const PAGE = 1000;
  * The application service shared by every aggregate: load (snapshot + the
  * few events after it), decide, append with optimistic concurrency.
  * A command on a customer with 100k events reads at most `snapshotEvery` of them,
- * and only those appended since its last command when the stream's state is cached.
+ * and none when the stream's state is cached (the append's expected revision checks the cache).
  */
 export class AggregateRunner {
   private readonly snapshotEvery: number;
@@ -56,7 +56,10 @@ export class AggregateRunner {
   private readonly upcasters: Upcasters;
   /** commands on one stream run one after another in this process: no self-inflicted conflicts */
   private readonly streamQueues = new Map<string, Promise<unknown>>();
-  /** streamId → state after `revision` (LRU). Events are immutable, so a cached state is a valid prefix: reading on from it catches up with other writers. */
+  /**
+   * streamId → state after `revision` (LRU). A command decides on it without reading the log: the append
+   * expects that revision, so a stream another process changed fails the append and is read through.
+   */
   private readonly states = new Map<string, { stateVersion: string; loaded: LoadedState<unknown> }>();
   private readonly stateCacheSize: number;
   private readonly onSnapshotError: (error: unknown, snapshot: { streamId: string; revision: number }) => void;
@@ -143,6 +146,19 @@ export class AggregateRunner {
   }
 
   /**
+   * The cached state, unread, when the append can verify it: without a client expectation the runner
+   * appends at the cached revision; with one, only if it names that same revision (else read through,
+   * so the decision is made on the state the client's revision names).
+   */
+  private cachedForCommand<S>(spec: { stateVersion: string }, streamId: string, ctx: CommandContext): LoadedState<S> | undefined {
+    const cached = this.states.get(streamId);
+    if (cached?.stateVersion !== spec.stateVersion) return undefined;
+    if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== cached.loaded.revision) return undefined;
+    this.cacheState(streamId, spec.stateVersion, cached.loaded); // LRU touch
+    return cached.loaded as LoadedState<S>;
+  }
+
+  /**
    * Drops the cached states that `match` selects (erasure: a cached state holds decrypted personal data).
    * The next command on such a stream loads it from the snapshot and the log again. Returns how many were dropped.
    */
@@ -201,8 +217,18 @@ export class AggregateRunner {
     await precondition?.();
 
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.load(spec, streamId);
-      const events = spec.decider.decide(command, loaded.state);
+      // First try on the cached state without reading: if another process wrote since, the append's
+      // expected revision fails and the retry reads through. A rejection by stale state is re-checked too.
+      const unverified = attempt === 0 ? this.cachedForCommand<S>(spec, streamId, ctx) : undefined;
+      const loaded = unverified ?? (await this.load(spec, streamId));
+      let events: E[];
+      try {
+        events = spec.decider.decide(command, loaded.state);
+      } catch (error) {
+        if (!unverified) throw error;
+        this.states.delete(streamId);
+        continue;
+      }
       try {
         const result = await this.store.append(
           streamId,
@@ -233,6 +259,10 @@ export class AggregateRunner {
         // Without a client expectation the conflict is ours to resolve: decide again on fresh state,
         // after a short jittered pause so writers in other processes spread out.
         if (!(error instanceof WrongExpectedRevisionError) || ctx.expectedRevision !== undefined) throw error;
+        if (unverified) {
+          this.states.delete(streamId); // stale cache, not contention: read through at once
+          continue;
+        }
         if (attempt >= this.maxConflictRetries) throw new WriteContentionError(streamId);
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
       }

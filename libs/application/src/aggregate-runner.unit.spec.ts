@@ -1,5 +1,5 @@
 import { customerDecider, type CustomerCommand } from '@touchpoint/domain';
-import { InMemoryEventStore, type Snapshot, type SnapshotStore } from '@touchpoint/event-store';
+import { InMemoryEventStore, WrongExpectedRevisionError, type Snapshot, type SnapshotStore } from '@touchpoint/event-store';
 import { AggregateRunner } from './aggregate-runner';
 
 const spec = { decider: customerDecider, stateVersion: 'customer.v1' };
@@ -64,6 +64,57 @@ describe('AggregateRunner state cache', () => {
     expect(elsewhere.cachedState('customer-c1')).toMatchObject({ revision: 0, state: { profile: { name: 'Ada' } } });
     await expect(elsewhere.execute(spec, 'customer-c1', touch(2), ctx)).rejects.toMatchObject({ message: expect.stringContaining('erased') });
     expect(elsewhere.cachedState('customer-c1')).toMatchObject({ revision: 1, state: { status: 'erased', profile: { tags: [] } } });
+  });
+});
+
+describe('AggregateRunner on a cached state', () => {
+  const setup = async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const runner = new AggregateRunner(store, store);
+    await runner.execute(spec, 'customer-c1', register, ctx);
+    const reads = jest.spyOn(store, 'readStream');
+    return { store, runner, reads };
+  };
+
+  it('reads nothing from the log when this process wrote the stream last', async () => {
+    const { store, runner, reads } = await setup();
+    for (let n = 1; n <= 3; n += 1) await runner.execute(spec, 'customer-c1', touch(n), ctx);
+    expect(reads).not.toHaveBeenCalled();
+    expect(await store.streamRevision('customer-c1')).toBe(3);
+  });
+
+  it('a stale cache fails the append, then the command is decided again on the state read through', async () => {
+    const { store, runner, reads } = await setup();
+    const rename: CustomerCommand = { type: 'ChangeCustomerProfile', data: { customerId: 'c1', changes: { name: 'Ada L.' }, occurredAt: at } };
+    await new AggregateRunner(store, store).execute(spec, 'customer-c1', rename, ctx);
+    reads.mockClear();
+    const result = await runner.execute(spec, 'customer-c1', touch(1), ctx);
+    expect(result.streamRevision).toBe(2);
+    expect(reads).toHaveBeenCalled();
+    expect(runner.cachedState('customer-c1')).toMatchObject({ revision: 2, state: { profile: { name: 'Ada L.' } } });
+    expect((await store.readStream('customer-c1')).map((e) => e.type)).toEqual(['CustomerRegistered', 'CustomerProfileChanged', 'TouchpointRecorded']);
+  });
+
+  it('a client revision other than the cached one is decided on the state read through, and still conflicts', async () => {
+    const { store, runner, reads } = await setup();
+    await new AggregateRunner(store, store).execute(spec, 'customer-c1', touch(1), ctx);
+    reads.mockClear();
+    // The client saw revision 1 (written elsewhere); the cache holds 0: read through and append at 1.
+    await expect(runner.execute(spec, 'customer-c1', touch(2), { ...ctx, expectedRevision: 1 })).resolves.toMatchObject({ streamRevision: 2 });
+    expect(reads).toHaveBeenCalledTimes(1);
+    // The client names the cached revision, but the stream moved on elsewhere: 409, no retry.
+    await new AggregateRunner(store, store).execute(spec, 'customer-c1', touch(3), ctx);
+    await expect(runner.execute(spec, 'customer-c1', touch(4), { ...ctx, expectedRevision: 2 })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    expect(await store.streamRevision('customer-c1')).toBe(3);
+  });
+
+  it('a rejection by the cached state is checked on the state read through before it is returned', async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const stale = new AggregateRunner(store, store);
+    await stale.load(spec, 'customer-c1'); // caches "no such customer" at revision -1
+    await new AggregateRunner(store, store).execute(spec, 'customer-c1', register, ctx);
+    await expect(stale.execute(spec, 'customer-c1', touch(1), ctx)).resolves.toMatchObject({ streamRevision: 1 });
+    expect(stale.cachedState('customer-c1')).toMatchObject({ revision: 1, state: { status: 'active' } });
   });
 });
 

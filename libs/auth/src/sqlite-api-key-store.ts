@@ -17,6 +17,7 @@ const toRecord = (row: Row): ApiKeyRecord => ({ id: row.id, name: row.name, role
 /** Keys in their own file (auth.db), apart from the event log: they are not domain events. */
 export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly db: Database.Database;
+  private readonly stmt;
 
   constructor(filename: string) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
@@ -30,25 +31,30 @@ export class SqliteApiKeyStore implements ApiKeyStore {
       created_at TEXT NOT NULL,
       revoked_at TEXT
     )`);
+    // Prepared once: findByHash runs on every authenticated request.
+    this.stmt = {
+      add: this.db.prepare('INSERT INTO api_keys (id, name, roles, secret_sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      byHash: this.db.prepare('SELECT id, name, roles, created_at, revoked_at FROM api_keys WHERE secret_sha256 = ?'),
+      list: this.db.prepare('SELECT id, name, roles, created_at, revoked_at FROM api_keys ORDER BY created_at, id'),
+      revoke: this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    };
   }
 
   async add(record: ApiKeyRecord, secretHash: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO api_keys (id, name, roles, secret_sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(record.id, record.name, JSON.stringify(record.roles), secretHash, record.createdAt, record.revokedAt);
+    this.stmt.add.run(record.id, record.name, JSON.stringify(record.roles), secretHash, record.createdAt, record.revokedAt);
   }
 
   async findByHash(secretHash: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.db.prepare('SELECT id, name, roles, created_at, revoked_at FROM api_keys WHERE secret_sha256 = ?').get(secretHash) as Row | undefined;
+    const row = this.stmt.byHash.get(secretHash) as Row | undefined;
     return row && toRecord(row);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    return (this.db.prepare('SELECT id, name, roles, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all() as Row[]).map(toRecord);
+    return (this.stmt.list.all() as Row[]).map(toRecord);
   }
 
   async revoke(id: string, at: string): Promise<boolean> {
-    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1;
+    return this.stmt.revoke.run(at, id).changes === 1;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { isChainedEventStore, type ChainLink, type ChainedEventStore } from '../chain';
 import type {
   AppendOptions,
@@ -48,9 +48,22 @@ export interface EncryptionOptions {
 const PREFIX = 'tp:enc:v1:';
 const isCiphertext = (value: unknown): value is string => typeof value === 'string' && value.startsWith(PREFIX);
 
+// Random 96-bit IVs drawn from a pooled CSPRNG buffer: one randomFillSync per 1,024 seals instead of one per seal.
+const IV_BYTES = 12;
+const ivPool = Buffer.alloc(IV_BYTES * 1024);
+let ivOffset = ivPool.length;
+function randomIv(): Buffer {
+  if (ivOffset === ivPool.length) {
+    randomFillSync(ivPool);
+    ivOffset = 0;
+  }
+  ivOffset += IV_BYTES;
+  return Buffer.from(ivPool.subarray(ivOffset - IV_BYTES, ivOffset)); // a copy: the pool is overwritten later
+}
+
 /** AES-256-GCM over the JSON of one value; the subject is bound in as associated data. */
 function seal(key: Buffer, subject: string, value: unknown): string {
-  const iv = randomBytes(12);
+  const iv = randomIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(subject, 'utf8'));
   const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);

@@ -84,6 +84,23 @@ describe('EncryptingEventStore', () => {
     expect(seen[0].data).toEqual(registered().data);
   });
 
+  it('seals every field under its own IV, across refills of the IV pool', async () => {
+    const inner = new InMemoryEventStore(() => new Date(FIXED));
+    const store = wrap(inner);
+    // 600 customers × 4 sealed fields = 2,400 IVs, more than two pools of 1,024.
+    for (let n = 0; n < 600; n += 1) {
+      const customerId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      await store.append(`customer-${customerId}`, [registered(customerId)], { expectedRevision: 'no_stream', metadata: meta });
+    }
+    const ivs = (await inner.readAll({ maxCount: 1000 })).flatMap((e) =>
+      ['name', 'email', 'address', 'tags'].map((field) => Buffer.from(String(e.data[field]).slice('tp:enc:v1:'.length), 'base64').subarray(0, 12).toString('hex')),
+    );
+    expect(ivs).toHaveLength(2400);
+    expect(new Set(ivs).size).toBe(2400);
+    const readBack = await store.readAll({ maxCount: 1000 });
+    expect(readBack[599].data.name).toBe('Ann Smith');
+  });
+
   it('after erasure reads every personal field as the erased marker, keeps the facts, and the chains still verify', async () => {
     const inner = new InMemoryEventStore(() => new Date(FIXED));
     const keys = new InMemoryKeyStore();
