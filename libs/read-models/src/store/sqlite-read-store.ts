@@ -13,16 +13,33 @@ function safeName(name: string): string {
   return name;
 }
 
+/** Layout of read.db. 2: declared fields are plain columns written with the document (1: json_extract generated columns). */
+const LAYOUT = 2;
+
+type Extract = (doc: Document) => unknown;
+
+/** The field's value as SQLite's json_extract would give it: scalars as such, booleans as 0/1, objects as JSON text. */
+function extractor(path: string): Extract {
+  const steps = path.split('.');
+  return (doc) => {
+    let value: unknown = doc;
+    for (const step of steps) value = value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[step];
+    if (value === undefined || value === null) return null;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    return typeof value === 'object' ? JSON.stringify(value) : value;
+  };
+}
+
 /**
  * The embedded default read store: one SQLite file, a table per collection
- * holding JSON documents, with a generated (virtual) column and index for
- * every declared field. Values always travel as bound parameters; only
+ * holding JSON documents, with a column and index for every declared field,
+ * written with the document (no JSON parsing inside SQLite on the write path). Values always travel as bound parameters; only
  * declared names, checked against a strict pattern, appear in SQL text.
  */
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly specs = new Map<string, CollectionSpec>();
-  private readonly upsertStmts = new Map<string, Database.Statement>();
+  private readonly upserts = new Map<string, { stmt: Database.Statement; fields: Extract[] }>();
   /** collections being bulk loaded: their secondary indexes are dropped until endBulk */
   private readonly bulk = new Set<string>();
 
@@ -37,7 +54,20 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('secure_delete = ON');
     // 64 MiB of page cache (default 2 MiB): index pages of a million-row history stay in memory during a rebuild.
     this.db.pragma('cache_size = -65536');
+    this.migrate();
     this.db.exec(`CREATE TABLE IF NOT EXISTS rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
+  }
+
+  /** A file of an older layout is emptied, checkpoints included: read models are rebuilt from the log, never migrated. */
+  private migrate(): void {
+    this.db
+      .transaction(() => {
+        if ((this.db.pragma('user_version', { simple: true }) as number) === LAYOUT) return;
+        const tables = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 3) = 'rm_'`).pluck().all() as string[];
+        for (const t of tables) this.db.exec(`DROP TABLE ${safeName(t)}`);
+        this.db.pragma(`user_version = ${LAYOUT}`);
+      })
+      .immediate();
   }
 
   async ensureCollections(specs: CollectionSpec[]): Promise<void> {
@@ -47,17 +77,24 @@ export class SqliteReadStore implements ReadStore {
       // order and only the small id index takes random inserts; a clustered table rewrote random pages per insert.
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL)`);
       const existing = new Set((this.db.prepare(`SELECT name FROM pragma_table_xinfo(?)`).pluck().all(t) as string[]) ?? []);
-      for (const [field, { path, type }] of Object.entries(spec.fields)) {
-        if (type === 'string[]' || existing.has(column(safeName(field)))) continue;
+      const columns = Object.entries(spec.fields).filter(([, { type }]) => type !== 'string[]');
+      for (const [field, { path }] of columns) {
         if (!/^[A-Za-z0-9_.]+$/.test(path)) throw new Error(`invalid path ${path}`);
-        this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${column(field)} GENERATED ALWAYS AS (json_extract(doc, '$.${path}')) VIRTUAL`);
+        if (existing.has(column(safeName(field)))) continue;
+        // A field declared later: fill it for the rows already there, as a fresh write would.
+        this.db.transaction(() => {
+          this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${column(field)}`);
+          this.db.exec(`UPDATE ${t} SET ${column(field)} = json_extract(doc, '$.${path}')`);
+        })();
       }
       this.specs.set(spec.name, spec);
       if (!this.bulk.has(spec.name)) this.createIndexes(spec);
-      this.upsertStmts.set(
-        spec.name,
-        this.db.prepare(`INSERT INTO ${t} (id, position, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position, doc = excluded.doc`),
-      );
+      const names = ['id', 'position', 'doc', ...columns.map(([field]) => column(field))];
+      const set = names.slice(1).map((c) => `${c} = excluded.${c}`);
+      this.upserts.set(spec.name, {
+        stmt: this.db.prepare(`INSERT INTO ${t} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT(id) DO UPDATE SET ${set.join(', ')}`),
+        fields: columns.map(([, { path }]) => extractor(path)),
+      });
     }
   }
 
@@ -179,9 +216,9 @@ export class SqliteReadStore implements ReadStore {
     // Documents and checkpoint commit together: a crash leaves both before or both after.
     this.db.transaction(() => {
       for (const { collection, doc } of batch.upserts) {
-        const stmt = this.upsertStmts.get(collection);
-        if (!stmt) throw new Error(`unknown collection ${collection}`);
-        stmt.run(doc._id, doc._position, JSON.stringify(doc));
+        const upsert = this.upserts.get(collection);
+        if (!upsert) throw new Error(`unknown collection ${collection}`);
+        upsert.stmt.run(doc._id, doc._position, JSON.stringify(doc), ...upsert.fields.map((f) => f(doc)));
       }
       for (const { collection, id } of batch.deletes) this.db.prepare(`DELETE FROM ${table(this.spec(collection).name)} WHERE id = ?`).run(id);
       for (const c of batch.checkpoints) setCheckpoint.run(c.projector, c.position);

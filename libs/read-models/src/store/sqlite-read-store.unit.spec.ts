@@ -35,3 +35,44 @@ describe('SqliteReadStore bulk mode', () => {
     await restarted.close();
   });
 });
+
+describe('SqliteReadStore layout', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tp-layout-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const doc = (id: string, position: number, tier: string, value: number) => ({ _id: id, _position: position, tier, value, nested: { flag: true } });
+
+  it('fills a field declared later for the rows already there, so queries on it see every row', async () => {
+    const store = new SqliteReadStore(join(dir, 'read.db'));
+    await store.ensureCollections([spec]);
+    await store.write({ upserts: [doc('a', 1, 'A', 10), doc('b', 2, 'B', 20)].map((d) => ({ collection: spec.name, doc: d })), deletes: [], checkpoints: [] });
+    const wider: CollectionSpec = { ...spec, fields: { ...spec.fields, flag: { path: 'nested.flag', type: 'boolean' } }, indexes: [...spec.indexes, ['flag']] };
+    await store.ensureCollections([wider]);
+    expect((await store.find(spec.name, { filter: [{ field: 'flag', op: 'eq', value: true }], sort: [{ field: 'value', direction: 'desc' }], limit: 10 })).items.map((d) => d._id)).toEqual(['b', 'a']);
+    await store.write({ upserts: [{ collection: spec.name, doc: { ...doc('c', 3, 'A', 5), nested: { flag: false } } }], deletes: [], checkpoints: [] });
+    expect(await store.count(spec.name, [{ field: 'flag', op: 'eq', value: false }])).toBe(1);
+    expect(await store.count(spec.name, [{ field: 'tier', op: 'eq', value: 'A' }])).toBe(2);
+    await store.close();
+  });
+
+  it('empties a file of the old layout (generated columns), checkpoints included, so the projector rebuilds it', async () => {
+    const old = new Database(join(dir, 'read.db'));
+    old.exec(`CREATE TABLE rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO rm_checkpoints VALUES ('customers', 42);
+      CREATE TABLE rm_bulk_people (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL);
+      ALTER TABLE rm_bulk_people ADD COLUMN f_tier GENERATED ALWAYS AS (json_extract(doc, '$.tier')) VIRTUAL;
+      INSERT INTO rm_bulk_people (id, position, doc) VALUES ('a', 1, '{"_id":"a","_position":1,"tier":"A"}');`);
+    old.close();
+    const store = new SqliteReadStore(join(dir, 'read.db'));
+    await store.ensureCollections([spec]);
+    expect(await store.checkpoint('customers')).toBe(0);
+    expect(await store.count(spec.name)).toBe(0);
+    await store.write({ upserts: [{ collection: spec.name, doc: doc('a', 1, 'A', 10) }], deletes: [], checkpoints: [{ projector: 'customers', position: 1 }] });
+    await store.close();
+    const reopened = new SqliteReadStore(join(dir, 'read.db')); // the current layout is kept as it is
+    await reopened.ensureCollections([spec]);
+    expect(await reopened.checkpoint('customers')).toBe(1);
+    expect(await reopened.count(spec.name, [{ field: 'tier', op: 'eq', value: 'A' }])).toBe(1);
+    await reopened.close();
+  });
+});
