@@ -3,7 +3,7 @@ import type { EventStore, RecordedEvent, Subscription } from '@touchpoint/event-
 import { ANALYTICS, DEFAULT_SEGMENTATION, segmentCustomers, VALUE_DISTRIBUTION_ID, type SegmentationConfig } from '../projections/analytics';
 import { CUSTOMERS, type CustomerDoc } from '../projections/customer-360';
 import type { DocumentAccess, ProjectedEvent, Projection } from '../projections/types';
-import type { CollectionSpec, Document, ReadStore } from '../store/port';
+import type { CollectionSpec, Document, ReadStore, WriteBatch } from '../store/port';
 
 export const PROJECTOR = Symbol('PROJECTOR');
 export const SEGMENTATION = 'segmentation';
@@ -49,6 +49,11 @@ export class Projector {
   private segmentTimer?: NodeJS.Timeout;
   /** batches and segmentation runs never interleave: both change the cache and the store */
   private exclusive: Promise<unknown> = Promise.resolve();
+  /**
+   * During a rebuild: collection → ids of cached documents changed but not yet written. They are written
+   * once, with the checkpoints, when the replay ends, instead of after every batch that touched them.
+   */
+  private deferred?: Map<string, Set<string>>;
 
   constructor(
     private readonly events: EventStore,
@@ -176,11 +181,10 @@ export class Projector {
     const last = batch[batch.length - 1].globalPosition;
     const checkpoints = this.projections.map((p) => ({ projector: p.name, position: Math.max(last, this.checkpoints.get(p.name) ?? 0) }));
     try {
-      await this.store.write({
-        upserts: [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
-        deletes: [],
+      await this.put(
+        [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
         checkpoints,
-      });
+      );
     } catch (error) {
       // The cache already holds this batch; the store does not. Reload from the store before anything else.
       await this.init().catch(() => undefined);
@@ -193,7 +197,7 @@ export class Projector {
     if (last >= this.headValue) {
       // At the head: re-rank customers if due.
       this.headValue = await this.events.headPosition();
-      if (last >= this.headValue) await this.segmentWhenDue();
+      if (last >= this.headValue && !this.deferred) await this.segmentWhenDue(); // a rebuild ranks once, at its end
     }
     // Published after ranking, so a read-your-writes query never sees a customer not yet ranked.
     this.positionValue = last;
@@ -234,7 +238,7 @@ export class Projector {
         }
       }
     }
-    if (upserts.length) await this.store.write({ upserts, deletes: [], checkpoints: [] });
+    if (upserts.length) await this.put(upserts, []);
     await this.store.purge?.();
   }
 
@@ -275,7 +279,7 @@ export class Projector {
     }
     // Replaced whole on each ranking, so no position guard applies (and a rebuild yields the same document).
     upserts.push({ collection: ANALYTICS, doc: { ...distribution, _position: 0 } });
-    await this.store.write({ upserts, deletes: [], checkpoints: [] });
+    await this.put(upserts, []);
     this.lastSegmentationAt = this.now().getTime();
     this.segmentationDirty = false;
   }
@@ -297,6 +301,7 @@ export class Projector {
     let events = 0;
     try {
       await this.init();
+      this.deferred = new Map();
       const total = await this.events.headPosition();
       let position = this.positionValue;
       for (;;) {
@@ -308,10 +313,45 @@ export class Projector {
         onProgress?.(position, total);
       }
       await this.rank();
+      await this.writeDeferred();
     } finally {
+      this.deferred = undefined;
       await this.store.endBulk?.(bulk);
     }
     return { events, ms: Date.now() - started };
+  }
+
+  /** Writes documents (and checkpoints) now, or, during a rebuild, notes the cached ones for writeDeferred. */
+  private async put(upserts: WriteBatch['upserts'], checkpoints: WriteBatch['checkpoints']): Promise<void> {
+    const later = this.deferred;
+    if (!later) return this.store.write({ upserts, deletes: [], checkpoints });
+    const now: WriteBatch['upserts'] = [];
+    for (const u of upserts) {
+      if (!this.cache.has(u.collection)) {
+        now.push(u);
+        continue;
+      }
+      let ids = later.get(u.collection);
+      if (!ids) later.set(u.collection, (ids = new Set()));
+      ids.add(u.doc._id);
+    }
+    // The stored checkpoints stay where the rebuild began until the cached documents are written.
+    if (now.length) await this.store.write({ upserts: now, deletes: [], checkpoints: [] });
+  }
+
+  /** Writes the cached documents a rebuild changed, then the checkpoints (in the same batch: both or neither). */
+  private async writeDeferred(): Promise<void> {
+    const upserts: WriteBatch['upserts'] = [];
+    for (const [collection, ids] of this.deferred ?? []) {
+      const docs = this.cache.get(collection);
+      for (const id of ids) {
+        const doc = docs?.get(id);
+        if (doc) upserts.push({ collection, doc });
+      }
+    }
+    this.deferred = undefined;
+    const checkpoints = this.projections.map((p) => ({ projector: p.name, position: this.checkpoints.get(p.name) ?? 0 }));
+    await this.store.write({ upserts, deletes: [], checkpoints });
   }
 
   /** The document as the projector holds it (cached collections), for diagnostics and tests. */

@@ -212,7 +212,8 @@ describe('Projector (in-memory event store and read store)', () => {
   let events: InMemoryEventStore;
   let store: InMemoryReadStore;
   const started: Projector[] = [];
-  const projector = (readStore: ReadStore = store, options: { batchSize?: number } = {}) => new Projector(events, readStore, ALL_PROJECTIONS, { now, segmentEveryMs: 0, ...options });
+  const projector = (readStore: ReadStore = store, options: { batchSize?: number; rebuildBatchSize?: number } = {}) =>
+    new Projector(events, readStore, ALL_PROJECTIONS, { now, segmentEveryMs: 0, ...options });
   const start = async (p: Projector) => {
     started.push(p);
     await p.start();
@@ -296,6 +297,47 @@ describe('Projector (in-memory event store and read store)', () => {
       const first = await dump(store);
       await p.rebuild();
       expect(await dump(store)).toEqual(first);
+    });
+
+    it('writes each cached document once, after the replay, together with the checkpoints', async () => {
+      const batches: WriteBatch[] = [];
+      const write = store.write.bind(store);
+      jest.spyOn(store, 'write').mockImplementation(async (batch) => {
+        batches.push(batch);
+        return write(batch);
+      });
+      await projector(store, { rebuildBatchSize: 3 }).rebuild();
+      const last = batches[batches.length - 1];
+      expect(batches.length).toBeGreaterThan(HEAD / 3); // the insert-only history is written batch by batch
+      for (const b of batches.slice(0, -1)) {
+        expect(b.checkpoints).toEqual([]);
+        for (const u of b.upserts) expect([HISTORY, ANALYTICS]).toContain(u.collection); // insert-only, or the ranking's own document
+      }
+      expect(last.checkpoints).toEqual(PROJECTION_NAMES.map((projector) => ({ projector, position: HEAD })));
+      const cachedWrites = batches.flatMap((b) => b.upserts).filter((u) => [CUSTOMERS, DEALS, PIPELINE, SERVICE].includes(u.collection));
+      expect(cachedWrites.length).toBe(new Set(cachedWrites.map((u) => `${u.collection}/${u.doc._id}`)).size);
+      expect(cachedWrites.every((u) => last.upserts.includes(u))).toBe(true);
+      const reference = new InMemoryReadStore();
+      await projector(reference).rebuild();
+      expect(await dump(store)).toEqual(await dump(reference));
+    });
+
+    it('a rebuild that fails half-way leaves the stored checkpoints where it began', async () => {
+      const write = store.write.bind(store);
+      let calls = 0;
+      jest.spyOn(store, 'write').mockImplementation(async (batch) => {
+        if (++calls === 4) throw new Error('disk full');
+        return write(batch);
+      });
+      await expect(projector(store, { rebuildBatchSize: 3 }).rebuild()).rejects.toThrow('disk full');
+      expect(await checkpoints(store)).toEqual({ customers: 0, history: 0, pipeline: 0, service: 0 });
+      jest.restoreAllMocks();
+      // The next start replays from the beginning and reaches the same documents as an uninterrupted rebuild.
+      const again = await start(projector());
+      await again.waitFor(HEAD, 5000);
+      const reference = new InMemoryReadStore();
+      await projector(reference).rebuild();
+      expect(await dump(store)).toEqual(await dump(reference));
     });
 
     it('gives the same documents whatever the batch size', async () => {
