@@ -20,8 +20,12 @@ export interface ChildHandle<T> {
   send(message: unknown): void;
 }
 
+/** Node flags a role runs with, as the product runs it: the rebuild with the heap limit of `npm run rebuild` (package.json). */
+const ROLE_NODE_FLAGS: Record<string, string[]> = { rebuild: ['--max-old-space-size=384'] };
+
 export function runChild<T>(role: string, args: unknown, onProgress?: (done: number, total: number) => void): ChildHandle<T> {
-  const child = fork(process.argv[1], ['--child', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = [...process.execArgv, ...(ROLE_NODE_FLAGS[role] ?? [])];
+  const child = fork(process.argv[1], ['--child', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   let markReady: (r: { port: number; token?: string }) => void = () => undefined;
   let failReady: (e: Error) => void = () => undefined;
   const ready = new Promise<{ port: number; token?: string }>((resolve, reject) => {

@@ -258,11 +258,10 @@ export class AggregateRunner {
       } catch (error) {
         // Without a client expectation the conflict is ours to resolve: decide again on fresh state,
         // after a short jittered pause so writers in other processes spread out.
+        // A stale cached state is dropped either way (it may hold plaintext erased elsewhere).
+        if (error instanceof WrongExpectedRevisionError && unverified) this.states.delete(streamId);
         if (!(error instanceof WrongExpectedRevisionError) || ctx.expectedRevision !== undefined) throw error;
-        if (unverified) {
-          this.states.delete(streamId); // stale cache, not contention: read through at once
-          continue;
-        }
+        if (unverified) continue; // stale cache, not contention: read through at once
         if (attempt >= this.maxConflictRetries) throw new WriteContentionError(streamId);
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
       }

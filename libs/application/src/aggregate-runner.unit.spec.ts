@@ -106,6 +106,7 @@ describe('AggregateRunner on a cached state', () => {
     await new AggregateRunner(store, store).execute(spec, 'customer-c1', touch(3), ctx);
     await expect(runner.execute(spec, 'customer-c1', touch(4), { ...ctx, expectedRevision: 2 })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
     expect(await store.streamRevision('customer-c1')).toBe(3);
+    expect(runner.cachedState('customer-c1')).toBeUndefined(); // the stale state is not kept
   });
 
   it('a rejection by the cached state is checked on the state read through before it is returned', async () => {
