@@ -66,7 +66,7 @@ export async function createEventStore(config: TouchpointConfig, clock: Clock): 
     case 'memory':
       return new InMemoryEventStore(now);
     case 'sqlite':
-      return new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now });
+      return new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now, backgroundCheckpoints: true });
     case 'postgres':
       return PostgresEventStore.connect({ connectionString: config.TOUCHPOINT_POSTGRES_URL!, now });
     case 'eventstoredb':
@@ -86,7 +86,7 @@ export async function createEngines(config: TouchpointConfig, clock: Clock): Pro
       ? new InMemoryReadStore()
       : config.TOUCHPOINT_READ_STORE === 'mongodb'
         ? await MongoReadStore.connect(config.TOUCHPOINT_MONGO_URL!)
-        : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'));
+        : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'), { backgroundCheckpoints: true });
   const store = await openEventStore(config, clock);
   return { eventStore: store, snapshots: store, readStore, erasure: store };
 }

@@ -4,6 +4,7 @@ export * from './catch-up';
 export * from './chain';
 export * from './memory/memory-event-store';
 export * from './sqlite/sqlite-event-store';
+export * from './sqlite/wal-checkpointer';
 export * from './postgres/postgres-event-store';
 export * from './checkpoint';
 export * from './encryption/key-store';

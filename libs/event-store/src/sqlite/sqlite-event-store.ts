@@ -19,6 +19,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../port';
+import { WalCheckpointer } from './wal-checkpointer';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -82,6 +83,8 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** how long an idle subscriber waits before polling for appends made by another process */
   pollIntervalMs?: number;
+  /** run WAL checkpoints on a worker thread instead of inside commits (the app's stores do; see WalCheckpointer) */
+  backgroundCheckpoints?: boolean;
 }
 
 const toEvent = (r: Row): RecordedEvent => ({
@@ -113,6 +116,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
   private flushScheduled = false;
   private closed = false;
   private readonly stmt;
+  private readonly checkpointer?: WalCheckpointer;
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -126,6 +130,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     if (!columns.includes('stream_hash')) this.db.exec('ALTER TABLE events ADD COLUMN stream_hash TEXT; ALTER TABLE events ADD COLUMN global_hash TEXT;');
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    if (options.backgroundCheckpoints && options.filename !== ':memory:') this.checkpointer = new WalCheckpointer(this.db);
     const db = this.db;
     this.stmt = {
       insert: db.prepare(
@@ -358,6 +363,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     this.closed = true;
     if (this.queue.length || this.snapshotQueue.length) this.flush();
     this.signal.notify();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

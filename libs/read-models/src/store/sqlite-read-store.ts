@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { WalCheckpointer } from '@touchpoint/event-store';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, Scalar, WriteBatch } from './port';
@@ -43,7 +44,10 @@ export class SqliteReadStore implements ReadStore {
   /** collections being bulk loaded: their secondary indexes are dropped until endBulk */
   private readonly bulk = new Set<string>();
 
-  constructor(filename: string) {
+  private readonly checkpointer?: WalCheckpointer;
+
+  /** `backgroundCheckpoints`: WAL checkpoints on a worker thread instead of inside commits (the app's store does). */
+  constructor(filename: string, options: { backgroundCheckpoints?: boolean } = {}) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
@@ -55,6 +59,7 @@ export class SqliteReadStore implements ReadStore {
     // 64 MiB of page cache (default 2 MiB): index pages of a million-row history stay in memory during a rebuild.
     this.db.pragma('cache_size = -65536');
     this.migrate();
+    if (options.backgroundCheckpoints && filename !== ':memory:') this.checkpointer = new WalCheckpointer(this.db);
     this.db.exec(`CREATE TABLE IF NOT EXISTS rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
   }
 
@@ -242,6 +247,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }
