@@ -19,6 +19,17 @@ const LAYOUT = 2;
 
 type Extract = (doc: Document) => unknown;
 
+interface Upsert {
+  upsert: Database.Statement;
+  /** the row's current field columns, as an array (absent: no fields, or too many for a change mask) */
+  current?: Database.Statement;
+  /** change mask (bit i: field column i changed) → UPDATE of those columns */
+  updates: Map<number, Database.Statement>;
+  table: string;
+  columns: string[];
+  fields: Extract[];
+}
+
 /** The field's value as SQLite's json_extract would give it: scalars as such, booleans as 0/1, objects as JSON text. */
 function extractor(path: string): Extract {
   const steps = path.split('.');
@@ -40,7 +51,7 @@ function extractor(path: string): Extract {
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly specs = new Map<string, CollectionSpec>();
-  private readonly upserts = new Map<string, { stmt: Database.Statement; fields: Extract[] }>();
+  private readonly upserts = new Map<string, Upsert>();
   /** collections being bulk loaded: their secondary indexes are dropped until endBulk */
   private readonly bulk = new Set<string>();
 
@@ -96,8 +107,13 @@ export class SqliteReadStore implements ReadStore {
       if (!this.bulk.has(spec.name)) this.createIndexes(spec);
       const names = ['id', 'position', 'doc', ...columns.map(([field]) => column(field))];
       const set = names.slice(1).map((c) => `${c} = excluded.${c}`);
+      const fieldColumns = columns.map(([field]) => column(field));
       this.upserts.set(spec.name, {
-        stmt: this.db.prepare(`INSERT INTO ${t} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT(id) DO UPDATE SET ${set.join(', ')}`),
+        upsert: this.db.prepare(`INSERT INTO ${t} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT(id) DO UPDATE SET ${set.join(', ')}`),
+        current: fieldColumns.length && fieldColumns.length <= 30 ? this.db.prepare(`SELECT ${fieldColumns.join(', ')} FROM ${t} WHERE id = ?`).raw(true) : undefined,
+        updates: new Map(),
+        table: t,
+        columns: fieldColumns,
         fields: columns.map(([, { path }]) => extractor(path)),
       });
     }
@@ -223,11 +239,40 @@ export class SqliteReadStore implements ReadStore {
       for (const { collection, doc } of batch.upserts) {
         const upsert = this.upserts.get(collection);
         if (!upsert) throw new Error(`unknown collection ${collection}`);
-        upsert.stmt.run(doc._id, doc._position, JSON.stringify(doc), ...upsert.fields.map((f) => f(doc)));
+        this.upsert(upsert, doc, this.bulk.has(collection));
       }
       for (const { collection, id } of batch.deletes) this.db.prepare(`DELETE FROM ${table(this.spec(collection).name)} WHERE id = ?`).run(id);
       for (const c of batch.checkpoints) setCheckpoint.run(c.projector, c.position);
     })();
+  }
+
+  /**
+   * An existing row is updated in only the columns whose values changed: SQLite rewrites every index over a
+   * column named in SET, so a touchpoint (new lastActivityAt) would otherwise rewrite all six customer indexes.
+   * In bulk mode the indexes are gone and the plain upsert is cheaper.
+   */
+  private upsert(u: Upsert, doc: Document, bulk: boolean): void {
+    const values = u.fields.map((f) => f(doc));
+    const json = JSON.stringify(doc);
+    const old = bulk || !u.current ? undefined : (u.current.get(doc._id) as unknown[] | undefined);
+    if (!old) {
+      u.upsert.run(doc._id, doc._position, json, ...values);
+      return;
+    }
+    let mask = 0;
+    const changed: unknown[] = [];
+    values.forEach((v, i) => {
+      if (v === old[i]) return;
+      mask |= 1 << i;
+      changed.push(v);
+    });
+    let update = u.updates.get(mask);
+    if (!update) {
+      const set = ['position = ?', 'doc = ?', ...u.columns.filter((_, i) => mask & (1 << i)).map((c) => `${c} = ?`)];
+      update = this.db.prepare(`UPDATE ${u.table} SET ${set.join(', ')} WHERE id = ?`);
+      u.updates.set(mask, update);
+    }
+    update.run(doc._position, json, ...changed, doc._id);
   }
 
   async checkpoint(projector: string): Promise<number> {

@@ -55,6 +55,21 @@ describe('SqliteReadStore layout', () => {
     await store.close();
   });
 
+  it('an update rewrites only the changed columns, and every query still sees the new values', async () => {
+    const store = new SqliteReadStore(join(dir, 'read.db'));
+    await store.ensureCollections([spec]);
+    const put = (...docs: ReturnType<typeof doc>[]) => store.write({ upserts: docs.map((d) => ({ collection: spec.name, doc: d })), deletes: [], checkpoints: [] });
+    await put(doc('a', 1, 'A', 10), doc('b', 2, 'B', 20));
+    await put(doc('a', 3, 'A', 30)); // value changed, tier not
+    await put(doc('b', 4, 'A', 20)); // tier changed, value not
+    await put(doc('b', 5, 'A', 20)); // nothing queryable changed
+    const byValue = await store.find(spec.name, { filter: [{ field: 'tier', op: 'eq', value: 'A' }], sort: [{ field: 'value', direction: 'desc' }], limit: 10 });
+    expect(byValue.items.map((d) => [d._id, d._position, d.value])).toEqual([['a', 3, 30], ['b', 5, 20]]);
+    expect(await store.count(spec.name, [{ field: 'tier', op: 'eq', value: 'B' }])).toBe(0);
+    expect(await store.count(spec.name, [{ field: 'value', op: 'gt', value: 25 }])).toBe(1);
+    await store.close();
+  });
+
   it('empties a file of the old layout (generated columns), checkpoints included, so the projector rebuilds it', async () => {
     const old = new Database(join(dir, 'read.db'));
     old.exec(`CREATE TABLE rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID;
