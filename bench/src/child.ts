@@ -21,7 +21,7 @@ export interface ChildHandle<T> {
 }
 
 /** Node flags a role runs with, as the product runs it: the rebuild with the heap limit of `npm run rebuild` (package.json). */
-const ROLE_NODE_FLAGS: Record<string, string[]> = { rebuild: ['--max-old-space-size=384'] };
+const ROLE_NODE_FLAGS: Record<string, string[]> = { rebuild: ['--max-old-space-size=320'] };
 
 export function runChild<T>(role: string, args: unknown, onProgress?: (done: number, total: number) => void): ChildHandle<T> {
   const execArgv = [...process.execArgv, ...(ROLE_NODE_FLAGS[role] ?? [])];

@@ -58,7 +58,7 @@ async function readParse(args: { dir: string }): Promise<TimedResult> {
 async function rebuild(args: { dir: string; mongoUrl?: string }, report: Report): Promise<TimedResult> {
   const eventStore = await openAppEventStore(args.dir);
   const dbName = `bench_${Date.now().toString(36)}`;
-  const readStore: ReadStore = args.mongoUrl ? await MongoReadStore.connect(args.mongoUrl, dbName) : new SqliteReadStore(join(args.dir, 'read.db'));
+  const readStore: ReadStore = args.mongoUrl ? await MongoReadStore.connect(args.mongoUrl, dbName) : new SqliteReadStore(join(args.dir, 'read.db'), { writerThread: true }); // as engines.ts opens it
   const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir });
   const projector = createProjector({ config, engines: { eventStore, readStore }, clock: systemClock });
   let last = 0;

@@ -86,7 +86,7 @@ export async function createEngines(config: TouchpointConfig, clock: Clock): Pro
       ? new InMemoryReadStore()
       : config.TOUCHPOINT_READ_STORE === 'mongodb'
         ? await MongoReadStore.connect(config.TOUCHPOINT_MONGO_URL!)
-        : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'), { backgroundCheckpoints: true });
+        : new SqliteReadStore(join(config.TOUCHPOINT_DATA_DIR, 'read.db'), { writerThread: true });
   const store = await openEventStore(config, clock);
   return { eventStore: store, snapshots: store, readStore, erasure: store };
 }

@@ -18,7 +18,7 @@ const kafkaClient = (brokers: string) => new Kafka({ clientId: 'touchpoint-bench
 export const freshnessEmbedded: Scenario = async (ctx) => {
   const dir = ctx.dir('freshness');
   const store = await openAppEventStore(dir);
-  const readStore = new SqliteReadStore(join(dir, 'read.db'));
+  const readStore = new SqliteReadStore(join(dir, 'read.db'), { writerThread: true }); // as engines.ts opens it
   const projector = createProjector({ config: loadConfig({ TOUCHPOINT_DATA_DIR: dir }), engines: { eventStore: store, readStore }, clock: systemClock });
   const runner = new AggregateRunner(store, store);
   const rng = new Rng(9);

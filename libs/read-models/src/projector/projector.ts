@@ -23,6 +23,9 @@ export interface ProjectorOptions {
   onBatch?: (info: { position: number; events: number; lag: number }) => void;
 }
 
+/** documents per write when a rebuild stores what it kept in memory (bounds the serialised batch) */
+const DEFERRED_CHUNK = 1000;
+
 export const ANALYTICS_COLLECTION: CollectionSpec = { name: ANALYTICS, fields: {}, indexes: [] };
 
 /**
@@ -54,6 +57,8 @@ export class Projector {
    * once, with the checkpoints, when the replay ends, instead of after every batch that touched them.
    */
   private deferred?: Map<string, Set<string>>;
+  /** During a rebuild: the previous batch's write, still running while the next batch is applied */
+  private inFlight?: Promise<void>;
 
   constructor(
     private readonly events: EventStore,
@@ -214,6 +219,7 @@ export class Projector {
    * scrubs already-scrubbed documents to the same result.
    */
   private async scrub(customerIds: string[]): Promise<void> {
+    await this.settleWrites(); // the timeline rows to scrub may still be on their way to the store
     const upserts: Array<{ collection: string; doc: Document }> = [];
     for (const p of this.projections) {
       for (const spec of p.erase ?? []) {
@@ -316,6 +322,7 @@ export class Projector {
       await this.writeDeferred();
     } finally {
       this.deferred = undefined;
+      await this.settleWrites().catch(() => undefined); // after a failure: let the write in flight end before the indexes
       await this.store.endBulk?.(bulk);
     }
     return { events, ms: Date.now() - started };
@@ -336,11 +343,28 @@ export class Projector {
       ids.add(u.doc._id);
     }
     // The stored checkpoints stay where the rebuild began until the cached documents are written.
-    if (now.length) await this.store.write({ upserts: now, deletes: [], checkpoints: [] });
+    if (!now.length) return;
+    // One write in flight while the next batch is applied (the store may write on another thread or server).
+    const previous = this.inFlight;
+    const write = (async () => {
+      await previous;
+      await this.store.write({ upserts: now, deletes: [], checkpoints: [] });
+    })();
+    write.catch(() => undefined); // surfaced by the next put or settleWrites
+    this.inFlight = write;
+    await previous;
+  }
+
+  /** Waits for the rebuild's write in flight; its failure fails the caller. */
+  private async settleWrites(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = undefined;
+    await pending;
   }
 
   /** Writes the cached documents a rebuild changed, then the checkpoints (in the same batch: both or neither). */
   private async writeDeferred(): Promise<void> {
+    await this.settleWrites();
     const upserts: WriteBatch['upserts'] = [];
     for (const [collection, ids] of this.deferred ?? []) {
       const docs = this.cache.get(collection);
@@ -351,7 +375,11 @@ export class Projector {
     }
     this.deferred = undefined;
     const checkpoints = this.projections.map((p) => ({ projector: p.name, position: this.checkpoints.get(p.name) ?? 0 }));
-    await this.store.write({ upserts, deletes: [], checkpoints });
+    // In chunks, checkpoints last: a crash in between leaves documents whose _position guard skips the replay it causes.
+    for (let i = 0; i < upserts.length; i += DEFERRED_CHUNK) {
+      await this.store.write({ upserts: upserts.slice(i, i + DEFERRED_CHUNK), deletes: [], checkpoints: i + DEFERRED_CHUNK >= upserts.length ? checkpoints : [] });
+    }
+    if (!upserts.length) await this.store.write({ upserts, deletes: [], checkpoints });
   }
 
   /** The document as the projector holds it (cached collections), for diagnostics and tests. */

@@ -316,7 +316,7 @@ describe('Projector (in-memory event store and read store)', () => {
       expect(last.checkpoints).toEqual(PROJECTION_NAMES.map((projector) => ({ projector, position: HEAD })));
       const cachedWrites = batches.flatMap((b) => b.upserts).filter((u) => [CUSTOMERS, DEALS, PIPELINE, SERVICE].includes(u.collection));
       expect(cachedWrites.length).toBe(new Set(cachedWrites.map((u) => `${u.collection}/${u.doc._id}`)).size);
-      expect(cachedWrites.every((u) => last.upserts.includes(u))).toBe(true);
+      expect(cachedWrites.every((u) => last.upserts.includes(u))).toBe(true); // the seeded log has fewer than 1,000 such documents
       const reference = new InMemoryReadStore();
       await projector(reference).rebuild();
       expect(await dump(store)).toEqual(await dump(reference));
@@ -587,7 +587,10 @@ describe('Projector (in-memory event store and read store)', () => {
 
 // ---------------------------------------------------------------- SQLite
 
-describe('Projector (SQLite event store and read store in a temporary directory)', () => {
+describe.each([
+  ['on the caller\'s connection', false],
+  ['through the writer thread, as the app opens it', true],
+])('Projector (SQLite event store and read store in a temporary directory, writes %s)', (_label, writerThread) => {
   let dir: string;
   let events: SqliteEventStore;
   let store: SqliteReadStore;
@@ -606,7 +609,7 @@ describe('Projector (SQLite event store and read store in a temporary directory)
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tp-projector-'));
     events = new SqliteEventStore({ filename: join(dir, 'events.db'), now, pollIntervalMs: 20 });
-    store = new SqliteReadStore(join(dir, 'read.db'));
+    store = new SqliteReadStore(join(dir, 'read.db'), { writerThread });
     await append(events, SEED);
   });
 

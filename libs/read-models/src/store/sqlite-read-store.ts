@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { WalCheckpointer } from '@touchpoint/event-store';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, Scalar, WriteBatch } from './port';
 import { checkQuery, cursorOf } from './query';
+import { applyRowBatch, SqliteWriterThread, type RowBatch, type TableDef } from './sqlite-writer';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 const table = (collection: string) => `rm_${collection}`;
@@ -17,18 +17,20 @@ function safeName(name: string): string {
 /** Layout of read.db. 2: declared fields are plain columns written with the document (1: json_extract generated columns). */
 const LAYOUT = 2;
 
+/**
+ * Read models are rebuildable from the log: NORMAL keeps commits fast and WAL keeps them consistent.
+ * secure_delete: overwritten documents must not linger in free pages once a customer is erased.
+ */
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000', 'secure_delete = ON'];
+/**
+ * Page cache (SQLite's default is 2 MiB): the writing connection keeps the hot index pages of a million-row
+ * history in memory during a rebuild. With a writer thread the caller's connection only reads and changes
+ * the schema, and both caches count against the process's memory: 32 MiB for the writer, 16 MiB for reads.
+ */
+const CACHE = { alone: 'cache_size = -65536', writer: 'cache_size = -32768', reader: 'cache_size = -16384' };
+
 type Extract = (doc: Document) => unknown;
 
-interface Upsert {
-  upsert: Database.Statement;
-  /** the row's current field columns, as an array (absent: no fields, or too many for a change mask) */
-  current?: Database.Statement;
-  /** change mask (bit i: field column i changed) → UPDATE of those columns */
-  updates: Map<number, Database.Statement>;
-  table: string;
-  columns: string[];
-  fields: Extract[];
-}
 
 /** The field's value as SQLite's json_extract would give it: scalars as such, booleans as 0/1, objects as JSON text. */
 function extractor(path: string): Extract {
@@ -51,26 +53,25 @@ function extractor(path: string): Extract {
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly specs = new Map<string, CollectionSpec>();
-  private readonly upserts = new Map<string, Upsert>();
+  /** collection → its table's definition for the writer, and how to extract each field column from a document */
+  private readonly tables = new Map<string, { def: TableDef; extract: Extract[] }>();
+  private readonly defs = new Map<string, TableDef>();
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly writer?: SqliteWriterThread;
   /** collections being bulk loaded: their secondary indexes are dropped until endBulk */
   private readonly bulk = new Set<string>();
 
-  private readonly checkpointer?: WalCheckpointer;
-
-  /** `backgroundCheckpoints`: WAL checkpoints on a worker thread instead of inside commits (the app's store does). */
-  constructor(filename: string, options: { backgroundCheckpoints?: boolean } = {}) {
+  /**
+   * `writerThread`: documents and checkpoints are written by a worker thread with its own connection (the app's
+   * store does), so commits and their WAL checkpoints never block the event loop. Schema changes stay here.
+   */
+  constructor(filename: string, options: { writerThread?: boolean } = {}) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
-    this.db.pragma('journal_mode = WAL');
-    // Read models are rebuildable from the log: NORMAL keeps commits fast and WAL keeps them consistent.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // Overwritten documents must not linger in free pages once a customer is erased.
-    this.db.pragma('secure_delete = ON');
-    // 64 MiB of page cache (default 2 MiB): index pages of a million-row history stay in memory during a rebuild.
-    this.db.pragma('cache_size = -65536');
+    const writerThread = options.writerThread === true && filename !== ':memory:';
+    for (const p of [...PRAGMAS, writerThread ? CACHE.reader : CACHE.alone]) this.db.pragma(p);
     this.migrate();
-    if (options.backgroundCheckpoints && filename !== ':memory:') this.checkpointer = new WalCheckpointer(this.db);
+    if (writerThread) this.writer = new SqliteWriterThread(filename, [...PRAGMAS, CACHE.writer]);
     this.db.exec(`CREATE TABLE IF NOT EXISTS rm_checkpoints (projector TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
   }
 
@@ -105,18 +106,11 @@ export class SqliteReadStore implements ReadStore {
       }
       this.specs.set(spec.name, spec);
       if (!this.bulk.has(spec.name)) this.createIndexes(spec);
-      const names = ['id', 'position', 'doc', ...columns.map(([field]) => column(field))];
-      const set = names.slice(1).map((c) => `${c} = excluded.${c}`);
-      const fieldColumns = columns.map(([field]) => column(field));
-      this.upserts.set(spec.name, {
-        upsert: this.db.prepare(`INSERT INTO ${t} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT(id) DO UPDATE SET ${set.join(', ')}`),
-        current: fieldColumns.length && fieldColumns.length <= 30 ? this.db.prepare(`SELECT ${fieldColumns.join(', ')} FROM ${t} WHERE id = ?`).raw(true) : undefined,
-        updates: new Map(),
-        table: t,
-        columns: fieldColumns,
-        fields: columns.map(([, { path }]) => extractor(path)),
-      });
+      const def: TableDef = { table: t, columns: columns.map(([field]) => column(field)) };
+      this.tables.set(spec.name, { def, extract: columns.map(([, { path }]) => extractor(path)) });
+      this.defs.set(t, def);
     }
+    await this.writer?.define([...this.defs.values()]);
   }
 
   private indexNames(spec: CollectionSpec): Array<{ name: string; fields: string[] }> {
@@ -231,48 +225,16 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    const setCheckpoint = this.db.prepare(
-      `INSERT INTO rm_checkpoints (projector, position) VALUES (?, ?) ON CONFLICT(projector) DO UPDATE SET position = excluded.position`,
-    );
-    // Documents and checkpoint commit together: a crash leaves both before or both after.
-    this.db.transaction(() => {
-      for (const { collection, doc } of batch.upserts) {
-        const upsert = this.upserts.get(collection);
-        if (!upsert) throw new Error(`unknown collection ${collection}`);
-        this.upsert(upsert, doc, this.bulk.has(collection));
-      }
-      for (const { collection, id } of batch.deletes) this.db.prepare(`DELETE FROM ${table(this.spec(collection).name)} WHERE id = ?`).run(id);
-      for (const c of batch.checkpoints) setCheckpoint.run(c.projector, c.position);
-    })();
-  }
-
-  /**
-   * An existing row is updated in only the columns whose values changed: SQLite rewrites every index over a
-   * column named in SET, so a touchpoint (new lastActivityAt) would otherwise rewrite all six customer indexes.
-   * In bulk mode the indexes are gone and the plain upsert is cheaper.
-   */
-  private upsert(u: Upsert, doc: Document, bulk: boolean): void {
-    const values = u.fields.map((f) => f(doc));
-    const json = JSON.stringify(doc);
-    const old = bulk || !u.current ? undefined : (u.current.get(doc._id) as unknown[] | undefined);
-    if (!old) {
-      u.upsert.run(doc._id, doc._position, json, ...values);
-      return;
+    const rows: RowBatch = { rows: [], deletes: [], checkpoints: batch.checkpoints };
+    for (const { collection, doc } of batch.upserts) {
+      const t = this.tables.get(collection);
+      if (!t) throw new Error(`unknown collection ${collection}`);
+      rows.rows.push({ table: t.def.table, id: doc._id, position: doc._position, json: JSON.stringify(doc), values: t.extract.map((f) => f(doc)), bulk: this.bulk.has(collection) });
     }
-    let mask = 0;
-    const changed: unknown[] = [];
-    values.forEach((v, i) => {
-      if (v === old[i]) return;
-      mask |= 1 << i;
-      changed.push(v);
-    });
-    let update = u.updates.get(mask);
-    if (!update) {
-      const set = ['position = ?', 'doc = ?', ...u.columns.filter((_, i) => mask & (1 << i)).map((c) => `${c} = ?`)];
-      update = this.db.prepare(`UPDATE ${u.table} SET ${set.join(', ')} WHERE id = ?`);
-      u.updates.set(mask, update);
-    }
-    update.run(doc._position, json, ...changed, doc._id);
+    for (const { collection, id } of batch.deletes) rows.deletes.push({ table: table(this.spec(collection).name), id });
+    // Documents and checkpoints commit together: a crash leaves both before or both after.
+    if (this.writer) await this.writer.write(rows);
+    else applyRowBatch(this.db, this.defs, this.statements, rows);
   }
 
   async checkpoint(projector: string): Promise<number> {
@@ -292,7 +254,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {
-    await this.checkpointer?.stop();
+    await this.writer?.close();
     if (this.db.open) this.db.close();
   }
 }
