@@ -20,12 +20,18 @@ export interface ChildHandle<T> {
   send(message: unknown): void;
 }
 
-/** Node flags a role runs with, as the product runs it: the rebuild with the heap limit of `npm run rebuild` (package.json). */
-const ROLE_NODE_FLAGS: Record<string, string[]> = { rebuild: ['--max-old-space-size=320'] };
+/** How a role's process starts, as the product starts it: the rebuild as `npm run rebuild` does (package.json). */
+const ROLE_START: Record<string, { flags: string[]; env: Record<string, string> }> = {
+  rebuild: { flags: ['--max-old-space-size=320'], env: { MALLOC_ARENA_MAX: '2' } },
+};
 
 export function runChild<T>(role: string, args: unknown, onProgress?: (done: number, total: number) => void): ChildHandle<T> {
-  const execArgv = [...process.execArgv, ...(ROLE_NODE_FLAGS[role] ?? [])];
-  const child = fork(process.argv[1], ['--child', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const start = ROLE_START[role];
+  const child = fork(process.argv[1], ['--child', role], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...(start?.flags ?? [])],
+    env: { ...process.env, ...start?.env },
+  });
   let markReady: (r: { port: number; token?: string }) => void = () => undefined;
   let failReady: (e: Error) => void = () => undefined;
   const ready = new Promise<{ port: number; token?: string }>((resolve, reject) => {
