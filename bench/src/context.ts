@@ -34,7 +34,7 @@ export const FULL: Sizes = {
   httpCustomers: 1000,
   httpSeconds: 8,
   longHistory: 100_000,
-  longHistoryCommands: 300,
+  longHistoryCommands: 1000,
   rebuildEvents: 1_000_000,
   rebuildCustomers: 10_000,
   mongoRebuildEvents: 5000,

@@ -1,4 +1,3 @@
-import { AggregateRunner } from '@touchpoint/application';
 import { EVENT_SCHEMA_VERSIONS } from '@touchpoint/domain';
 import type { EventStore, SnapshotStore } from '@touchpoint/event-store';
 import Database from 'better-sqlite3';
@@ -11,7 +10,7 @@ import type { BenchContext, Scenario } from '../context';
 import { Rng } from '../prng';
 import { LatencyRecorder, peakRssMiB, resetPeakRss, type MeasuredRow } from '../stats';
 import { openAppEventStore } from '../stores';
-import { registerCommand, runCustomerCommand, touchpointCommand, touchpointRow } from './commands';
+import { appRunner, registerCommand, runCustomerCommand, touchpointCommand, touchpointRow } from './commands';
 
 // The same table shape as the SQLite event store, written by hand: the raw floor for an append.
 const RAW_SQLITE = `CREATE TABLE events (global_position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
@@ -57,7 +56,7 @@ function rawSqlite(ctx: BenchContext): MeasuredRow[] {
 
 /** decide + append through the AggregateRunner as the app builds it (encrypting store, state cache): sequentially, then with N writers on distinct customers. */
 async function throughRunner(ctx: BenchContext, store: EventStore & SnapshotStore, engine: string, baseline: string): Promise<MeasuredRow[]> {
-  const runner = new AggregateRunner(store, store, { snapshotEvery: 100 });
+  const runner = appRunner(store);
   const rng = new Rng(2);
   const customers = Array.from({ length: ctx.sizes.writers }, () => rng.uuid());
   await Promise.all(customers.map((id, i) => runCustomerCommand(runner, id, registerCommand(id, i), i)));

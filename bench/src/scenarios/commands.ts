@@ -1,4 +1,6 @@
-import type { AggregateRunner, CommandContext } from '@touchpoint/application';
+import { AggregateRunner, type CommandContext } from '@touchpoint/application';
+import type { EventStore, SnapshotStore } from '@touchpoint/event-store';
+import { loadConfig } from '@touchpoint/platform';
 import { customerStreamId, type CustomerCommand } from '@touchpoint/domain';
 import { customerAggregate } from '../../../apps/api/src/commands/aggregates';
 import type { Rng } from '../prng';
@@ -28,6 +30,11 @@ export function touchpointCommand(customerId: string, rng: Rng): CustomerCommand
       occurredAt: new Date().toISOString(),
     },
   };
+}
+
+/** A runner configured as the app's (TOUCHPOINT_SNAPSHOT_EVERY from the environment, else its default). */
+export function appRunner(store: EventStore & SnapshotStore): AggregateRunner {
+  return new AggregateRunner(store, store, { snapshotEvery: loadConfig().TOUCHPOINT_SNAPSHOT_EVERY });
 }
 
 export function runCustomerCommand(runner: AggregateRunner, customerId: string, command: CustomerCommand, n: number) {

@@ -1,10 +1,9 @@
-import { AggregateRunner } from '@touchpoint/application';
 import type { Scenario } from '../context';
 import { appendGenerated, datasetCustomerIds, generateDataset } from '../dataset';
 import { Rng } from '../prng';
 import { LatencyRecorder, peakRssMiB, resetPeakRss, type MeasuredRow } from '../stats';
 import { openAppEventStore } from '../stores';
-import { registerCommand, runCustomerCommand, touchpointCommand } from './commands';
+import { appRunner, registerCommand, runCustomerCommand, touchpointCommand } from './commands';
 
 /**
  * A touchpoint on a customer with a long history vs on a new customer, interleaved
@@ -23,7 +22,7 @@ export const longHistory: Scenario = async (ctx) => {
     const bar = ctx.progress('import long history', length);
     await appendGenerated(store, generateDataset(dataset), { onProgress: (done) => bar.update(done) });
     bar.stop();
-    const runner = new AggregateRunner(store, store, { snapshotEvery: 100 });
+    const runner = appRunner(store);
     const rng = new Rng(8);
 
     const first = process.hrtime.bigint();
@@ -46,12 +45,12 @@ export const longHistory: Scenario = async (ctx) => {
       warm.freshSeconds += await timed(warm.fresh, () => runCustomerCommand(runner, fresh, touchpointCommand(fresh, rng), i));
     }
     await runner.close();
-    const registrar = new AggregateRunner(store, store, { snapshotEvery: 100 });
+    const registrar = appRunner(store);
     for (let i = 1; i <= commands; i++) {
       const fresh = rng.uuid();
       await runCustomerCommand(registrar, fresh, registerCommand(fresh, i), i);
       // After a restart: nothing cached, so the runner reads the latest snapshot and the events after it.
-      const restarted = new AggregateRunner(store, store, { snapshotEvery: 100 });
+      const restarted = appRunner(store);
       cold.longSeconds += await timed(cold.long, () => runCustomerCommand(restarted, whale, touchpointCommand(whale, rng), i));
       cold.freshSeconds += await timed(cold.fresh, () => runCustomerCommand(restarted, fresh, touchpointCommand(fresh, rng), i));
       // A clean shutdown lets its background snapshot saves land (untimed), as the app does before closing the store.

@@ -14,6 +14,11 @@ export interface AggregateSpec<C, S, E> {
   decider: Decider<C, S, E>;
   /** bump when the state's shape changes: old snapshots are then ignored */
   stateVersion: string;
+  /**
+   * The event types whose personal fields `evolve` reads. Loads leave the others sealed, so a stream of
+   * touchpoints folds without decrypting them. Absent: every event is decrypted.
+   */
+  personalDataOf?: ReadonlySet<string>;
 }
 
 export interface AggregateRunnerOptions {
@@ -135,7 +140,7 @@ export class AggregateRunner {
     }
     let { state, revision } = start;
     for (;;) {
-      const page = await this.store.readStream(streamId, { fromRevision: revision + 1, maxCount: PAGE });
+      const page = await this.store.readStream(streamId, { fromRevision: revision + 1, maxCount: PAGE, personalDataOf: spec.personalDataOf });
       state = fold(spec.decider, state, page.map((e) => this.toDomainEvent<E>(e)));
       if (page.length) revision = page[page.length - 1].streamRevision;
       if (page.length < PAGE) break;

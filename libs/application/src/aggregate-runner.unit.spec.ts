@@ -76,6 +76,17 @@ describe('AggregateRunner on a cached state', () => {
     return { store, runner, reads };
   };
 
+  it("asks the store to open only the personal data the spec's evolve reads", async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const asked: unknown[] = [];
+    const readStream = store.readStream.bind(store);
+    store.readStream = (streamId, options) => (asked.push(options?.personalDataOf), readStream(streamId, options));
+    const personalDataOf = new Set(['CustomerRegistered']);
+    await new AggregateRunner(store, store).execute({ ...spec, personalDataOf }, 'customer-c1', register, ctx);
+    await new AggregateRunner(store, store).execute({ ...spec, personalDataOf }, 'customer-c1', touch(1), ctx);
+    expect(asked).toEqual([personalDataOf, personalDataOf]);
+  });
+
   it('reads nothing from the log when this process wrote the stream last', async () => {
     const { store, runner, reads } = await setup();
     for (let n = 1; n <= 3; n += 1) await runner.execute(spec, 'customer-c1', touch(n), ctx);

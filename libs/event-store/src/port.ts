@@ -63,6 +63,12 @@ export interface ReadStreamOptions {
   /** inclusive; forwards defaults to 0, backwards to the end */
   fromRevision?: number;
   maxCount?: number;
+  /**
+   * The event types whose personal fields the reader needs in the clear. A store that seals personal data
+   * may leave the fields of other types sealed (ciphertext strings); stores that seal nothing ignore it.
+   * Absent: every event is returned in the clear.
+   */
+  personalDataOf?: ReadonlySet<string>;
 }
 
 export interface ReadAllOptions {

@@ -235,6 +235,12 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
   }
 }
 
+/**
+ * The event types whose personal fields evolveCustomer reads (the profile). A command's load may leave the
+ * personal fields of every other type sealed: decrypting them would cost time and change no state.
+ */
+export const CUSTOMER_STATE_PERSONAL_DATA: ReadonlySet<CustomerEvent['type']> = new Set(['CustomerRegistered', 'CustomerProfileChanged']);
+
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
   const { type, data } = event;
   switch (type) {

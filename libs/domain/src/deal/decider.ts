@@ -89,6 +89,9 @@ export function decideDeal(command: DealCommand, state: DealState): DealEvent[] 
   }
 }
 
+/** evolveDeal reads no personal field (a deal's title is not state), so a load may leave them all sealed. */
+export const DEAL_STATE_PERSONAL_DATA: ReadonlySet<DealEvent['type']> = new Set();
+
 export function evolveDeal(state: DealState, event: DealEvent): DealState {
   const { type, data } = event;
   switch (type) {

@@ -84,6 +84,29 @@ describe('EncryptingEventStore', () => {
     expect(seen[0].data).toEqual(registered().data);
   });
 
+  it('readStream with personalDataOf opens only those types, still notices an erasure, and asks no key for the rest', async () => {
+    const inner = new InMemoryEventStore(() => new Date(FIXED));
+    const keys = new CountingKeyStore();
+    const store = wrap(inner, keys);
+    const touchpoint = { type: 'TouchpointRecorded', schemaVersion: 1, data: { customerId: C, touchpointId: 't', touchpointType: 'call', direction: 'inbound', agent: 'a', subject: 'Refund', occurredAt: FIXED } };
+    await store.append(`customer-${C}`, [touchpoint], { expectedRevision: 'no_stream', metadata: meta });
+    const [sealedOnly] = await new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner).readStream(`customer-${C}`, { personalDataOf: new Set(['CustomerRegistered']) });
+    expect(String(sealedOnly.data.subject)).toMatch(/^tp:enc:v1:/);
+    expect(keys.calls).toBe(1); // the append's key creation; reading the touchpoint sealed needed none
+
+    await store.append(`customer-${C}`, [registered()], { expectedRevision: 0, metadata: meta });
+    const [, opened] = await store.readStream(`customer-${C}`, { personalDataOf: new Set(['CustomerRegistered']) });
+    expect(opened.data).toEqual(registered().data);
+
+    // Another process erases: the erasure event is looked at even when its type is not listed, so the cached key goes.
+    await keys.destroy(C);
+    await inner.append(`customer-${C}`, [{ type: 'CustomerErased', schemaVersion: 1, data: { customerId: C, occurredAt: FIXED } }], { expectedRevision: 1, metadata: meta });
+    const only = { personalDataOf: new Set(['CustomerRegistered']) };
+    await store.readStream(`customer-${C}`, { ...only, fromRevision: 2 });
+    const [, afterErasure] = await store.readStream(`customer-${C}`, only);
+    expect(afterErasure.data.name).toBe(ERASED);
+  });
+
   it('seals every field under its own IV, across refills of the IV pool', async () => {
     const inner = new InMemoryEventStore(() => new Date(FIXED));
     const store = wrap(inner);
