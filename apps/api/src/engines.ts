@@ -66,7 +66,7 @@ export async function createEventStore(config: TouchpointConfig, clock: Clock): 
     case 'memory':
       return new InMemoryEventStore(now);
     case 'sqlite':
-      return new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now, backgroundCheckpoints: true });
+      return new SqliteEventStore({ filename: join(config.TOUCHPOINT_DATA_DIR, 'events.db'), now, backgroundCheckpoints: true, writerThread: true });
     case 'postgres':
       return PostgresEventStore.connect({ connectionString: config.TOUCHPOINT_POSTGRES_URL!, now });
     case 'eventstoredb':

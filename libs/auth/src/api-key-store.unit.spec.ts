@@ -2,7 +2,7 @@ import { apiKeyStoreContract } from '@touchpoint/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueApiKey } from './api-keys';
+import { issueApiKey, verifyApiKey } from './api-keys';
 import { InMemoryApiKeyStore } from './memory-api-key-store';
 import { SqliteApiKeyStore } from './sqlite-api-key-store';
 
@@ -21,6 +21,28 @@ describe('issueApiKey', () => {
     await expect(issueApiKey(keys, { name: 'has space', roles: ['sales'], now })).rejects.toThrow('key name');
     await expect(issueApiKey(keys, { name: 'ok', roles: [], now })).rejects.toThrow('at least one role');
     expect(await keys.list()).toEqual([]);
+  });
+
+  it('SQLite: a key revoked through another connection (the CLI, another API process) fails its very next lookup', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-keys-'));
+    const file = join(dir, 'auth.db');
+    const api = new SqliteApiKeyStore(file);
+    const cli = new SqliteApiKeyStore(file);
+    const now = new Date('2026-03-02T10:00:00Z');
+    const { record, secret } = await issueApiKey(cli, { name: 'p', roles: ['sales'], now });
+    expect(await verifyApiKey(api, secret)).toEqual(record);
+    expect(await verifyApiKey(api, secret)).toEqual(record); // now from the cache
+    expect(await cli.revoke(record.id, now.toISOString())).toBe(true);
+    expect(await verifyApiKey(api, secret)).toBeUndefined();
+    // A key added elsewhere is found at once too, and the cached record cannot be changed by a caller.
+    const other = await issueApiKey(cli, { name: 'q', roles: ['analyst'], now });
+    const found = await verifyApiKey(api, other.secret);
+    expect(found).toEqual(other.record);
+    expect(() => (found!.roles as string[]).push('admin')).toThrow();
+    expect(await verifyApiKey(api, other.secret)).toEqual(other.record);
+    await api.close();
+    await cli.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('survives a reopen of the SQLite file (keys persist, secrets do not)', async () => {

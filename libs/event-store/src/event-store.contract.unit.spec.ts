@@ -18,6 +18,20 @@ eventStoreContract('sqlite (file, WAL, synchronous=FULL)', async () => {
   };
 });
 
+// As the app opens it: commits on a writer thread with its own connection, WAL checkpoints on another.
+eventStoreContract('sqlite (writer thread, background checkpoints)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-es-thread-'));
+  const store = new SqliteEventStore({ filename: join(dir, 'events.db'), now: () => new Date(FIXED), writerThread: true, backgroundCheckpoints: true });
+  return {
+    store,
+    fixedRecordedAt: FIXED,
+    teardown: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 snapshotStoreContract('in-memory', async () => ({ snapshots: new InMemoryEventStore(), teardown: async () => undefined }));
 snapshotStoreContract('sqlite', async () => {
   const store = new SqliteEventStore({ filename: ':memory:' });
@@ -33,10 +47,10 @@ chainContract('in-memory', async () => {
   };
 });
 
-chainContract('sqlite (raw UPDATE with better-sqlite3)', async () => {
+describe.each([false, true])('hash chains, sqlite (writer thread: %s)', (writerThread) => chainContract('sqlite (raw UPDATE with better-sqlite3)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tp-chain-'));
   const filename = join(dir, 'events.db');
-  const store = new SqliteEventStore({ filename, now: () => new Date(FIXED) });
+  const store = new SqliteEventStore({ filename, now: () => new Date(FIXED), writerThread });
   // A second, independent connection: the tamperer does not go through the adapter.
   const raw = () => new Database(filename);
   return {
@@ -53,4 +67,4 @@ chainContract('sqlite (raw UPDATE with better-sqlite3)', async () => {
     },
     teardown: async () => rmSync(dir, { recursive: true, force: true }),
   };
-});
+}));

@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppendSignal, catchUpSubscription } from '../catch-up';
-import { GENESIS_HASH, chainLink, type ChainLink, type ChainedEventStore } from '../chain';
-import { IdempotencyKeyReusedError, checkExpectedRevision } from '../errors';
+import type { ChainLink, ChainedEventStore } from '../chain';
 import type {
   AppendOptions,
   AppendResult,
@@ -19,6 +17,8 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../port';
+import { SqliteCommitter, toEvent, type AppendOutcome, type AppendRequest, type CommitBatch, type Row } from './sqlite-commit';
+import { SqliteCommitThread } from './sqlite-commit-thread';
 import { WalCheckpointer } from './wal-checkpointer';
 
 const SCHEMA = `
@@ -56,24 +56,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 ) WITHOUT ROWID;
 `;
 
-type Row = {
-  global_position: number;
-  event_id: string;
-  stream_id: string;
-  stream_revision: number;
-  type: string;
-  schema_version: number;
-  recorded_at: string;
-  data: string;
-  metadata: string;
-  stream_hash: string | null;
-  global_hash: string | null;
-};
-
-/** Position and global hash of the last event written so far in the current transaction. */
-type ChainTail = { position: number; globalHash: string };
-
-type Pending = { streamId: string; events: NewEvent[]; options: AppendOptions; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
+type Pending = AppendRequest & { resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
 
 export interface SqliteEventStoreOptions {
   /** file path, or ':memory:' */
@@ -85,19 +68,9 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** run WAL checkpoints on a worker thread instead of inside commits (the app's stores do; see WalCheckpointer) */
   backgroundCheckpoints?: boolean;
+  /** commit on a writer thread with its own connection, off the event loop (the app's stores do; see SqliteCommitThread) */
+  writerThread?: boolean;
 }
-
-const toEvent = (r: Row): RecordedEvent => ({
-  eventId: r.event_id,
-  type: r.type,
-  schemaVersion: r.schema_version,
-  streamId: r.stream_id,
-  streamRevision: r.stream_revision,
-  globalPosition: r.global_position,
-  recordedAt: r.recorded_at,
-  data: JSON.parse(r.data),
-  metadata: JSON.parse(r.metadata),
-});
 
 /**
  * The zero-setup default: one SQLite file in WAL mode, durable commits.
@@ -117,6 +90,12 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
   private closed = false;
   private readonly stmt;
   private readonly checkpointer?: WalCheckpointer;
+  private readonly committer: SqliteCommitter;
+  /** started by the first commit, so processes that only read (projector, relay, CLI) run no thread */
+  private readonly startWriter?: () => SqliteCommitThread;
+  private writer?: SqliteCommitThread;
+  /** group commits sent to the writer thread and not yet settled */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -132,31 +111,21 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     if (options.backgroundCheckpoints && options.filename !== ':memory:') this.checkpointer = new WalCheckpointer(this.db);
     const db = this.db;
+    // Reads stay on this connection; commits go through the committer, here or on the writer thread.
     this.stmt = {
-      insert: db.prepare(
-        `INSERT INTO events (global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata, stream_hash, global_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      lastLink: db.prepare(`SELECT global_position, global_hash FROM events ORDER BY global_position DESC LIMIT 1`),
       streamHashAt: db.prepare(`SELECT stream_hash FROM events WHERE stream_id = ? AND stream_revision = ?`).pluck(),
       revision: db.prepare(`SELECT revision FROM streams WHERE stream_id = ?`).pluck(),
-      upsertStream: db.prepare(`INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET revision = excluded.revision`),
       head: db.prepare(`SELECT COALESCE(MAX(global_position), 0) FROM events`).pluck(),
       readAll: db.prepare(`SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`),
       forwards: db.prepare(`SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?`),
       backwards: db.prepare(`SELECT * FROM events WHERE stream_id = ? AND stream_revision <= ? ORDER BY stream_revision DESC LIMIT ?`),
-      byPosition: db.prepare(`SELECT * FROM events WHERE global_position = ?`),
-      findKey: db.prepare(`SELECT * FROM idempotency_keys WHERE key = ?`),
-      insertKey: db.prepare(
-        `INSERT INTO idempotency_keys (key, stream_id, request_hash, stream_revision, global_position, positions) VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
       loadSnapshot: db.prepare(`SELECT * FROM snapshots WHERE stream_id = ?`),
-      saveSnapshot: db.prepare(
-        `INSERT INTO snapshots (stream_id, revision, state_version, state) VALUES (?, ?, ?, ?)
-         ON CONFLICT(stream_id) DO UPDATE SET revision = excluded.revision, state_version = excluded.state_version, state = excluded.state
-         WHERE excluded.revision >= snapshots.revision`,
-      ),
     };
+    this.committer = new SqliteCommitter(db);
+    if (options.writerThread && options.filename !== ':memory:') {
+      const pragmas = [`synchronous = ${options.synchronous ?? 'FULL'}`, 'busy_timeout = 5000', ...(this.checkpointer ? ['wal_autocheckpoint = 0'] : [])];
+      this.startWriter = () => new SqliteCommitThread(options.filename, pragmas);
+    }
   }
 
   /** The underlying handle, for tests that tamper with rows and for raw baselines in benchmarks. */
@@ -178,39 +147,46 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     setImmediate(() => this.flush());
   }
 
-  /** One durable transaction for every append queued since the last flush. */
+  /**
+   * One durable transaction for every append queued since the last flush. On the writer thread, the next
+   * group is sent while this one commits; the thread runs them in order, so the log keeps one writer.
+   */
   private flush(): void {
     this.flushScheduled = false;
     if ((this.queue.length === 0 && this.snapshotQueue.length === 0) || !this.db.open) return;
-    const batch = this.queue;
+    const appends = this.queue;
     const snapshots = this.snapshotQueue;
     this.queue = [];
     this.snapshotQueue = [];
-    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-    const one = this.db.transaction((p: Pending, tail: ChainTail) => this.appendNow(p, tail));
-    try {
-      this.db.transaction(() => {
-        // Single writer: the log's chain head is read once per batch and carried through it.
-        const last = this.stmt.lastLink.get() as { global_position: number; global_hash: string | null } | undefined;
-        const tail: ChainTail = { position: last?.global_position ?? 0, globalHash: last?.global_hash ?? GENESIS_HASH };
-        for (const p of batch) {
-          try {
-            outcomes.push({ ok: true, result: one(p, tail) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-        // Snapshots ride along: one fsync for the batch instead of one per save.
-        for (const { snapshot: s, state } of snapshots) this.stmt.saveSnapshot.run(s.streamId, s.revision, s.stateVersion, state);
-      })();
-    } catch (error) {
-      for (const p of batch) p.reject(error);
+    const batch: CommitBatch = {
+      appends: appends.map(({ streamId, events, options }) => ({ streamId, events, options })),
+      snapshots: snapshots.map(({ snapshot: s, state }) => ({ streamId: s.streamId, revision: s.revision, stateVersion: s.stateVersion, state })),
+      recordedAt: this.now().toISOString(),
+    };
+    const failed = (error: unknown) => {
+      for (const p of appends) p.reject(error);
       for (const p of snapshots) p.reject(error);
+    };
+    if (this.startWriter) {
+      this.writer ??= this.startWriter();
+      const commit = this.writer.commit(batch).then((outcomes) => this.settle(appends, snapshots, outcomes), failed);
+      this.inFlight.add(commit);
+      void commit.finally(() => this.inFlight.delete(commit));
       return;
     }
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.committer.commit(batch);
+    } catch (error) {
+      return failed(error);
+    }
+    this.settle(appends, snapshots, outcomes);
+  }
+
+  private settle(appends: Pending[], snapshots: Array<{ resolve: () => void }>, outcomes: AppendOutcome[]): void {
     for (const p of snapshots) p.resolve();
     let appended = false;
-    batch.forEach((p, i) => {
+    appends.forEach((p, i) => {
       const o = outcomes[i];
       if (o.ok) {
         appended ||= o.result.events.length > 0;
@@ -220,73 +196,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     if (appended) this.signal.notify();
   }
 
-  /** `tail` is the log's chain head; it moves only when the append succeeds (a failed one rolls back to its savepoint). */
-  private appendNow({ streamId, events, options }: Pending, tail: ChainTail): AppendResult {
-    if (options.idempotency) {
-      const earlier = this.remembered(options.idempotency.key);
-      if (earlier) {
-        if (earlier.requestHash !== options.idempotency.requestHash) throw new IdempotencyKeyReusedError(options.idempotency.key);
-        return earlier;
-      }
-    }
-    const current = (this.stmt.revision.get(streamId) as number | undefined) ?? -1;
-    checkExpectedRevision(streamId, options.expectedRevision, current);
-    const recordedAt = this.now().toISOString();
-    const metadata = JSON.stringify(options.metadata);
-    const recorded: RecordedEvent[] = [];
-    let revision = current;
-    let position = tail.position;
-    let prevGlobal = tail.globalHash;
-    let prevStream = current >= 0 ? ((this.stmt.streamHashAt.get(streamId, current) as string | null) ?? GENESIS_HASH) : GENESIS_HASH;
-    for (const e of events) {
-      revision += 1;
-      position += 1;
-      const event: RecordedEvent = {
-        eventId: e.eventId ?? randomUUID(),
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        streamId,
-        streamRevision: revision,
-        globalPosition: position,
-        recordedAt,
-        data: e.data,
-        metadata: options.metadata,
-      };
-      const link = chainLink(event, prevStream, prevGlobal);
-      this.stmt.insert.run(position, event.eventId, streamId, revision, e.type, e.schemaVersion, recordedAt, JSON.stringify(e.data), metadata, link.streamHash, link.globalHash);
-      prevStream = link.streamHash;
-      prevGlobal = link.globalHash;
-      recorded.push(event);
-    }
-    if (recorded.length) this.stmt.upsertStream.run(streamId, revision);
-    const globalPosition = recorded.length ? recorded[recorded.length - 1].globalPosition : tail.position;
-    if (options.idempotency) {
-      this.stmt.insertKey.run(
-        options.idempotency.key,
-        streamId,
-        options.idempotency.requestHash,
-        revision,
-        globalPosition,
-        JSON.stringify(recorded.map((e) => e.globalPosition)),
-      );
-    }
-    tail.position = position;
-    tail.globalHash = prevGlobal;
-    return { streamId, streamRevision: revision, globalPosition, events: recorded, replayed: false };
-  }
-
-  private remembered(key: string): (AppendResult & { requestHash: string }) | undefined {
-    const row = this.stmt.findKey.get(key) as
-      | { stream_id: string; request_hash: string; stream_revision: number; global_position: number; positions: string }
-      | undefined;
-    if (!row) return undefined;
-    const positions = JSON.parse(row.positions) as number[];
-    const events = positions.map((p) => toEvent(this.stmt.byPosition.get(p) as Row));
-    return { streamId: row.stream_id, streamRevision: row.stream_revision, globalPosition: row.global_position, events, replayed: true, requestHash: row.request_hash };
-  }
-
   async findIdempotent(key: string) {
-    return this.remembered(key);
+    return this.committer.remembered(key);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -362,6 +273,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     if (this.closed) return;
     this.closed = true;
     if (this.queue.length || this.snapshotQueue.length) this.flush();
+    await Promise.all(this.inFlight);
+    await this.writer?.close();
     this.signal.notify();
     await this.checkpointer?.stop();
     this.db.close();
