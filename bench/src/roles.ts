@@ -54,6 +54,25 @@ async function readParse(args: { dir: string }): Promise<TimedResult> {
   return { events, ms, peakRssMiB: peakRssMiB() };
 }
 
+/**
+ * The floor a rebuild cannot beat while personal fields are sealed: the log read through the app's
+ * decrypting store, in the rebuild's page size, and nothing else (one AES-GCM open per sealed field).
+ */
+async function readDecrypt(args: { dir: string }): Promise<TimedResult> {
+  const store = await openAppEventStore(args.dir);
+  const started = Date.now();
+  let events = 0;
+  for (let after = 0; ; ) {
+    const page = await store.readAll({ after, maxCount: 10_000 });
+    if (page.length === 0) break;
+    events += page.length;
+    after = page[page.length - 1].globalPosition;
+  }
+  const ms = Date.now() - started;
+  await store.close();
+  return { events, ms, peakRssMiB: peakRssMiB() };
+}
+
 /** The real Projector rebuilding every projection from `<dir>/events.db` (read through the decrypting store), into SQLite (`read.db`) or MongoDB. */
 async function rebuild(args: { dir: string; mongoUrl?: string }, report: Report): Promise<TimedResult> {
   const eventStore = await openAppEventStore(args.dir);
@@ -118,4 +137,4 @@ async function serveBare(_args: unknown, report: Report): Promise<{ peakRssMiB: 
   return { peakRssMiB: peakRssMiB() };
 }
 
-export const ROLES = { generate, 'read-parse': readParse, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };
+export const ROLES = { generate, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };
