@@ -90,11 +90,7 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
     const margin = group.reduce((s, c) => s + c.value.margin, 0);
     const tiers: Record<string, { customers: number; revenue: number }> = { A: { customers: 0, revenue: 0 }, B: { customers: 0, revenue: 0 }, C: { customers: 0, revenue: 0 } };
     // Recency counts the orders lifetime value counts: not cancelled, not fully returned.
-    const lastOrder = group.map((c) =>
-      Object.values(c.orderBook)
-        .filter((o) => !o.cancelled && o.currency === currency && o.total - o.refunded > 0)
-        .reduce((m, o) => (o.at > m ? o.at : m), ''),
-    );
+    const lastOrder = group.map((c) => c.valueByCurrency[currency]?.lastOrderAt ?? '');
     const r = quintiles(lastOrder.map((at) => (at ? Math.floor((asOfMs - Date.parse(at)) / DAY_MS) : Number.MAX_SAFE_INTEGER)), false);
     const f = quintiles(group.map((c) => c.value.orders), true);
     const m = quintiles(group.map((c) => c.value.revenue), true);

@@ -21,6 +21,12 @@ export interface CurrencyValue {
   orders: number;
 }
 
+/** A currency's figures as the 360 keeps them: with the dates of the orders that count, so readers need no order book. */
+export interface CurrencyFigures extends CurrencyValue {
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+}
+
 export interface RfmScore {
   recency: number;
   frequency: number;
@@ -56,7 +62,7 @@ export interface CustomerDoc extends Document {
   orderBook: Record<string, OrderFacts>;
   /** net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by */
   value: { currency: string; revenue: number; margin: number; orders: number };
-  valueByCurrency: Record<string, CurrencyValue>;
+  valueByCurrency: Record<string, CurrencyFigures>;
   /** written by segmentation (tiers are a ranking across customers), not by single events */
   segment: { tier: string; rfm: RfmScore | null };
 }
@@ -67,16 +73,23 @@ const later = (a: string | null, b: string) => (a === null || b > a ? b : a);
 const earlier = (a: string | null, b: string) => (a === null || b < a ? b : a);
 const inc = (map: Record<string, number>, key: string, by = 1) => ({ ...map, [key]: (map[key] ?? 0) + by });
 
-/** Net figures per currency from the order book: cancelled orders count for nothing, returns are subtracted. */
-export function valueByCurrency(orderBook: Record<string, OrderFacts>): Record<string, CurrencyValue> {
-  const out: Record<string, CurrencyValue> = {};
+/**
+ * Net figures per currency from the order book: cancelled orders count for nothing, returns are subtracted.
+ * The first and last order dates are those of the orders that still count (not cancelled, not fully returned).
+ */
+export function valueByCurrency(orderBook: Record<string, OrderFacts>): Record<string, CurrencyFigures> {
+  const out: Record<string, CurrencyFigures> = {};
   for (const o of Object.values(orderBook)) {
     if (o.cancelled) continue;
-    const v = (out[o.currency] ??= { revenue: 0, cost: 0, margin: 0, orders: 0 });
+    const v = (out[o.currency] ??= { revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null });
     v.revenue += o.total - o.refunded;
     v.cost += o.cost - o.costReversed;
     v.margin = v.revenue - v.cost;
-    if (o.total - o.refunded > 0) v.orders += 1;
+    if (o.total - o.refunded > 0) {
+      v.orders += 1;
+      v.firstOrderAt = earlier(v.firstOrderAt, o.at);
+      v.lastOrderAt = later(v.lastOrderAt, o.at);
+    }
   }
   return out;
 }
@@ -286,10 +299,9 @@ export interface LifetimeValue {
  */
 export function lifetimeValue(doc: CustomerDoc, asOf: string, options: LifetimeValueOptions): LifetimeValue {
   const currency = doc.value.currency;
-  const counted = Object.values(doc.orderBook).filter((o) => !o.cancelled && o.currency === currency && o.total - o.refunded > 0);
-  const v = doc.valueByCurrency[currency] ?? { revenue: 0, cost: 0, margin: 0, orders: 0 };
-  const firstOrderAt = counted.reduce<string | null>((m, o) => earlier(m, o.at), null);
-  const lastOrderAt = counted.reduce<string | null>((m, o) => later(m, o.at), null);
+  // From the running figures, not the order book: queries read the 360 without it (a detached key).
+  const v = doc.valueByCurrency[currency] ?? { revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null };
+  const { firstOrderAt, lastOrderAt } = v;
   const asOfMs = Date.parse(asOf);
   // Imports can bring orders older than the registration: the relationship began at the earlier of the two.
   const since = firstOrderAt !== null && firstOrderAt < doc.registeredAt ? firstOrderAt : doc.registeredAt;
@@ -319,7 +331,7 @@ export function lifetimeValue(doc: CustomerDoc, asOf: string, options: LifetimeV
     horizonDays: options.horizonDays,
     predictedRevenue,
     predictedMargin: Math.round(predictedRevenue * marginRate),
-    byCurrency: doc.valueByCurrency,
+    byCurrency: Object.fromEntries(Object.entries(doc.valueByCurrency).map(([c, { revenue, cost, margin, orders }]) => [c, { revenue, cost, margin, orders }])),
   };
 }
 
@@ -370,6 +382,8 @@ export const customersProjection: Projection = {
         tags: { path: 'tags', type: 'string[]' },
       },
       indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['registeredAt']],
+      // Grows with every order; only the projector needs it, so queries never read or parse it.
+      detached: ['orderBook'],
     },
   ],
   handles: new Set(CUSTOMER_EVENTS),

@@ -35,9 +35,18 @@ export class InMemoryReadStore implements ReadStore {
     return s;
   }
 
+  /** A copy as queries see it: without the collection's detached keys. */
+  private body<D extends Document>(collection: string, doc: Document): D {
+    const detached = this.spec(collection).detached ?? [];
+    if (!detached.length) return structuredClone(doc) as D;
+    const body: Record<string, unknown> = { ...doc };
+    for (const key of detached) delete body[key];
+    return structuredClone(body) as D;
+  }
+
   async get<D extends Document>(collection: string, id: string): Promise<D | undefined> {
     const doc = this.coll(collection).get(id);
-    return doc && (structuredClone(doc) as D);
+    return doc && this.body<D>(collection, doc);
   }
 
   async find<D extends Document>(collection: string, query: FindQuery): Promise<Page<D>> {
@@ -50,7 +59,7 @@ export class InMemoryReadStore implements ReadStore {
       (query.sort ?? []).forEach((s, i) => setPath(anchor, spec.fields[s.field].path, query.after!.values[i]));
       docs = docs.filter((d) => compare(d, anchor as { _id: string }) > 0);
     }
-    const items = docs.slice(0, query.limit).map((d) => structuredClone(d) as D);
+    const items = docs.slice(0, query.limit).map((d) => this.body<D>(collection, d));
     return { items, ...(docs.length > query.limit && { next: cursorOf(spec, query.sort, items[items.length - 1]) }) };
   }
 

@@ -119,8 +119,14 @@ export class MongoReadStore implements ReadStore {
     return this.db.collection<Stored>(collectionName(this.spec(name).name));
   }
 
+  /** Queries leave the collection's detached keys on the server. */
+  private bodyOnly(collection: string): { projection?: Record<string, 0> } {
+    const detached = this.spec(collection).detached ?? [];
+    return detached.length ? { projection: Object.fromEntries(detached.map((k) => [k, 0 as const])) } : {};
+  }
+
   async get<D extends Document>(collection: string, id: string): Promise<D | undefined> {
-    const doc = await this.coll(collection).findOne({ _id: { $eq: String(id) } } as Filter<Stored>);
+    const doc = await this.coll(collection).findOne({ _id: { $eq: String(id) } } as Filter<Stored>, this.bodyOnly(collection));
     return (doc ?? undefined) as D | undefined;
   }
 
@@ -173,7 +179,7 @@ export class MongoReadStore implements ReadStore {
     const order = new Map<string, 1 | -1>();
     for (const k of keys) if (!order.has(k.path)) order.set(k.path, k.dir === 'asc' ? 1 : -1);
     const docs = await this.coll(collection)
-      .find(MongoReadStore.and(clauses))
+      .find(MongoReadStore.and(clauses), this.bodyOnly(collection))
       .sort(order)
       .limit(query.limit + 1)
       .toArray();

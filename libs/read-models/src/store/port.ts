@@ -23,6 +23,12 @@ export interface CollectionSpec {
   fields: Record<string, { path: string; type: FieldType }>;
   /** compound indexes over declared field names */
   indexes: string[][];
+  /**
+   * Top-level keys kept apart from the document's body: written with it and given back by `scan` (the
+   * projector's reload), but left out of `get` and `find`, so a large internal part (a customer's order
+   * book) costs queries nothing.
+   */
+  detached?: readonly string[];
 }
 
 export type Operator = 'eq' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'has';

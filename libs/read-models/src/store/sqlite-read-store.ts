@@ -14,8 +14,11 @@ function safeName(name: string): string {
   return name;
 }
 
-/** Layout of read.db. 2: declared fields are plain columns written with the document (1: json_extract generated columns). */
-const LAYOUT = 2;
+/**
+ * Layout of read.db. 3: a collection's detached keys go in their own column (2: declared fields are plain
+ * columns written with the document; 1: json_extract generated columns).
+ */
+const LAYOUT = 3;
 
 /**
  * Read models are rebuildable from the log: NORMAL keeps commits fast and WAL keeps them consistent.
@@ -60,6 +63,8 @@ export class SqliteReadStore implements ReadStore {
   private readonly writer?: SqliteWriterThread;
   /** collections being bulk loaded: their secondary indexes are dropped until endBulk */
   private readonly bulk = new Set<string>();
+  /** JSON of detached values already serialised, by identity (documents are replaced, never mutated) */
+  private readonly detachedJson = new WeakMap<object, string>();
 
   /**
    * `writerThread`: documents and checkpoints are written by a worker thread with its own connection (the app's
@@ -92,11 +97,12 @@ export class SqliteReadStore implements ReadStore {
       const t = table(safeName(spec.name));
       // A rowid table, not WITHOUT ROWID: documents are large and ids random (event ids), so rows go in append
       // order and only the small id index takes random inserts; a clustered table rewrote random pages per insert.
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL)`);
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL, detached TEXT)`);
       const existing = new Set((this.db.prepare(`SELECT name FROM pragma_table_xinfo(?)`).pluck().all(t) as string[]) ?? []);
       const columns = Object.entries(spec.fields).filter(([, { type }]) => type !== 'string[]');
       for (const [field, { path }] of columns) {
         if (!/^[A-Za-z0-9_.]+$/.test(path)) throw new Error(`invalid path ${path}`);
+        if (spec.detached?.includes(path.split('.')[0])) throw new Error(`field ${field} lies in a detached key of ${spec.name}`);
         if (existing.has(column(safeName(field)))) continue;
         // A field declared later: fill it for the rows already there, as a fresh write would.
         this.db.transaction(() => {
@@ -214,14 +220,35 @@ export class SqliteReadStore implements ReadStore {
 
   async *scan<D extends Document>(collection: string, pageSize = 2000): AsyncIterable<D> {
     this.spec(collection);
-    const stmt = this.db.prepare(`SELECT id, doc FROM ${table(collection)} WHERE id > ? ORDER BY id LIMIT ?`);
+    const stmt = this.db.prepare(`SELECT id, doc, detached FROM ${table(collection)} WHERE id > ? ORDER BY id LIMIT ?`);
     let after = '';
     for (;;) {
-      const rows = stmt.all(after, pageSize) as Array<{ id: string; doc: string }>;
+      const rows = stmt.all(after, pageSize) as Array<{ id: string; doc: string; detached: string | null }>;
       if (rows.length === 0) return;
-      for (const r of rows) yield JSON.parse(r.doc) as D;
+      for (const r of rows) yield (r.detached === null ? JSON.parse(r.doc) : { ...JSON.parse(r.doc), ...JSON.parse(r.detached) }) as D;
       after = rows[rows.length - 1].id;
     }
+  }
+
+  /** The document's body and its detached keys, each as JSON (null: nothing detached). */
+  private serialise(collection: string, doc: Document): { json: string; detached: string | null } {
+    const keys = this.spec(collection).detached ?? [];
+    if (!keys.length) return { json: JSON.stringify(doc), detached: null };
+    const body: Record<string, unknown> = { ...doc };
+    const parts: string[] = [];
+    for (const key of keys) {
+      const value = body[key];
+      delete body[key];
+      if (value === undefined) continue;
+      // A detached part (an order book) is usually the same object as at the last write: serialised once.
+      let json = typeof value === 'object' && value !== null ? this.detachedJson.get(value) : undefined;
+      if (json === undefined) {
+        json = JSON.stringify(value);
+        if (typeof value === 'object' && value !== null) this.detachedJson.set(value, json);
+      }
+      parts.push(`${JSON.stringify(key)}:${json}`);
+    }
+    return { json: JSON.stringify(body), detached: `{${parts.join(',')}}` };
   }
 
   async write(batch: WriteBatch): Promise<void> {
@@ -229,7 +256,8 @@ export class SqliteReadStore implements ReadStore {
     for (const { collection, doc } of batch.upserts) {
       const t = this.tables.get(collection);
       if (!t) throw new Error(`unknown collection ${collection}`);
-      rows.rows.push({ table: t.def.table, id: doc._id, position: doc._position, json: JSON.stringify(doc), values: t.extract.map((f) => f(doc)), bulk: this.bulk.has(collection) });
+      const { json, detached } = this.serialise(collection, doc);
+      rows.rows.push({ table: t.def.table, id: doc._id, position: doc._position, json, detached, values: t.extract.map((f) => f(doc)), bulk: this.bulk.has(collection) });
     }
     for (const { collection, id } of batch.deletes) rows.deletes.push({ table: table(this.spec(collection).name), id });
     // Documents and checkpoints commit together: a crash leaves both before or both after.

@@ -10,7 +10,7 @@ export interface TableDef {
 
 /** One write batch, already serialised: documents as JSON text, field values extracted. */
 export interface RowBatch {
-  rows: Array<{ table: string; id: string; position: number; json: string; values: unknown[]; bulk: boolean }>;
+  rows: Array<{ table: string; id: string; position: number; json: string; detached: string | null; values: unknown[]; bulk: boolean }>;
   deletes: Array<{ table: string; id: string }>;
   checkpoints: Array<{ projector: string; position: number }>;
 }
@@ -33,7 +33,7 @@ export function applyRowBatch(db: Database.Database, defs: Map<string, TableDef>
     for (const row of batch.rows) {
       const def = defs.get(row.table);
       if (!def) throw new Error(`unknown table ${row.table}`);
-      const names = ['id', 'position', 'doc', ...def.columns];
+      const names = ['id', 'position', 'doc', 'detached', ...def.columns];
       const canDiff = !row.bulk && def.columns.length > 0 && def.columns.length <= 30;
       const old = canDiff ? (stmt(`SELECT ${def.columns.join(', ')} FROM ${def.table} WHERE id = ?`, true).get(row.id) as unknown[] | undefined) : undefined;
       if (!old) {
@@ -42,13 +42,14 @@ export function applyRowBatch(db: Database.Database, defs: Map<string, TableDef>
           row.id,
           row.position,
           row.json,
+          row.detached,
           ...row.values,
         );
         continue;
       }
       const changed = def.columns.filter((_, i) => row.values[i] !== old[i]);
-      const set = ['position = ?', 'doc = ?', ...changed.map((c) => `${c} = ?`)];
-      stmt(`UPDATE ${def.table} SET ${set.join(', ')} WHERE id = ?`).run(row.position, row.json, ...row.values.filter((v, i) => v !== old[i]), row.id);
+      const set = ['position = ?', 'doc = ?', 'detached = ?', ...changed.map((c) => `${c} = ?`)];
+      stmt(`UPDATE ${def.table} SET ${set.join(', ')} WHERE id = ?`).run(row.position, row.json, row.detached, ...row.values.filter((v, i) => v !== old[i]), row.id);
     }
     for (const d of batch.deletes) stmt(`DELETE FROM ${d.table} WHERE id = ?`).run(d.id);
     for (const c of batch.checkpoints) {

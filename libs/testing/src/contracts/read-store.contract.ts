@@ -131,6 +131,32 @@ export function readStoreContract(name: string, create: () => Promise<{ store: R
       await expect(store.beginBulk(['undeclared'])).rejects.toThrow(/unknown collection/);
     });
 
+    it('keeps detached keys apart: scan gives the whole document back, get and find leave them out', async () => {
+      const books: CollectionSpec = { name: 'contract_books', fields: { value: { path: 'value.amount', type: 'number' } }, indexes: [['value']], detached: ['book', 'extra'] };
+      await store.ensureCollections([books]);
+      await store.reset([books.name], 'contract_books');
+      const book = { o1: { total: 100, at: '2026-01-01' }, o2: { total: 250, at: '2026-02-01' } };
+      const docs = [
+        { _id: 'b1', _position: 1, value: { amount: 10 }, book },
+        { _id: 'b2', _position: 2, value: { amount: 20 }, book, extra: [1, 2] },
+        { _id: 'b3', _position: 3, value: { amount: 30 } },
+      ];
+      await store.write({ upserts: docs.map((doc) => ({ collection: books.name, doc })), deletes: [], checkpoints: [] });
+      const bodies = docs.map(({ book: _b, extra: _e, ...body }) => body);
+      expect(await store.get(books.name, 'b2')).toEqual(bodies[1]);
+      expect((await store.find(books.name, { sort: [{ field: 'value', direction: 'asc' }], limit: 10 })).items).toEqual(bodies);
+      const scanned: Document[] = [];
+      for await (const doc of store.scan(books.name)) scanned.push(doc);
+      expect(scanned).toEqual(docs);
+      // Replaced with a new book: the next scan has it, queries still do not.
+      const changed = { ...docs[0], _position: 4, value: { amount: 11 }, book: { ...book, o3: { total: 5, at: '2026-03-01' } } };
+      await store.write({ upserts: [{ collection: books.name, doc: changed }], deletes: [], checkpoints: [] });
+      expect(await store.get(books.name, 'b1')).toEqual({ _id: 'b1', _position: 4, value: { amount: 11 } });
+      const again: Document[] = [];
+      for await (const doc of store.scan(books.name)) again.push(doc);
+      expect(again[0]).toEqual(changed);
+    });
+
     it('scans a whole collection in id order and resets it for a rebuild', async () => {
       const scanned: string[] = [];
       for await (const doc of store.scan<Person>(people.name, 16)) scanned.push(doc._id);
