@@ -38,7 +38,7 @@ export const FULL: Sizes = {
   rebuildEvents: 1_000_000,
   rebuildCustomers: 10_000,
   mongoRebuildEvents: 5000,
-  queries: 500,
+  queries: 2000,
   freshness: 500,
   kafkaEvents: 20_000,
   pgOps: 1000,
