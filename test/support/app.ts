@@ -80,8 +80,9 @@ export async function startTestApp(options: { engine?: TestEngine | string; auth
       await admin.db(mongoDb).dropDatabase().finally(() => admin.close());
     };
   } else {
-    rawStore = engine === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now }) : new InMemoryEventStore(now);
-    readStore = options.readStore ?? (engine === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db')) : new InMemoryReadStore());
+    // SQLite as the app opens it (engines.ts): commits, read-model writes and WAL checkpoints on threads of their own.
+    rawStore = engine === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db'), now, writerThread: true, backgroundCheckpoints: true }) : new InMemoryEventStore(now);
+    readStore = options.readStore ?? (engine === 'sqlite' ? new SqliteReadStore(join(dir, 'read.db'), { writerThread: true }) : new InMemoryReadStore());
   }
   const config = loadConfig({ ...env, ...options.env });
   const store = withEncryption(rawStore, await createKeyStore(config));
