@@ -1,9 +1,13 @@
+import { WorkerChannel } from '@touchpoint/platform/worker-channel';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AppendResult } from '../port';
 import { fromWire, type AppendOutcome, type CommitBatch, type WireError } from './sqlite-commit';
 
 type WireOutcome = { ok: true; result: AppendResult } | { ok: false; error: WireError };
+/** What the thread posts back: the outcomes of a commit, or why the whole commit failed. */
+type Posted = { id: number; outcomes?: WireOutcome[]; error?: WireError };
+type Message = { op: 'commit'; batch: CommitBatch } | { op: 'close' };
 
 /**
  * The writer thread: its own connection runs SqliteCommitter, one batch at a time in arrival order.
@@ -21,7 +25,7 @@ const committer = new SqliteCommitter(db);
 parentPort.on('message', ({ id, op, batch }) => {
   if (op === 'close') {
     db.close();
-    parentPort.postMessage({ id });
+    parentPort.postMessage({ id, outcomes: [] });
     return;
   }
   try {
@@ -40,14 +44,11 @@ parentPort.on('message', ({ id, op, batch }) => {
  * append resolves only after its commit, so a read that follows it sees it.
  */
 export class SqliteCommitThread {
-  private readonly worker: Worker;
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (outcomes: AppendOutcome[]) => void; reject: (error: Error) => void }>();
-  private failure?: Error;
+  private readonly channel: WorkerChannel<Message, AppendOutcome[], Posted>;
 
   constructor(filename: string, pragmas: string[]) {
     const typescript = extname(__filename) === '.ts';
-    this.worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         driver: require.resolve('better-sqlite3'),
@@ -57,40 +58,18 @@ export class SqliteCommitThread {
         pragmas,
       },
     });
-    this.worker.on('message', ({ id, outcomes, error }: { id: number; outcomes?: WireOutcome[]; error?: WireError }) => {
-      const waiter = this.pending.get(id);
-      this.pending.delete(id);
-      if (!waiter) return;
-      if (error) waiter.reject(fromWire(error));
-      else waiter.resolve((outcomes ?? []).map((o) => (o.ok ? o : { ok: false, error: fromWire(o.error) })));
-    });
-    const fail = (error: Error) => {
-      this.failure = error;
-      for (const w of this.pending.values()) w.reject(error);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`SQLite commit thread exited (code ${code})`)));
-  }
-
-  private request(message: { op: 'commit'; batch: CommitBatch } | { op: 'close' }): Promise<AppendOutcome[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...message });
-    });
+    this.channel = new WorkerChannel<Message, AppendOutcome[], Posted>(worker, 'SQLite commit thread', ({ id, outcomes, error }) =>
+      error ? { id, error: fromWire(error) } : { id, reply: (outcomes ?? []).map((o): AppendOutcome => (o.ok ? o : { ok: false, error: fromWire(o.error) })) },
+    );
   }
 
   /** One group commit on the thread; rejects when the transaction as a whole failed (nothing written). */
   commit(batch: CommitBatch): Promise<AppendOutcome[]> {
-    return this.request({ op: 'commit', batch });
+    return this.channel.request({ op: 'commit', batch });
   }
 
   /** Waits for the commits already sent, closes the thread's connection, ends the thread. */
-  async close(): Promise<void> {
-    if (!this.failure) await this.request({ op: 'close' }).catch(() => undefined);
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.channel.close({ op: 'close' });
   }
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { WorkerChannel } from '@touchpoint/platform/worker-channel';
 import { Worker } from 'node:worker_threads';
 
 /** A collection's table as the writer needs it: SQL built (and names checked) by SqliteReadStore. */
@@ -85,36 +86,17 @@ parentPort.on('message', ({ id, op, arg }) => {
  * for reads and schema changes; WAL lets both connections work at once, and a write resolves only after its commit.
  */
 export class SqliteWriterThread {
-  private readonly worker: Worker;
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private failure?: Error;
+  private readonly channel: WorkerChannel<{ op: 'define' | 'write' | 'close'; arg?: unknown }, undefined, { id: number; error?: { message: string; code?: string } }>;
 
   constructor(filename: string, pragmas: string[]) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), filename, pragmas } });
-    this.worker.on('message', ({ id, error }: { id: number; error?: { message: string; code?: string } }) => {
-      const waiter = this.pending.get(id);
-      this.pending.delete(id);
-      if (!waiter) return;
-      if (error) waiter.reject(Object.assign(new Error(error.message), { code: error.code }));
-      else waiter.resolve();
-    });
-    const fail = (error: Error) => {
-      this.failure = error;
-      for (const w of this.pending.values()) w.reject(error);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`SQLite writer thread exited (code ${code})`)));
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), filename, pragmas } });
+    this.channel = new WorkerChannel(worker, 'SQLite writer thread', ({ id, error }) =>
+      error ? { id, error: Object.assign(new Error(error.message), { code: error.code }) } : { id, reply: undefined },
+    );
   }
 
-  private request(op: 'define' | 'write' | 'close', arg?: unknown): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, arg });
-    });
+  private async request(op: 'define' | 'write', arg: unknown): Promise<void> {
+    await this.channel.request({ op, arg });
   }
 
   define(defs: TableDef[]): Promise<void> {
@@ -126,9 +108,7 @@ export class SqliteWriterThread {
   }
 
   /** Waits for the writes already sent, closes the thread's connection, ends the thread. */
-  async close(): Promise<void> {
-    if (!this.failure) await this.request('close');
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.channel.close({ op: 'close' });
   }
 }

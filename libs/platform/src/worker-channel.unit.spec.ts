@@ -1,0 +1,38 @@
+import { Worker } from 'node:worker_threads';
+import { WorkerChannel } from './worker-channel';
+
+/** A thread that doubles `n`, refuses negatives, and exits on `die`. */
+const SOURCE = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', ({ id, n, die }) => {
+  if (die) process.exit(3);
+  setTimeout(() => parentPort.postMessage(n < 0 ? { id, error: 'negative' } : { id, value: n * 2 }), n === 1 ? 30 : 0);
+});
+`;
+
+type Posted = { id: number; value?: number; error?: string };
+const open = () =>
+  new WorkerChannel<{ n?: number; die?: boolean }, number, Posted>(new Worker(SOURCE, { eval: true }), 'doubler', ({ id, value, error }) =>
+    error ? { id, error: new Error(error) } : { id, reply: value! },
+  );
+
+describe('WorkerChannel', () => {
+  it('matches each answer to its request, whatever order they come back in', async () => {
+    const channel = open();
+    const slow = channel.request({ n: 1 });
+    await expect(channel.request({ n: 5 })).resolves.toBe(10);
+    await expect(slow).resolves.toBe(2);
+    await expect(channel.request({ n: -1 })).rejects.toThrow('negative');
+    await channel.close();
+  });
+
+  it('a thread that exits rejects the requests waiting and every later one', async () => {
+    const channel = open();
+    const waiting = channel.request({ n: 1 });
+    await expect(channel.request({ die: true })).rejects.toThrow('doubler exited (code 3)');
+    await expect(waiting).rejects.toThrow('doubler exited');
+    expect(channel.failed).toBe(true);
+    await expect(channel.request({ n: 2 })).rejects.toThrow('doubler exited');
+    await channel.close();
+  });
+});
