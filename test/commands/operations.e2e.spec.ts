@@ -39,6 +39,19 @@ describe.each(['memory', 'sqlite'] as const)('operations (%s engine)', (engine) 
     expect(after.body.info.eventStore).toEqual({ status: 'up', headPosition: 1 });
   });
 
+  it('GET /health → 503 while the event store cannot append (its SQLite commit thread died), 200 again after', async () => {
+    // The failure a dead commit thread reports (SqliteEventStore.writeFailure), injected: a thread cannot be killed from here.
+    const store = t.store as { writeFailure?: () => Error | undefined };
+    store.writeFailure = () => new Error('SQLite commit thread exited (code 1)');
+    try {
+      const res = await request(t.http).get('/health').expect(503);
+      expect(res.body).toMatchObject({ code: 'unhealthy', checks: { eventStore: { status: 'down', error: 'appends fail: SQLite commit thread exited (code 1)' } } });
+    } finally {
+      delete store.writeFailure;
+    }
+    await request(t.http).get('/health').expect(200);
+  });
+
   it('GET /openapi.json lists every command path with its method and the command headers', async () => {
     const res = await request(t.http).get('/openapi.json').expect(200);
     expect(res.body.openapi).toMatch(/^3\./);

@@ -100,6 +100,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event a reader may safely see. */
   headPosition(): Promise<number>;
+  /** Why this store can no longer append (its writer thread died), if it cannot; for health checks. Optional. */
+  writeFailure?(): Error | undefined;
   /** Catch-up subscription to the global log: history first, then live, in order, no gaps. */
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription;
   /** The remembered result for an idempotency key, if any. */

@@ -36,8 +36,9 @@ export class WorkerChannel<Message extends object, Reply, Posted> {
     worker.on('exit', (code) => fail(new Error(`${name} exited (code ${code})`)));
   }
 
-  get failed(): boolean {
-    return this.failure !== undefined;
+  /** Why the thread is gone, once it is. */
+  get failed(): Error | undefined {
+    return this.failure;
   }
 
   request(message: Message): Promise<Reply> {

@@ -31,7 +31,7 @@ describe('WorkerChannel', () => {
     const waiting = channel.request({ n: 1 });
     await expect(channel.request({ die: true })).rejects.toThrow('doubler exited (code 3)');
     await expect(waiting).rejects.toThrow('doubler exited');
-    expect(channel.failed).toBe(true);
+    expect(channel.failed?.message).toBe('doubler exited (code 3)');
     await expect(channel.request({ n: 2 })).rejects.toThrow('doubler exited');
     await channel.close();
   });

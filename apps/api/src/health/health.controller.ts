@@ -16,7 +16,7 @@ export class HealthController {
     @Inject(PROJECTOR) private readonly projector: Projector | null,
   ) {}
 
-  /** Liveness and readiness: the event store answers; the in-process projector runs, with its lag. */
+  /** Liveness and readiness: the event store answers and can append; the in-process projector runs, with its lag. */
   @Get()
   @HealthCheck()
   check() {
@@ -24,7 +24,10 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('eventStore');
         try {
-          return indicator.up({ headPosition: await this.store.headPosition() });
+          const headPosition = await this.store.headPosition();
+          // Reads may still work while appends cannot (the SQLite commit thread died): not healthy.
+          const failure = this.store.writeFailure?.();
+          return failure ? indicator.down({ headPosition, error: `appends fail: ${failure.message}` }) : indicator.up({ headPosition });
         } catch (error) {
           return indicator.down({ error: (error as Error).message });
         }

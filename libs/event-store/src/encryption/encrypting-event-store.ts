@@ -198,6 +198,10 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
     return this.inner.headPosition();
   }
 
+  writeFailure(): Error | undefined {
+    return this.inner.writeFailure?.();
+  }
+
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
     return this.inner.subscribeToAll(options, async (batch) => handler(await this.decryptAll(batch)));
   }

@@ -63,6 +63,11 @@ export class SqliteCommitThread {
     );
   }
 
+  /** Why the thread is gone, once it is: every later commit fails with this. */
+  get failure(): Error | undefined {
+    return this.channel.failed;
+  }
+
   /** One group commit on the thread; rejects when the transaction as a whole failed (nothing written). */
   commit(batch: CommitBatch): Promise<AppendOutcome[]> {
     return this.channel.request({ op: 'commit', batch });

@@ -228,6 +228,10 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     }
   }
 
+  writeFailure(): Error | undefined {
+    return this.writer?.failure;
+  }
+
   async headPosition(): Promise<number> {
     return this.stmt.head.get() as number;
   }
