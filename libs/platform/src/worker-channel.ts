@@ -28,7 +28,7 @@ export class WorkerChannel<Message extends object, Reply, Posted> {
       else waiter.resolve(answer.reply);
     });
     const fail = (error: Error) => {
-      this.failure = error;
+      this.failure ??= error; // a thread that throws emits 'error', then 'exit': keep the cause
       for (const w of this.pending.values()) w.reject(error);
       this.pending.clear();
     };
@@ -46,7 +46,13 @@ export class WorkerChannel<Message extends object, Reply, Posted> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...message });
+      try {
+        this.worker.postMessage({ id, ...message });
+      } catch (error) {
+        // Nothing was sent (the message cannot be cloned): this request fails alone.
+        this.pending.delete(id);
+        reject(error as Error);
+      }
     });
   }
 

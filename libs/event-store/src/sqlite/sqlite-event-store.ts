@@ -94,8 +94,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
   /** started by the first commit, so processes that only read (projector, relay, CLI) run no thread */
   private readonly startWriter?: () => SqliteCommitThread;
   private writer?: SqliteCommitThread;
-  /** group commits sent to the writer thread and not yet settled */
-  private readonly inFlight = new Set<Promise<void>>();
+  /** the group commit on the writer thread, while it runs: appends that arrive meanwhile form the next group */
+  private committing?: Promise<void>;
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -123,7 +123,9 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
     };
     this.committer = new SqliteCommitter(db);
     if (options.writerThread && options.filename !== ':memory:') {
-      const pragmas = [`synchronous = ${options.synchronous ?? 'FULL'}`, 'busy_timeout = 5000', ...(this.checkpointer ? ['wal_autocheckpoint = 0'] : [])];
+      // The thread's connection keeps SQLite's automatic checkpoint: off the event loop it costs no request,
+      // and it is the safety net should the background checkpointer stop (its own fallback is this connection's).
+      const pragmas = [`synchronous = ${options.synchronous ?? 'FULL'}`, 'busy_timeout = 5000'];
       this.startWriter = () => new SqliteCommitThread(options.filename, pragmas);
     }
   }
@@ -148,11 +150,13 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
   }
 
   /**
-   * One durable transaction for every append queued since the last flush. On the writer thread, the next
-   * group is sent while this one commits; the thread runs them in order, so the log keeps one writer.
+   * One durable transaction for every append queued since the last flush. On the writer thread one group
+   * commits at a time: appends that arrive while it is on disk wait and form the next group, as they did
+   * when the commit blocked the event loop, so a slow fsync makes groups larger rather than queues longer.
    */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.committing) return; // the commit in flight flushes the queue when it ends
     if ((this.queue.length === 0 && this.snapshotQueue.length === 0) || !this.db.open) return;
     const appends = this.queue;
     const snapshots = this.snapshotQueue;
@@ -168,10 +172,19 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
       for (const p of snapshots) p.reject(error);
     };
     if (this.startWriter) {
-      this.writer ??= this.startWriter();
-      const commit = this.writer.commit(batch).then((outcomes) => this.settle(appends, snapshots, outcomes), failed);
-      this.inFlight.add(commit);
-      void commit.finally(() => this.inFlight.delete(commit));
+      let commit: Promise<AppendOutcome[]>;
+      try {
+        this.writer ??= this.startWriter();
+        commit = this.writer.commit(batch);
+      } catch (error) {
+        return failed(error);
+      }
+      this.committing = commit
+        .then((outcomes) => this.settle(appends, snapshots, outcomes), failed)
+        .finally(() => {
+          this.committing = undefined;
+          this.flush();
+        });
       return;
     }
     let outcomes: AppendOutcome[];
@@ -276,8 +289,9 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.queue.length || this.snapshotQueue.length) this.flush();
-    await Promise.all(this.inFlight);
+    this.flush();
+    // Each commit that ends flushes what queued meanwhile; appends are refused from now on, so this ends.
+    while (this.committing) await this.committing;
     await this.writer?.close();
     this.signal.notify();
     await this.checkpointer?.stop();

@@ -301,7 +301,9 @@ export function lifetimeValue(doc: CustomerDoc, asOf: string, options: LifetimeV
   const currency = doc.value.currency;
   // From the running figures, not the order book: queries read the 360 without it (a detached key).
   const v = doc.valueByCurrency[currency] ?? { revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null };
-  const { firstOrderAt, lastOrderAt } = v;
+  // `?? null`: documents projected before these dates were kept (a MongoDB store not yet rebuilt) have none.
+  const firstOrderAt = v.firstOrderAt ?? null;
+  const lastOrderAt = v.lastOrderAt ?? null;
   const asOfMs = Date.parse(asOf);
   // Imports can bring orders older than the registration: the relationship began at the earlier of the two.
   const since = firstOrderAt !== null && firstOrderAt < doc.registeredAt ? firstOrderAt : doc.registeredAt;
