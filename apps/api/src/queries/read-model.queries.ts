@@ -17,7 +17,7 @@ import {
   serviceSummary,
   VALUE_DISTRIBUTION_ID,
   type Condition,
-  type CustomerDoc,
+  type CustomerBody,
   type DealDoc,
   type Forecast,
   type ForecastOptions,
@@ -46,8 +46,10 @@ export interface Paged<T> {
 const customerNotFound = (id: string) => new NotFoundException(`customer ${id} has no read model (unknown, or not projected yet: pass minPosition to wait)`);
 
 /** The public shape of the 360: internals (order book, positions) stay inside. */
-export function present360(doc: CustomerDoc, ltv: LifetimeValue) {
-  const { _id, _position, orderBook: _book, valueByCurrency: _v, ...rest } = doc;
+export function present360(doc: CustomerBody, ltv: LifetimeValue) {
+  // A document from the projector (audit as-of) still holds its order book: strip it too.
+  const { _id, _position, valueByCurrency: _v, ...rest } = doc;
+  delete (rest as { orderBook?: unknown }).orderBook;
   return { ...rest, lifetimeValue: ltv, projectedThrough: _position };
 }
 
@@ -122,7 +124,7 @@ export class GetCustomer360Handler implements IQueryHandler<GetCustomer360> {
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
   ) {}
   async execute({ customerId }: GetCustomer360) {
-    const doc = await this.store.get<CustomerDoc>(CUSTOMERS, customerId);
+    const doc = await this.store.get<CustomerBody>(CUSTOMERS, customerId);
     if (!doc) throw customerNotFound(customerId);
     return present360(doc, lifetimeValue(doc, this.clock.now().toISOString(), { horizonDays: this.settings.horizonDays }));
   }
@@ -136,7 +138,7 @@ export class GetLifetimeValueHandler implements IQueryHandler<GetLifetimeValue> 
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
   ) {}
   async execute({ customerId, horizonDays }: GetLifetimeValue) {
-    const doc = await this.store.get<CustomerDoc>(CUSTOMERS, customerId);
+    const doc = await this.store.get<CustomerBody>(CUSTOMERS, customerId);
     if (!doc) throw customerNotFound(customerId);
     return lifetimeValue(doc, this.clock.now().toISOString(), { horizonDays: horizonDays ?? this.settings.horizonDays });
   }
@@ -168,7 +170,7 @@ export class ListCustomersHandler implements IQueryHandler<ListCustomers> {
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
   ) {}
   async execute(q: ListCustomers) {
-    const page = await this.store.find<CustomerDoc>(CUSTOMERS, { filter: q.filter, sort: q.sort, limit: q.limit, after: decodeCursor(q.cursor, q.sort) });
+    const page = await this.store.find<CustomerBody>(CUSTOMERS, { filter: q.filter, sort: q.sort, limit: q.limit, after: decodeCursor(q.cursor, q.sort) });
     const asOf = this.clock.now().toISOString();
     return { items: page.items.map((d) => present360(d, lifetimeValue(d, asOf, { horizonDays: this.settings.horizonDays }))), nextCursor: encodeCursor(page.next, q.sort) };
   }

@@ -36,7 +36,11 @@ export interface RfmScore {
   segment: string;
 }
 
-export interface CustomerDoc extends Document {
+/**
+ * A 360 as queries get it (`get`, `find`): everything but the order book, a detached key only the projector
+ * reads back. Code that serves queries takes this type, so the compiler refuses a read of the book there.
+ */
+export interface CustomerBody extends Document {
   customerId: string;
   kind: 'person' | 'company';
   name: string;
@@ -59,12 +63,16 @@ export interface CustomerDoc extends Document {
   complaints: { filed: number; open: number; resolved: number; escalated: number; openIds: string[] };
   deals: { openCount: number; won: number; lost: number; open: Record<string, { amount: number; currency: string; stage: string; title: string }> };
   orders: { placed: number; cancelled: number; withReturns: number };
-  orderBook: Record<string, OrderFacts>;
   /** net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by */
   value: { currency: string; revenue: number; margin: number; orders: number };
   valueByCurrency: Record<string, CurrencyFigures>;
   /** written by segmentation (tiers are a ranking across customers), not by single events */
   segment: { tier: string; rfm: RfmScore | null };
+}
+
+/** The 360 as the projector keeps it: with every order's facts, from which the figures are recomputed. */
+export interface CustomerDoc extends CustomerBody {
+  orderBook: Record<string, OrderFacts>;
 }
 
 export const CUSTOMERS = 'customers';
@@ -297,7 +305,7 @@ export interface LifetimeValue {
  *   pActive   = exp(−max(0, recency − meanInterval) / meanInterval),  meanInterval = 365 / frequency
  *   predicted = averageOrderValue × frequency × horizon/365 × pActive   (margin: × margin rate)
  */
-export function lifetimeValue(doc: CustomerDoc, asOf: string, options: LifetimeValueOptions): LifetimeValue {
+export function lifetimeValue(doc: CustomerBody, asOf: string, options: LifetimeValueOptions): LifetimeValue {
   const currency = doc.value.currency;
   // From the running figures, not the order book: queries read the 360 without it (a detached key).
   const v = doc.valueByCurrency[currency] ?? { revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null };
