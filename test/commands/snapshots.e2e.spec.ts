@@ -5,7 +5,7 @@
  */
 import type { AggregateRunner } from '@touchpoint/application';
 import type { SnapshotStore } from '@touchpoint/event-store';
-import { AGGREGATE_RUNNER } from '../../apps/api/src/commands';
+import { AGGREGATE_RUNNER, customerAggregate } from '../../apps/api/src/commands';
 import { startTestApp, type TestApp } from '../support/app';
 import { call, complaint, expectCommandResult, expectRejected, lastEvent, order, registerCustomer, send } from './helpers';
 
@@ -44,7 +44,7 @@ describe('commands after snapshots (sqlite engine, TOUCHPOINT_SNAPSHOT_EVERY=10)
     expect(head).toBe(8 + 35 + 3);
     // snapshots are saved in the background, off the command path: wait for the ones scheduled so far
     await t.app.get<AggregateRunner>(AGGREGATE_RUNNER).flush();
-    const snapshot = await (t.store as unknown as SnapshotStore).load<{ orders: Record<string, unknown> }>(streamId(), 'customer.v1');
+    const snapshot = await (t.store as unknown as SnapshotStore).load<{ orders: Record<string, unknown> }>(streamId(), customerAggregate.stateVersion);
     expect(snapshot).toBeDefined();
     expect(snapshot!.revision).toBeGreaterThan(head - 10);
     expect(Object.keys(snapshot!.state.orders)).toEqual(expect.arrayContaining(['SO-EARLY', 'SO-PARTIAL', 'SO-LATE-9']));
@@ -63,7 +63,7 @@ describe('commands after snapshots (sqlite engine, TOUCHPOINT_SNAPSHOT_EVERY=10)
       // As after a restart: no cached state, so the latest snapshot plus the events after it.
       const runner = t.app.get<AggregateRunner>(AGGREGATE_RUNNER);
       await runner.flush();
-      const latest = await (t.store as unknown as SnapshotStore).load(streamId(), 'customer.v1');
+      const latest = await (t.store as unknown as SnapshotStore).load(streamId(), customerAggregate.stateVersion);
       runner.forget(() => true);
       await send(t, 'post', `${base}/touchpoints`, call({ subject: 'after the snapshot' })).expect(201);
       expect(latest!.revision).toBeGreaterThanOrEqual(snapshot!.revision);

@@ -17,9 +17,9 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   PreferredChannelChanged: 1,
   MarketingConsentChanged: 1,
   TouchpointRecorded: 1,
-  OrderPlaced: 1,
-  OrderCancelled: 1,
-  OrderReturned: 1,
+  OrderPlaced: 2,
+  OrderCancelled: 2,
+  OrderReturned: 2,
   ComplaintFiled: 1,
   ComplaintEscalated: 1,
   ComplaintResolved: 1,
@@ -64,5 +64,13 @@ export class Upcasters {
   }
 }
 
-/** Upcasters for every version ever retired. None yet: all events are at v1. */
-export const UPCASTERS: Upcaster[] = [];
+/** v1 → v2 changes no stored field: v2 only allows what v1 could not say (no lines, unknown cost). */
+const unchanged = (type: string): Upcaster => ({ type, fromVersion: 1, upcast: (data) => data });
+
+/** Upcasters for every version ever retired. */
+export const UPCASTERS: Upcaster[] = [
+  // Orders as sources know them: a total without lines, lines without unit cost (margin unknown, not zero).
+  unchanged('OrderPlaced'),
+  unchanged('OrderCancelled'),
+  unchanged('OrderReturned'),
+];

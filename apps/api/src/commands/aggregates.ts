@@ -4,7 +4,7 @@ import { CUSTOMER_STATE_PERSONAL_DATA, DEAL_STATE_PERSONAL_DATA, customerDecider
 /** Bump a stateVersion whenever that state's shape changes: old snapshots are then ignored and rebuilt. */
 export const customerAggregate: AggregateSpec<CustomerCommand, CustomerState, CustomerEvent> = {
   decider: customerDecider,
-  stateVersion: 'customer.v1',
+  stateVersion: 'customer.v2',
   personalDataOf: CUSTOMER_STATE_PERSONAL_DATA,
 };
 export const dealAggregate: AggregateSpec<DealCommand, DealState, DealEvent> = { decider: dealDecider, stateVersion: 'deal.v1', personalDataOf: DEAL_STATE_PERSONAL_DATA };

@@ -106,15 +106,18 @@ export class OrderLineDto {
   @IsInt() @Min(1) @Max(1_000_000) quantity: number;
   /** minor units (cents, kopiykas) per item */
   @IsInt() @Min(0) @Max(MAX_MINOR) unitPrice: number;
-  /** minor units per item, for gross margin */
-  @IsInt() @Min(0) @Max(MAX_MINOR) unitCost: number;
+  /** minor units per item, for gross margin; leave out when unknown (the margin is then unknown, not zero) */
+  @Optional() @IsInt() @Min(0) @Max(MAX_MINOR) unitCost?: number;
 }
 
 export class PlaceOrderDto {
   /** The order number; generated when absent. */
   @Optional() @Matches(BUSINESS_ID, { message: 'orderId must be 1–64 characters of [A-Za-z0-9_.-]' }) orderId?: string;
   @IsCurrencyCode() currency: string;
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => OrderLineDto) lines: OrderLineDto[];
+  /** The items; optional when `total` is given (sources often know only what an order came to). */
+  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => OrderLineDto) lines?: OrderLineDto[];
+  /** What the order came to, minor units; when lines are given too, it must equal their sum. */
+  @Optional() @IsInt() @Min(0) @Max(MAX_MINOR) total?: number;
   @Optional() @IsIn(CHANNELS) channel?: Channel;
   @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }

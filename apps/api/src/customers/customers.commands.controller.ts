@@ -134,7 +134,7 @@ export class CustomerCommandsController {
     const command = new ExecuteCustomerCommand(
       {
         type: 'PlaceOrder',
-        data: { ...rest, lines: lines.map((l) => ({ ...l })), customerId, orderId: orderId ?? this.ids.next(), occurredAt: this.respond.occurredAt(occurredAt) },
+        data: { ...rest, ...(lines && { lines: lines.map((l) => ({ ...l })) }), customerId, orderId: orderId ?? this.ids.next(), occurredAt: this.respond.occurredAt(occurredAt) },
       },
       this.ctx.from(req),
     );

@@ -35,7 +35,8 @@ export type RecordTouchpoint = {
 };
 export type PlaceOrder = {
   type: 'PlaceOrder';
-  data: { customerId: string; orderId: string; currency: string; lines: OrderLine[]; channel?: Channel; occurredAt: string };
+  /** lines, a total, or both (then they must agree): sources often know only what the order came to */
+  data: { customerId: string; orderId: string; currency: string; lines?: OrderLine[]; total?: number; channel?: Channel; occurredAt: string };
 };
 export type CancelOrder = { type: 'CancelOrder'; data: { customerId: string; orderId: string; reason?: string; occurredAt: string } };
 export type ReturnOrder = { type: 'ReturnOrder'; data: { customerId: string; orderId: string; lines?: ReturnedLine[]; reason?: string; occurredAt: string } };

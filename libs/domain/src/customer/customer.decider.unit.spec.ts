@@ -705,6 +705,61 @@ describe('customer decider', () => {
     });
   });
 
+  describe('orders as sources know them (a total, lines without cost)', () => {
+    const totalOnly = (total: number): OrderPlaced => ({ type: 'OrderPlaced', data: { customerId: CUSTOMER_ID, orderId: ORDER_ID, currency: 'USD', lines: [], total, occurredAt: AT } });
+
+    it('records a total-only order with no lines and an unknown cost', () => {
+      spec
+        .given([customerRegistered()])
+        .when(placeOrder({ lines: undefined, total: 2990, currency: 'USD' }))
+        .then([totalOnly(2990)]);
+    });
+
+    it('accepts lines and a total that agree, and keeps the cost', () => {
+      spec.given([customerRegistered()]).when(placeOrder({ total: TOTAL })).then([orderPlaced()]);
+    });
+
+    it('refuses lines and a total that disagree', () => {
+      spec.given([customerRegistered()]).when(placeOrder({ total: TOTAL + 1 })).thenThrows(domainError('rule_violated', 'total_mismatch', 'total'));
+    });
+
+    it.each([-1, 1.5])('refuses a total of %p', (total) => {
+      spec.given([customerRegistered()]).when(placeOrder({ lines: undefined, total })).thenThrows(domainError('rule_violated', 'invalid_amount', 'total'));
+    });
+
+    it('refuses an order with neither lines nor a total', () => {
+      spec.given([customerRegistered()]).when(placeOrder({ lines: undefined })).thenThrows(domainError('rule_violated', 'empty_order', 'lines'));
+    });
+
+    it('leaves the cost out when one line has no unit cost: unknown, not zero', () => {
+      const lines = [LINES[0], { sku: 'SKU-B', quantity: 1, unitPrice: 4000 }];
+      spec
+        .given([customerRegistered()])
+        .when(placeOrder({ lines }))
+        .then([{ type: 'OrderPlaced', data: { customerId: CUSTOMER_ID, orderId: ORDER_ID, currency: 'EUR', lines, total: TOTAL, occurredAt: AT } }]);
+    });
+
+    it('cancels a total-only order for its total, cost left out', () => {
+      spec
+        .given([customerRegistered(), totalOnly(2990)])
+        .when(cancelOrder())
+        .then([{ type: 'OrderCancelled', data: { customerId: CUSTOMER_ID, orderId: ORDER_ID, currency: 'USD', total: 2990, occurredAt: AT } }]);
+    });
+
+    it('returns a total-only order whole, and only whole', () => {
+      spec
+        .given([customerRegistered(), totalOnly(2990)])
+        .when(returnOrder())
+        .then([{ type: 'OrderReturned', data: { customerId: CUSTOMER_ID, orderId: ORDER_ID, currency: 'USD', lines: [], refund: 2990, occurredAt: AT } }]);
+      spec
+        .given([customerRegistered(), totalOnly(2990)])
+        .when(returnOrder({ lines: [{ sku: 'X', quantity: 1 }] }))
+        .thenThrows(domainError('rule_violated', 'order_has_no_lines', 'lines'));
+      const returned: OrderReturned = { type: 'OrderReturned', data: { customerId: CUSTOMER_ID, orderId: ORDER_ID, currency: 'USD', lines: [], refund: 2990, occurredAt: AT } };
+      spec.given([customerRegistered(), totalOnly(2990), returned]).when(returnOrder()).thenThrows(domainError('conflict', 'order_not_returnable', 'orderId'));
+    });
+  });
+
   it('keeps each customer in its own stream, customer-<id>', () => {
     expect(customerStreamId(CUSTOMER_ID)).toBe(`customer-${CUSTOMER_ID}`);
   });

@@ -13,8 +13,12 @@ import { CHANNELS_BY_TOUCHPOINT, type Channel, type CustomerKind, type ProfilePa
 export interface OrderState {
   status: 'placed' | 'cancelled' | 'returned';
   currency: string;
-  /** per SKU: ordered and already returned quantities, and unit amounts */
-  lines: Record<string, { quantity: number; returned: number; unitPrice: number; unitCost: number }>;
+  /** what the order came to, minor units */
+  total: number;
+  /** null: the source did not know the cost of every line */
+  cost: number | null;
+  /** per SKU: ordered and already returned quantities, and unit amounts; empty for a total-only order */
+  lines: Record<string, { quantity: number; returned: number; unitPrice: number; unitCost?: number }>;
 }
 
 export type ComplaintStatus = { status: 'open' | 'resolved'; level: number };
@@ -126,18 +130,27 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       requireCustomer(state, data.customerId);
       if (own(state.orders, data.orderId)) throw conflict('order_exists', `order ${data.orderId} already exists`, 'orderId');
       assertCurrency(data.currency);
-      if (data.lines.length === 0) throw ruleViolated('empty_order', 'an order needs at least one line', 'lines');
+      const lines = data.lines ?? [];
+      if (lines.length === 0 && data.total === undefined) throw ruleViolated('empty_order', 'an order needs at least one line or a total', 'lines');
       const skus = new Set<string>();
-      data.lines.forEach((line, i) => {
+      lines.forEach((line, i) => {
         if (skus.has(line.sku)) throw ruleViolated('duplicate_sku', `SKU ${line.sku} appears twice; merge the lines`, `lines[${i}].sku`);
         skus.add(line.sku);
         if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) throw ruleViolated('invalid_quantity', 'quantity must be a positive integer', `lines[${i}].quantity`);
         assertMinorUnits(line.unitPrice, `lines[${i}].unitPrice`);
-        assertMinorUnits(line.unitCost, `lines[${i}].unitCost`);
+        if (line.unitCost !== undefined) assertMinorUnits(line.unitCost, `lines[${i}].unitCost`);
       });
-      const total = multiplyAndSum(data.lines.map((l) => ({ quantity: l.quantity, unit: l.unitPrice })), 'lines');
-      const cost = multiplyAndSum(data.lines.map((l) => ({ quantity: l.quantity, unit: l.unitCost })), 'lines');
-      return [{ type: 'OrderPlaced', data: { ...data, total, cost } }];
+      if (data.total !== undefined) assertMinorUnits(data.total, 'total');
+      const linesTotal = lines.length ? multiplyAndSum(lines.map((l) => ({ quantity: l.quantity, unit: l.unitPrice })), 'lines') : undefined;
+      if (linesTotal !== undefined && data.total !== undefined && linesTotal !== data.total) {
+        throw ruleViolated('total_mismatch', `total ${data.total} differs from the lines' sum ${linesTotal}`, 'total');
+      }
+      const total = linesTotal ?? (data.total as number);
+      // Margin needs every line's cost: one unknown cost makes the order's cost unknown, never zero.
+      const costKnown = lines.length > 0 && lines.every((l) => l.unitCost !== undefined);
+      const cost = costKnown ? multiplyAndSum(lines.map((l) => ({ quantity: l.quantity, unit: l.unitCost as number })), 'lines') : undefined;
+      const { total: _given, lines: _lines, ...rest } = data;
+      return [{ type: 'OrderPlaced', data: { ...rest, lines, total, ...(cost !== undefined && { cost }) } }];
     }
     case 'CancelOrder': {
       requireCustomer(state, data.customerId);
@@ -146,7 +159,6 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       if (Object.values(order.lines).some((l) => l.returned > 0)) {
         throw conflict('order_partly_returned', `order ${data.orderId} has returned items; return the rest instead`, 'orderId');
       }
-      const lines = Object.values(order.lines);
       return [
         {
           type: 'OrderCancelled',
@@ -154,8 +166,8 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
             customerId: data.customerId,
             orderId: data.orderId,
             currency: order.currency,
-            total: lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0),
-            cost: lines.reduce((s, l) => s + l.quantity * l.unitCost, 0),
+            total: order.total,
+            ...(order.cost !== null && { cost: order.cost }),
             ...(data.reason !== undefined && { reason: data.reason }),
             occurredAt: data.occurredAt,
           },
@@ -166,6 +178,25 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       requireCustomer(state, data.customerId);
       const order = requireOrder(state, data.orderId);
       if (order.status !== 'placed') throw conflict('order_not_returnable', `order ${data.orderId} is ${order.status}`, 'orderId');
+      if (Object.keys(order.lines).length === 0) {
+        // A total-only order has no lines to return piecemeal: it goes back whole.
+        if (data.lines !== undefined) throw ruleViolated('order_has_no_lines', `order ${data.orderId} was recorded by its total only; return it without lines`, 'lines');
+        return [
+          {
+            type: 'OrderReturned',
+            data: {
+              customerId: data.customerId,
+              orderId: data.orderId,
+              currency: order.currency,
+              lines: [],
+              refund: order.total,
+              ...(order.cost !== null && { costReversed: order.cost }),
+              ...(data.reason !== undefined && { reason: data.reason }),
+              occurredAt: data.occurredAt,
+            },
+          },
+        ];
+      }
       // No lines given: return everything still outstanding.
       const requested =
         data.lines ?? Object.entries(order.lines).filter(([, l]) => l.quantity > l.returned).map(([sku, l]) => ({ sku, quantity: l.quantity - l.returned }));
@@ -184,7 +215,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
           throw ruleViolated('return_exceeds_order', `only ${ordered.quantity - ordered.returned} of ${line.sku} can still be returned`, `lines[${i}].quantity`);
         }
         refund += line.quantity * ordered.unitPrice;
-        costReversed += line.quantity * ordered.unitCost;
+        costReversed += line.quantity * (ordered.unitCost ?? 0);
       });
       return [
         {
@@ -195,7 +226,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
             currency: order.currency,
             lines: requested,
             refund,
-            costReversed,
+            ...(order.cost !== null && { costReversed }),
             ...(data.reason !== undefined && { reason: data.reason }),
             occurredAt: data.occurredAt,
           },
@@ -270,8 +301,9 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return state;
     case 'OrderPlaced': {
       const lines: OrderState['lines'] = {};
-      for (const l of data.lines) lines[l.sku] = { quantity: l.quantity, returned: 0, unitPrice: l.unitPrice, unitCost: l.unitCost };
-      return { ...state, orders: { ...state.orders, [data.orderId]: { status: 'placed', currency: data.currency, lines } } };
+      for (const l of data.lines) lines[l.sku] = { quantity: l.quantity, returned: 0, unitPrice: l.unitPrice, ...(l.unitCost !== undefined && { unitCost: l.unitCost }) };
+      const order: OrderState = { status: 'placed', currency: data.currency, total: data.total, cost: data.cost ?? null, lines };
+      return { ...state, orders: { ...state.orders, [data.orderId]: order } };
     }
     case 'OrderCancelled': {
       const order = own(state.orders, data.orderId);
@@ -285,6 +317,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
         const line = own(lines, r.sku);
         if (line) lines[r.sku] = { ...line, returned: line.returned + r.quantity };
       }
+      // A total-only order (no lines) is returned whole.
       const fullyReturned = Object.values(lines).every((l) => l.returned >= l.quantity);
       return { ...state, orders: { ...state.orders, [data.orderId]: { ...order, lines, status: fullyReturned ? 'returned' : 'placed' } } };
     }

@@ -69,11 +69,12 @@ export type OrderPlaced = {
     customerId: string;
     orderId: string;
     currency: string;
+    /** empty when the source knew only the total (v2) */
     lines: OrderLine[];
-    /** Σ quantity × unitPrice, minor units */
+    /** Σ quantity × unitPrice, or the total given, minor units */
     total: number;
-    /** Σ quantity × unitCost, minor units */
-    cost: number;
+    /** Σ quantity × unitCost, minor units; absent when a line's cost (or every line) is unknown (v2) */
+    cost?: number;
     channel?: Channel;
     occurredAt: string;
   };
@@ -81,7 +82,8 @@ export type OrderPlaced = {
 
 export type OrderCancelled = {
   type: 'OrderCancelled';
-  data: { customerId: string; orderId: string; currency: string; total: number; cost: number; reason?: string; occurredAt: string };
+  /** cost absent when the order's cost was unknown (v2) */
+  data: { customerId: string; orderId: string; currency: string; total: number; cost?: number; reason?: string; occurredAt: string };
 };
 
 export type OrderReturned = {
@@ -93,8 +95,8 @@ export type OrderReturned = {
     lines: ReturnedLine[];
     /** revenue given back: Σ returned quantity × unitPrice */
     refund: number;
-    /** cost taken back: Σ returned quantity × unitCost */
-    costReversed: number;
+    /** cost taken back: Σ returned quantity × unitCost; absent when the order's cost was unknown (v2) */
+    costReversed?: number;
     reason?: string;
     occurredAt: string;
   };

@@ -51,8 +51,8 @@ export interface OrderLine {
   quantity: number;
   /** minor units per item */
   unitPrice: number;
-  /** minor units per item, for gross margin */
-  unitCost: number;
+  /** minor units per item, for gross margin; absent: the source does not know it (margin is then unknown, not zero) */
+  unitCost?: number;
 }
 
 export interface ReturnedLine {

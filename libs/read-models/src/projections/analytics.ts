@@ -20,9 +20,10 @@ export interface ValueDistribution extends Document {
     {
       customers: number;
       revenue: number;
-      margin: number;
-      /** share of revenue and margin brought by the top p % of customers, p in 1/5/10/20/50 */
-      top: Array<{ percent: number; customers: number; revenueShare: number; marginShare: number }>;
+      /** null when any customer's margin is unknown (an order without cost) */
+      margin: number | null;
+      /** share of revenue and margin brought by the top p % of customers, p in 1/5/10/20/50 (marginShare null when margin is) */
+      top: Array<{ percent: number; customers: number; revenueShare: number; marginShare: number | null }>;
       tiers: Record<string, { customers: number; revenue: number }>;
     }
   >;
@@ -87,7 +88,8 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
   for (const currency of [...groups.keys()].sort()) {
     const group = groups.get(currency)!.sort(byValueDesc);
     const revenue = group.reduce((s, c) => s + Math.max(0, c.value.revenue), 0);
-    const margin = group.reduce((s, c) => s + c.value.margin, 0);
+    // Unknown for the currency when unknown for anyone: a sum over the known part would mislead.
+    const margin = group.some((c) => c.value.margin === null) ? null : group.reduce((s, c) => s + (c.value.margin ?? 0), 0);
     const tiers: Record<string, { customers: number; revenue: number }> = { A: { customers: 0, revenue: 0 }, B: { customers: 0, revenue: 0 }, C: { customers: 0, revenue: 0 } };
     // Recency counts the orders lifetime value counts: not cancelled, not fully returned.
     const lastOrder = group.map((c) => c.valueByCurrency[currency]?.lastOrderAt ?? '');
@@ -108,8 +110,9 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
       const n = Math.max(1, Math.ceil((group.length * percent) / 100));
       const slice = group.slice(0, n);
       const rev = slice.reduce((s, c) => s + Math.max(0, c.value.revenue), 0);
-      const mar = slice.reduce((s, c) => s + c.value.margin, 0);
-      return { percent, customers: n, revenueShare: revenue === 0 ? 0 : round4(rev / revenue), marginShare: margin === 0 ? 0 : round4(mar / margin) };
+      const mar = slice.reduce((s, c) => s + (c.value.margin ?? 0), 0);
+      const marginShare = margin === null ? null : margin === 0 ? 0 : round4(mar / margin);
+      return { percent, customers: n, revenueShare: revenue === 0 ? 0 : round4(rev / revenue), marginShare };
     });
     distribution.currencies[currency] = { customers: group.length, revenue, margin, top, tiers };
   }

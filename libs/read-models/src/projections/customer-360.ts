@@ -7,7 +7,8 @@ export interface OrderFacts {
   at: string;
   currency: string;
   total: number;
-  cost: number;
+  /** null: the source did not know the order's cost */
+  cost: number | null;
   refunded: number;
   costReversed: number;
   cancelled: boolean;
@@ -16,8 +17,9 @@ export interface OrderFacts {
 
 export interface CurrencyValue {
   revenue: number;
-  cost: number;
-  margin: number;
+  /** null when any order that counts has an unknown cost: the margin is then unknown, not zero */
+  cost: number | null;
+  margin: number | null;
   orders: number;
 }
 
@@ -64,7 +66,7 @@ export interface CustomerBody extends Document {
   deals: { openCount: number; won: number; lost: number; open: Record<string, { amount: number; currency: string; stage: string; title: string }> };
   orders: { placed: number; cancelled: number; withReturns: number };
   /** net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by */
-  value: { currency: string; revenue: number; margin: number; orders: number };
+  value: { currency: string; revenue: number; margin: number | null; orders: number };
   valueByCurrency: Record<string, CurrencyFigures>;
   /** written by segmentation (tiers are a ranking across customers), not by single events */
   segment: { tier: string; rfm: RfmScore | null };
@@ -91,8 +93,9 @@ export function valueByCurrency(orderBook: Record<string, OrderFacts>): Record<s
     if (o.cancelled) continue;
     const v = (out[o.currency] ??= { revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null });
     v.revenue += o.total - o.refunded;
-    v.cost += o.cost - o.costReversed;
-    v.margin = v.revenue - v.cost;
+    // One order of unknown cost makes the currency's cost unknown: a partial sum would overstate the margin.
+    v.cost = v.cost === null || o.cost === null ? null : v.cost + o.cost - o.costReversed;
+    v.margin = v.cost === null ? null : v.revenue - v.cost;
     if (o.total - o.refunded > 0) {
       v.orders += 1;
       v.firstOrderAt = earlier(v.firstOrderAt, o.at);
@@ -197,7 +200,7 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
     }
     case 'OrderPlaced': {
       const o = event.data;
-      const orderBook = { ...d.orderBook, [o.orderId]: { at: o.occurredAt, currency: o.currency, total: o.total, cost: o.cost, refunded: 0, costReversed: 0, cancelled: false } };
+      const orderBook = { ...d.orderBook, [o.orderId]: { at: o.occurredAt, currency: o.currency, total: o.total, cost: o.cost ?? null, refunded: 0, costReversed: 0, cancelled: false } };
       return withValue({ ...d, orders: { ...d.orders, placed: d.orders.placed + 1 }, orderBook });
     }
     case 'OrderCancelled': {
@@ -212,7 +215,7 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
       return withValue({
         ...d,
         orders: { ...d.orders, withReturns: d.orders.withReturns + (firstReturn ? 1 : 0) },
-        orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, returned: true, refunded: o.refunded + event.data.refund, costReversed: o.costReversed + event.data.costReversed } },
+        orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, returned: true, refunded: o.refunded + event.data.refund, costReversed: o.costReversed + (event.data.costReversed ?? 0) } },
       });
     }
     case 'ComplaintFiled':
@@ -283,8 +286,9 @@ export interface LifetimeValue {
   asOf: string;
   currency: string;
   revenue: number;
-  cost: number;
-  grossMargin: number;
+  /** null: some order's cost is unknown, so margin is too */
+  cost: number | null;
+  grossMargin: number | null;
   orders: number;
   averageOrderValue: number;
   firstOrderAt: string | null;
@@ -295,7 +299,7 @@ export interface LifetimeValue {
   pActive: number;
   horizonDays: number;
   predictedRevenue: number;
-  predictedMargin: number;
+  predictedMargin: number | null;
   byCurrency: Record<string, CurrencyValue>;
 }
 
@@ -322,7 +326,7 @@ export function lifetimeValue(doc: CustomerBody, asOf: string, options: Lifetime
   const pActive = frequency === 0 || recencyDays === null ? 0 : Math.exp(-Math.max(0, recencyDays - meanInterval) / meanInterval);
   const aov = v.orders === 0 ? 0 : Math.round(v.revenue / v.orders);
   const predictedRevenue = Math.round(aov * frequency * (options.horizonDays / 365) * pActive);
-  const marginRate = v.revenue === 0 ? 0 : v.margin / v.revenue;
+  const marginRate = v.margin === null ? null : v.revenue === 0 ? 0 : v.margin / v.revenue;
   return {
     customerId: doc.customerId,
     asOf,
@@ -340,7 +344,7 @@ export function lifetimeValue(doc: CustomerBody, asOf: string, options: Lifetime
     pActive: Math.round(pActive * 1000) / 1000,
     horizonDays: options.horizonDays,
     predictedRevenue,
-    predictedMargin: Math.round(predictedRevenue * marginRate),
+    predictedMargin: marginRate === null ? null : Math.round(predictedRevenue * marginRate),
     byCurrency: Object.fromEntries(Object.entries(doc.valueByCurrency).map(([c, { revenue, cost, margin, orders }]) => [c, { revenue, cost, margin, orders }])),
   };
 }
