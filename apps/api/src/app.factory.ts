@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { AppModule, type AppDependencies } from './app.module';
 import { createJwtVerifier, createApiKeyStore } from './engines';
 import { completeOpenApiDocument } from './http/openapi';
+import { IMPORT_CONTENT_TYPES } from './imports/imports.controller';
 import { ProblemFilter, toProblem } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 import openApiMetadata from './openapi-metadata';
@@ -85,6 +86,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   // Commands take JSON only; anything else is 415 rather than an empty or half-parsed body.
   // (Nest's own parsers are off: Fastify's JSON parser remains, bound by bodyLimit.)
   fastify.removeContentTypeParser('text/plain');
+  // Import bodies are handed over unread, as a stream: the import spools it to disk, never to memory.
+  fastify.addContentTypeParser(IMPORT_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

@@ -1,6 +1,6 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { CqrsModule } from '@nestjs/cqrs';
+import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
 import { API_KEY_STORE, type JwtVerifier, type ApiKeyStore } from '@touchpoint/auth';
@@ -26,6 +26,12 @@ import { Consistency, CONSISTENCY_WAIT_MS } from './queries/consistency';
 import { AnalyticsController, CustomerQueriesController, DealQueriesController } from './queries/read-model.controllers';
 import { QUERY_HANDLERS, READ_SIDE_SETTINGS } from './queries/read-model.queries';
 import { StreamsController } from './streams/streams.controller';
+import { commandExecutor } from './imports/command-executor';
+import { ImportJobs } from './imports/import-jobs';
+import { IMPORT_SETTINGS, ImportsController } from './imports/imports.controller';
+import { validateRecordBody } from './imports/record-validation';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface AppDependencies {
   config: TouchpointConfig;
@@ -55,6 +61,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
     @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore | null,
     @Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner,
+    private readonly imports: ImportJobs,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -69,6 +76,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Running imports stop after their records in flight; a rerun resumes them.
+    await this.imports.close();
     await this.checkpointer?.stop();
     await this.checkpoints?.close();
     await this.projector?.stop();
@@ -98,7 +107,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, AuditController, CustomerExportController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, AuditController, CustomerExportController, ImportsController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -143,6 +152,28 @@ export class AppModule {
               snapshotEvery: config.TOUCHPOINT_SNAPSHOT_EVERY,
               onSnapshotError: (error, { streamId, revision }) =>
                 new Logger('snapshots').warn({ msg: 'snapshot save failed; the next load reads more events', streamId, revision, error: String(error) }),
+            }),
+        },
+        {
+          provide: IMPORT_SETTINGS,
+          useValue: {
+            maxBytes: config.TOUCHPOINT_IMPORT_MAX_BYTES,
+            spoolDir: config.TOUCHPOINT_EVENT_STORE === 'memory' ? join(tmpdir(), 'touchpoint-imports') : join(config.TOUCHPOINT_DATA_DIR, 'imports'),
+          },
+        },
+        {
+          provide: ImportJobs,
+          inject: [AGGREGATE_RUNNER, CommandBus],
+          useFactory: (runner: AggregateRunner, bus: CommandBus) =>
+            new ImportJobs({
+              runner,
+              store: engines.eventStore,
+              execute: commandExecutor((command) => bus.execute(command)),
+              validate: validateRecordBody,
+              clock: deps.clock,
+              ids: deps.ids,
+              concurrency: config.TOUCHPOINT_IMPORT_CONCURRENCY,
+              maxLineBytes: config.TOUCHPOINT_IMPORT_MAX_LINE_BYTES,
             }),
         },
         CommandContextFactory,

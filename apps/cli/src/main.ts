@@ -8,6 +8,7 @@ import { loadSigningKey } from '../../api/src/audit/signing-key';
 import { createCheckpointStore, createEngines, createApiKeyStore } from '../../api/src/engines';
 import { isRole, issueApiKey, ROLES, type Role } from '@touchpoint/auth';
 import { runVerify } from './verify';
+import { runImportCommand } from './import';
 
 const program = new Command('touchpoint').description('Touchpoint operations: rebuild read models, inspect projector state.');
 
@@ -83,6 +84,19 @@ program
       await engines.readStore.close();
     }
   });
+
+program
+  .command('import <file>')
+  .description('Import history from an NDJSON or CSV file (gzip allowed) through the same command path as the API; rerunning it appends nothing twice (docs/import.md).')
+  .option('--format <format>', 'ndjson or csv (default: from the file name, else ndjson)')
+  .option('--mapping <file>', 'CSV column mapping (JSON)')
+  .option('--source <name>', 'the source system: source ids are unique within it', 'import')
+  .option('--max-errors <n>', 'stop after this many rejected lines')
+  .option('--time-zone <zone>', 'IANA zone for dates written without one, e.g. America/New_York')
+  .option('--rejections <file>', 'write every rejected line (line, sourceId, field, code, message) as NDJSON to this file')
+  .option('--allow-rejections', 'exit 0 even when some lines were rejected')
+  .option('--no-progress', 'no progress bar')
+  .action(runImportCommand);
 
 const keys = program.command('keys').description('API keys: create (prints the secret once), list, revoke. Keys live where the API reads them: PostgreSQL (TOUCHPOINT_KEY_STORE_URL, or the postgres event store), else TOUCHPOINT_DATA_DIR/auth.db.');
 

@@ -1,4 +1,4 @@
-import { EVENT_SCHEMA_VERSIONS, Upcasters, UPCASTERS, fold, isDomainEventType, type Decider } from '@touchpoint/domain';
+import { Upcasters, UPCASTERS, currentSchemaVersion, fold, type Decider } from '@touchpoint/domain';
 import {
   IdempotencyKeyReusedError,
   WrongExpectedRevisionError,
@@ -241,6 +241,7 @@ export class AggregateRunner {
           {
             expectedRevision: ctx.expectedRevision ?? (loaded.revision === -1 ? 'no_stream' : loaded.revision),
             metadata: {
+              ...ctx.extra,
               actor: ctx.actor,
               correlationId: ctx.correlationId,
               causationId: ctx.causationId,
@@ -282,8 +283,7 @@ export class AggregateRunner {
   }
 
   private versionOf(type: string): number {
-    if (!isDomainEventType(type)) throw new Error(`event type ${type} is not in the catalogue`);
-    return EVENT_SCHEMA_VERSIONS[type];
+    return currentSchemaVersion(type);
   }
 }
 

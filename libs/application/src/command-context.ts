@@ -11,6 +11,8 @@ export interface CommandContext {
   requestHash?: string;
   /** set when the client asked for optimistic concurrency (If-Match / expectedRevision) */
   expectedRevision?: ExpectedRevision;
+  /** more metadata for the events (an import's `importId`, `source`, `sourceId`); never overrides the fields above */
+  extra?: Readonly<Record<string, string | number>>;
 }
 
 export interface CommandResult {

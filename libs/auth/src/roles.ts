@@ -1,5 +1,5 @@
 /** Least-privilege roles; `admin` may do everything. */
-export const ROLES = ['sales', 'analyst', 'auditor', 'service', 'admin'] as const;
+export const ROLES = ['sales', 'analyst', 'auditor', 'service', 'importer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(value: unknown): value is Role {

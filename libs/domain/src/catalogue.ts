@@ -1,5 +1,6 @@
 import type { CustomerEvent } from './customer/events';
 import type { DealEvent } from './deal/events';
+import type { ImportEvent } from './imports/events';
 
 export type DomainEvent = CustomerEvent | DealEvent;
 export type DomainEventType = DomainEvent['type'];
@@ -33,6 +34,24 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
 };
 
 export const isDomainEventType = (type: string): type is DomainEventType => Object.prototype.hasOwnProperty.call(EVENT_SCHEMA_VERSIONS, type);
+
+/**
+ * System events: facts about the system's own work (imports), in streams of their own. Catalogued and
+ * versioned like domain events, but no projection of customers or deals reads them and the relay does not publish them.
+ */
+export const SYSTEM_EVENT_SCHEMA_VERSIONS: Record<ImportEvent['type'], number> = {
+  ImportStarted: 1,
+  ImportFinished: 1,
+};
+
+export const isSystemEventType = (type: string): type is keyof typeof SYSTEM_EVENT_SCHEMA_VERSIONS => Object.prototype.hasOwnProperty.call(SYSTEM_EVENT_SCHEMA_VERSIONS, type);
+
+/** The schema version new events of `type` are written with; throws for a type outside both catalogues. */
+export function currentSchemaVersion(type: string): number {
+  if (isDomainEventType(type)) return EVENT_SCHEMA_VERSIONS[type];
+  if (isSystemEventType(type)) return SYSTEM_EVENT_SCHEMA_VERSIONS[type];
+  throw new Error(`event type ${type} is not in the catalogue`);
+}
 
 /** One step: turns `type` at `fromVersion` into `fromVersion + 1`. */
 export interface Upcaster {

@@ -1,5 +1,6 @@
 export * from './shared';
 export * from './customer';
 export * from './deal';
+export * from './imports';
 export * from './catalogue';
 export * from './personal-data';

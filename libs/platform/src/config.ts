@@ -51,6 +51,18 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(1) @Max(100000)
   TOUCHPOINT_SNAPSHOT_EVERY = 100;
 
+  /** largest import body accepted over HTTP, bytes (stored to a spool file in the data dir while it runs) */
+  @int() @IsInt() @Min(1024) @Max(1024 ** 4)
+  TOUCHPOINT_IMPORT_MAX_BYTES = 10 * 1024 ** 3;
+
+  /** imports that may run at once in one process; more answer 409 */
+  @int() @IsInt() @Min(1) @Max(16)
+  TOUCHPOINT_IMPORT_CONCURRENCY = 1;
+
+  /** longest line (NDJSON) or row (CSV) of an import, bytes; a longer one is rejected alone */
+  @int() @IsInt() @Min(1024) @Max(16 * 1024 * 1024)
+  TOUCHPOINT_IMPORT_MAX_LINE_BYTES = 1024 * 1024;
+
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

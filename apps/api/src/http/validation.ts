@@ -1,7 +1,8 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { BadRequestProblem, type FieldError } from './problem';
 
-function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
+/** class-validator's nested errors as flat field errors: `lines[0].unitPrice`, unknown fields as `unknown_field`. */
+export function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : prefix ? `${prefix}.${e.property}` : e.property;
@@ -17,13 +18,18 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
  * Strict input: unknown fields are rejected, types are not coerced behind the
  * client's back (query strings get explicit @Type conversions in their DTOs).
  */
+/** The validator options of every body: imports validate their records with the same. */
+export const STRICT_VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
 export const strictValidationPipe = () =>
   new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    ...STRICT_VALIDATOR_OPTIONS,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
     exceptionFactory: (errors) => new BadRequestProblem(flatten(errors)),
   });

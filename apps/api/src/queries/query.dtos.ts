@@ -36,6 +36,8 @@ export class ListCustomersQueryDto extends ConsistencyQuery {
   @IsOptional() @IsInstant() lastActivityFrom?: string;
   @IsOptional() @IsInstant() lastActivityTo?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) minOpenComplaints?: number;
+  /** the customer's id in the system it was imported from, as `<source>:<sourceId>` (e.g. cdnow:00004) */
+  @IsOptional() @IsString() @Length(3, 330) externalId?: string;
   @IsOptional() @IsIn(CUSTOMER_SORTS) sort?: (typeof CUSTOMER_SORTS)[number];
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional() @IsString() @Length(1, 2000) cursor?: string;

@@ -36,6 +36,7 @@ export function customerFilter(q: ListCustomersQueryDto): Condition[] {
   if (q.lastActivityFrom) f.push({ field: 'lastActivityAt', op: 'gte', value: instant(q.lastActivityFrom, 'lastActivityFrom') });
   if (q.lastActivityTo) f.push({ field: 'lastActivityAt', op: 'lte', value: instant(q.lastActivityTo, 'lastActivityTo') });
   if (q.minOpenComplaints !== undefined) f.push({ field: 'openComplaints', op: 'gte', value: q.minOpenComplaints });
+  if (q.externalId !== undefined) f.push({ field: 'externalId', op: 'eq', value: q.externalId });
   return f;
 }
 

@@ -11,3 +11,6 @@ export type WinDeal = { type: 'WinDeal'; data: { dealId: string; amount?: number
 export type LoseDeal = { type: 'LoseDeal'; data: { dealId: string; reason: string; competitor?: string; occurredAt: string } };
 
 export type DealCommand = OpenDeal | ChangeDealStage | ChangeDealAmount | ChangeDealCloseDate | WinDeal | LoseDeal;
+
+/** Every deal command's type: commands travel untyped between processes, so this tells a deal's from a customer's. */
+export const DEAL_COMMAND_TYPES: ReadonlySet<string> = new Set<DealCommand['type']>(['OpenDeal', 'ChangeDealStage', 'ChangeDealAmount', 'ChangeDealCloseDate', 'WinDeal', 'LoseDeal']);

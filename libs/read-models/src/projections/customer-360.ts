@@ -57,6 +57,8 @@ export interface CustomerBody extends Document {
   marketingConsent: { granted: boolean | null; source?: string; changedAt?: string };
   contacts: Array<{ contactId: string; name: string; role?: string; email?: string; phone?: string }>;
   registeredAt: string;
+  /** `<source>:<sourceId>` when the customer came in by an import (from the registration's metadata), else null */
+  externalId: string | null;
   touchpoints: { total: number; inbound: number; outbound: number; byChannel: Record<string, number>; byType: Record<string, number> };
   firstContactAt: string | null;
   lastContactAt: string | null;
@@ -120,11 +122,17 @@ function withValue(doc: CustomerDoc): CustomerDoc {
   const byCurrency = valueByCurrency(doc.orderBook);
   const currency = primaryCurrency(doc.orderBook);
   const v = byCurrency[currency];
-  return { ...doc, valueByCurrency: byCurrency, value: { currency, revenue: v?.revenue ?? 0, margin: v?.margin ?? 0, orders: v?.orders ?? 0 } };
+  return { ...doc, valueByCurrency: byCurrency, value: { currency, revenue: v?.revenue ?? 0, margin: v ? v.margin : 0, orders: v?.orders ?? 0 } };
 }
 
 function touch(doc: CustomerDoc, event: ProjectedEvent): CustomerDoc {
   return { ...doc, _position: event.globalPosition, lastActivityAt: later(doc.lastActivityAt, event.data.occurredAt) };
+}
+
+/** The id an import gave the customer in its source system; survives rebuilds, as it lives in the log. */
+function externalIdOf(metadata: ProjectedEvent['metadata']): string | null {
+  const { source, sourceId } = metadata;
+  return typeof source === 'string' && typeof sourceId === 'string' ? `${source}:${sourceId}` : null;
 }
 
 /** Customer 360: pure evolve over the customer's events and the deals opened for it. */
@@ -147,6 +155,7 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
       marketingConsent: { granted: null },
       contacts: [],
       registeredAt: occurredAt,
+      externalId: externalIdOf(event.metadata),
       touchpoints: { total: 0, inbound: 0, outbound: 0, byChannel: {}, byType: {} },
       firstContactAt: null,
       lastContactAt: null,
@@ -391,11 +400,12 @@ export const customersProjection: Projection = {
         orders: { path: 'value.orders', type: 'number' },
         lastActivityAt: { path: 'lastActivityAt', type: 'string' },
         registeredAt: { path: 'registeredAt', type: 'string' },
+        externalId: { path: 'externalId', type: 'string' },
         openComplaints: { path: 'complaints.open', type: 'number' },
         openDeals: { path: 'deals.openCount', type: 'number' },
         tags: { path: 'tags', type: 'string[]' },
       },
-      indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['registeredAt']],
+      indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['registeredAt'], ['externalId']],
       // Grows with every order; only the projector needs it, so queries never read or parse it.
       detached: ['orderBook'],
     },
