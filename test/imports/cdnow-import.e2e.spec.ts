@@ -6,18 +6,11 @@ import request from 'supertest';
 import { gzipSync } from 'node:zlib';
 import { startTestApp, type TestApp } from '../support/app';
 import { eventually, qs } from '../queries/helpers';
+import { finished } from './helpers';
 import { cdnowCsv, cdnowNdjson, noonInNewYork, perCustomer, readCdnow, topShares } from './cdnow';
 
 const rows = readCdnow();
 const customers = perCustomer(rows);
-
-export async function finished(t: TestApp, importId: string): Promise<Record<string, any>> {
-  return eventually(
-    async () => (await request(t.http).get(`/v1/imports/${importId}`).expect(200)).body,
-    (s) => expect(s.status).not.toBe('running'),
-    { timeoutMs: 120_000, intervalMs: 50 },
-  );
-}
 
 async function upload(t: TestApp, body: Buffer | string, contentType: string, query: Record<string, string | undefined> = {}) {
   const res = await request(t.http).post(`/v1/imports${qs(query)}`).set('content-type', contentType).send(body);
@@ -28,6 +21,8 @@ async function upload(t: TestApp, body: Buffer | string, contentType: string, qu
 
 /** Every customer in the list, page by page. */
 async function allCustomers(t: TestApp, minPosition: number): Promise<Array<Record<string, any>>> {
+  // Read models catch up after the import (slower on a MongoDB wire server): wait for them, then page.
+  await eventually(() => request(t.http).get(`/v1/customers${qs({ limit: 1, minPosition })}`).expect(200), undefined, { timeoutMs: 120_000, intervalMs: 200 });
   const out: Array<Record<string, any>> = [];
   let cursor: string | undefined;
   do {

@@ -50,7 +50,8 @@ export async function* csvRecords(bytes: AsyncIterable<Buffer>, mapping: CsvMapp
     }),
   );
   for await (const { info, record } of parser as AsyncIterable<{ info: { lines: number }; record: Record<string, string> }>) {
-    while (skipped.length) yield skipped.shift()!;
+    // The parser reads ahead: report the rows it skipped in their place among the records.
+    while (skipped.length && skipped[0].line < info.lines) yield skipped.shift()!;
     try {
       yield { line: info.lines, record: applyMapping(record, mapping, info.lines) };
     } catch (error) {
