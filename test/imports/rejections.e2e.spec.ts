@@ -61,7 +61,7 @@ describe('import: every kind of bad line, rejected alone (memory)', () => {
     );
     const status = await importBody(t, body, { source: 'crm' });
     expect(status).toMatchObject({ status: 'completed', linesRead: 20, accepted: 4, rejected: 16, alreadyImported: 0, eventsAppended: 4 });
-    const byLine = Object.fromEntries((await rejections(t, status.importId)).map((r) => [r.line, r]));
+    const byLine: Record<number, Record<string, unknown>> = Object.fromEntries((await rejections(t, status.importId)).map((r) => [r.line, r]));
     expect(Object.keys(byLine).map(Number)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 18, 20]);
     expect(byLine[2]).toMatchObject({ code: 'malformed_json' });
     expect(byLine[3]).toMatchObject({ code: 'not_an_object' });

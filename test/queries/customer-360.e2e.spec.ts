@@ -104,6 +104,7 @@ describe('customer 360 and lifetime value (memory engine)', () => {
     const body = await crm.get(`/v1/customers/${acme}`);
     expect(body).toEqual({
       customerId: acme,
+      externalId: null,
       kind: 'company',
       name: 'Acme Holdings',
       email: 'office@acme.example',

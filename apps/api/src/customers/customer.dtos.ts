@@ -19,6 +19,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -115,7 +116,13 @@ export class PlaceOrderDto {
   @Optional() @Matches(BUSINESS_ID, { message: 'orderId must be 1–64 characters of [A-Za-z0-9_.-]' }) orderId?: string;
   @IsCurrencyCode() currency: string;
   /** The items; optional when `total` is given (sources often know only what an order came to). */
-  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => OrderLineDto) lines?: OrderLineDto[];
+  @ValidateIf((o: PlaceOrderDto) => o.lines !== undefined || o.total === undefined)
+  @IsArray({ message: 'lines must be given unless total is' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
+  lines?: OrderLineDto[];
   /** What the order came to, minor units; when lines are given too, it must equal their sum. */
   @Optional() @IsInt() @Min(0) @Max(MAX_MINOR) total?: number;
   @Optional() @IsIn(CHANNELS) channel?: Channel;
