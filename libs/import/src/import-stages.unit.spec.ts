@@ -133,6 +133,10 @@ describe('dates and ids', () => {
     expect(inZone('1997-07-01T12:00', 'America/New_York')).toBe('1997-07-01T12:00:00.000-04:00');
     expect(inZone('1997-07-01T12:00:00Z', 'America/New_York')).toBe('1997-07-01T12:00:00Z'); // already has a zone
     expect(inZone('1997-07-01', undefined)).toBe('1997-07-01');
+    expect(inZone('1997-07-01T12:00:05.25', 'America/New_York')).toBe('1997-07-01T12:00:05.250-04:00'); // same hour, cached offset
+    expect(inZone('2021-03-28T03:30', 'Europe/Kyiv')).toBe('2021-03-28T04:30:00.000+03:00'); // a local time DST skips moves forward
+    expect(inZone('2021-10-31T03:30', 'Europe/Kyiv')).toBe('2021-10-31T03:30:00.000+02:00'); // an ambiguous one: luxon takes standard time
+    expect(inZone('2021-02-30', 'Europe/Kyiv')).toBe('2021-02-30'); // impossible: left for validation to refuse
   });
 
   it('derives the same Touchpoint id from the same source and source id, and another from another source', () => {

@@ -79,8 +79,17 @@ const IMPORT_NAMESPACE = '6f1d4c52-3a7e-5b0e-9c1a-2f4b8e7d9a31';
 
 /** The Touchpoint id of a record of `kind` known as `sourceId` in `source`. Deterministic, so reruns and later imports agree. */
 export function importedId(source: string, kind: 'customer' | 'deal' | 'contact' | 'touchpoint', sourceId: string): string {
-  return uuidv5(`${source}\u0000${kind}\u0000${sourceId}`, IMPORT_NAMESPACE);
+  const name = `${source}\u0000${kind}\u0000${sourceId}`;
+  // A customer's records follow each other: remember recent ids rather than hash the same name again.
+  let id = recentIds.get(name);
+  if (id === undefined) {
+    id = uuidv5(name, IMPORT_NAMESPACE);
+    if (recentIds.size >= 10_000) recentIds.delete(recentIds.keys().next().value as string);
+    recentIds.set(name, id);
+  }
+  return id;
 }
+const recentIds = new Map<string, string>();
 
 /** Ids the command gets from its record: the record's own (from its sourceId) and those of what it refers to. */
 export function resolveIds(type: RecordType, source: string, sourceId: string, refs: Partial<Record<Ref, string>>): Record<string, string> {

@@ -20,6 +20,45 @@ export interface KeyStore {
   close(): Promise<void>;
 }
 
+/**
+ * Group creation of keys: the subjects asked for within `delayMs` are created in one durable write, so a
+ * burst of new customers (an import, a busy sign-up hour) costs one fsync, not one each (a write of keys.db
+ * costs several fsyncs and, in SQLite, blocks the thread). A lone new customer waits at most `delayMs`.
+ * Every caller still gets its key only after the write that holds it is durable.
+ */
+export class KeyCreationBatcher {
+  private pending = new Map<string, Array<{ resolve: (key: Buffer | null) => void; reject: (error: unknown) => void }>>();
+  private scheduled = false;
+
+  constructor(
+    private readonly createMany: (subjects: string[]) => Promise<Map<string, Buffer | null>>,
+    private readonly delayMs = 2,
+  ) {}
+
+  create(subject: string): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.pending.get(subject) ?? [];
+      waiters.push({ resolve, reject });
+      this.pending.set(subject, waiters);
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setTimeout(() => void this.flush(), this.delayMs);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.scheduled = false;
+    try {
+      const keys = await this.createMany([...batch.keys()]);
+      for (const [subject, waiters] of batch) for (const w of waiters) w.resolve(keys.get(subject) ?? null);
+    } catch (error) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
+    }
+  }
+}
+
 export class InMemoryKeyStore implements KeyStore {
   private readonly keys = new Map<string, Buffer | null>();
 
@@ -48,6 +87,13 @@ export class InMemoryKeyStore implements KeyStore {
 export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  private readonly batcher = new KeyCreationBatcher(async (subjects) => {
+    // One transaction for the batch: a new key is durable before anything is sealed with it.
+    this.db.transaction(() => {
+      for (const subject of subjects) this.stmt.create.run(subject, randomBytes(32));
+    })();
+    return new Map(subjects.map((subject) => [subject, this.read(subject) ?? null]));
+  });
 
   constructor(filename: string) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
@@ -74,9 +120,7 @@ export class SqliteKeyStore implements KeyStore {
 
   async getOrCreate(subject: string): Promise<Buffer | null> {
     const found = this.read(subject);
-    if (found !== undefined) return found;
-    this.stmt.create.run(subject, randomBytes(32));
-    return this.read(subject) ?? null;
+    return found !== undefined ? found : this.batcher.create(subject);
   }
 
   async get(subject: string): Promise<Buffer | null | undefined> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import type { KeyStore } from './key-store';
+import { KeyCreationBatcher, type KeyStore } from './key-store';
 
 /**
  * Data keys in a PostgreSQL table, for deployments where several processes
@@ -9,6 +9,13 @@ import type { KeyStore } from './key-store';
  * version stays in the table file until VACUUM reclaims it (autovacuum does).
  */
 export class PostgresKeyStore implements KeyStore {
+  private readonly batcher = new KeyCreationBatcher(async (subjects) => {
+    // One statement for the batch; ON CONFLICT keeps a key (or tombstone) another process made first.
+    await this.pool.query('INSERT INTO tp_data_keys (subject, key) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (subject) DO NOTHING', [subjects, subjects.map(() => randomBytes(32))]);
+    const found = await this.pool.query<{ subject: string; key: Buffer | null; destroyed_at: string | null }>('SELECT subject, key, destroyed_at FROM tp_data_keys WHERE subject = ANY($1::text[])', [subjects]);
+    return new Map(found.rows.map((r) => [r.subject, r.destroyed_at ? null : r.key]));
+  });
+
   private constructor(private readonly pool: Pool) {}
 
   static async connect(connectionString: string): Promise<PostgresKeyStore> {
@@ -28,8 +35,8 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async getOrCreate(subject: string): Promise<Buffer | null> {
-    await this.pool.query('INSERT INTO tp_data_keys (subject, key) VALUES ($1, $2) ON CONFLICT (subject) DO NOTHING', [subject, randomBytes(32)]);
-    return (await this.get(subject)) ?? null;
+    const found = await this.get(subject);
+    return found !== undefined ? found : this.batcher.create(subject);
   }
 
   async destroy(subject: string, at: string): Promise<void> {

@@ -40,6 +40,19 @@ export function keyStoreContract(
       expect(await sut.keys.getOrCreate(never)).toBeNull();
     });
 
+    it('gives concurrent first uses of one subject the same key, and a burst of new subjects one key each', async () => {
+      const a = randomUUID();
+      const burst = Array.from({ length: 200 }, () => randomUUID());
+      const tombstoned = randomUUID();
+      await sut.keys.destroy(tombstoned, '2026-03-01T00:00:00.000Z');
+      const [first, second, dead, ...many] = await Promise.all([sut.keys.getOrCreate(a), sut.keys.getOrCreate(a), sut.keys.getOrCreate(tombstoned), ...burst.map((s) => sut.keys.getOrCreate(s))]);
+      expect(first).toHaveLength(32);
+      expect(second).toEqual(first);
+      expect(dead).toBeNull();
+      expect(new Set(many.map((k) => k!.toString('hex'))).size).toBe(burst.length);
+      for (const [i, subject] of burst.entries()) expect(await sut.keys.get(subject)).toEqual(many[i]);
+    });
+
     if (options.durable) it('keeps keys and tombstones across a reopen', async () => {
       const a = randomUUID();
       const b = randomUUID();
