@@ -62,13 +62,16 @@ export async function runImportCommand(file: string, flags: ImportFlags): Promis
   const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: 'import |{bar}| {percentage}% | {lines} lines | {rate} lines/s | {rejected} rejected | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
   const started = Date.now();
   bar?.start(totalBytes, 0, { lines: 0, rate: 0, rejected: 0 });
+  let ended = false;
   const timer = setInterval(() => {
     void jobs.status(status.importId).then((s) => {
+      if (ended) return;
       bar?.update(s.bytesRead ?? 0, { lines: s.linesRead, rate: Math.round(s.linesRead / Math.max(0.001, (Date.now() - started) / 1000)), rejected: s.rejected });
       if (!bar && flags.progress) console.error(JSON.stringify({ progress: { linesRead: s.linesRead, accepted: s.accepted, alreadyImported: s.alreadyImported, rejected: s.rejected, bytesRead: s.bytesRead, totalBytes } }));
     });
   }, bar ? 200 : 5000);
   const final = await done;
+  ended = true;
   clearInterval(timer);
   bar?.update(totalBytes, { lines: final.linesRead, rejected: final.rejected });
   bar?.stop();
