@@ -5,6 +5,9 @@
  * (tens instead of hundreds), which is what keeps a fit on 100k customers within a second or two.
  */
 
+// Math's functions as module constants: jest runs tests in a vm sandbox where every lookup of a global is slow.
+const { abs, max, sqrt } = Math;
+
 export type ValueAndGradient = (x: readonly number[]) => { value: number; gradient: number[] };
 
 export interface Minimum {
@@ -12,7 +15,10 @@ export interface Minimum {
   value: number;
   gradient: number[];
   iterations: number;
-  /** true when the largest gradient component fell below the tolerance */
+  /**
+   * true when the largest gradient component fell below the tolerance, or when the value stopped going down at double
+   * precision with the gradient below `stalledGradientTolerance`
+   */
   converged: boolean;
 }
 
@@ -20,6 +26,12 @@ export interface BfgsOptions {
   maxIterations?: number;
   /** on the largest absolute gradient component */
   gradientTolerance?: number;
+  /**
+   * A sum of thousands of terms is only known to ~1e-15 of itself, so near the minimum the steps stop lowering it
+   * before the gradient reaches `gradientTolerance`. After 3 such steps in a row the search stops, converged if the
+   * gradient is below this looser bound.
+   */
+  stalledGradientTolerance?: number;
   /** largest change of any coordinate in one step; the fitters work in log-parameters, so 3 = a factor e^3 */
   maxStep?: number;
 }
@@ -28,13 +40,14 @@ const ARMIJO = 1e-4;
 const MAX_HALVINGS = 60;
 
 export function minimiseBfgs(fn: ValueAndGradient, x0: readonly number[], options: BfgsOptions = {}): Minimum {
-  const { maxIterations = 500, gradientTolerance = 1e-8, maxStep = 3 } = options;
+  const { maxIterations = 500, gradientTolerance = 1e-8, stalledGradientTolerance = 1e-5, maxStep = 3 } = options;
   const n = x0.length;
   let x = [...x0];
   let { value: f, gradient: g } = fn(x);
   if (!Number.isFinite(f) || !g.every(Number.isFinite)) return { x, value: f, gradient: g, iterations: 0, converged: false };
   let h = identity(n); // approximation of the inverse Hessian
   let fresh = true; // h is still the identity (or was just reset to it)
+  let stalled = 0;
 
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     if (maxAbs(g) < gradientTolerance) return { x, value: f, gradient: g, iterations: iteration, converged: true };
@@ -61,15 +74,15 @@ export function minimiseBfgs(fn: ValueAndGradient, x0: readonly number[], option
         fresh = true;
         continue;
       }
-      // No decrease is possible along the gradient at double precision: we are at the minimum as far as arithmetic
-      // can tell. Accept it as converged only if the gradient is small too.
-      return { x, value: f, gradient: g, iterations: iteration, converged: maxAbs(g) < Math.sqrt(gradientTolerance) };
+      // No decrease is possible even along the gradient: at the minimum as far as arithmetic can tell.
+      return { x, value: f, gradient: g, iterations: iteration, converged: maxAbs(g) < stalledGradientTolerance };
     }
+    stalled = f - step.value <= 1e-15 * abs(f) ? stalled + 1 : 0;
 
     const s = step.x.map((v, i) => v - x[i]);
     const y = step.gradient.map((v, i) => v - g[i]);
     const sy = dot(s, y);
-    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+    if (sy > 1e-12 * sqrt(dot(s, s) * dot(y, y))) {
       if (fresh) h = scaledIdentity(n, sy / dot(y, y)); // Nocedal & Wright (6.20): a better first guess than I
       h = bfgsUpdate(h, s, y, sy);
       fresh = false;
@@ -77,6 +90,7 @@ export function minimiseBfgs(fn: ValueAndGradient, x0: readonly number[], option
     x = step.x;
     f = step.value;
     g = step.gradient;
+    if (stalled >= 3) return { x, value: f, gradient: g, iterations: iteration + 1, converged: maxAbs(g) < max(gradientTolerance, stalledGradientTolerance) };
   }
   return { x, value: f, gradient: g, iterations: maxIterations, converged: maxAbs(g) < gradientTolerance };
 }
@@ -130,6 +144,6 @@ function dot(a: readonly number[], b: readonly number[]): number {
 
 function maxAbs(v: readonly number[]): number {
   let m = 0;
-  for (const x of v) m = Math.max(m, Math.abs(x));
+  for (const x of v) m = max(m, abs(x));
   return m;
 }

@@ -1,0 +1,6 @@
+export * from './rfm-summary';
+export * from './bg-nbd';
+export * from './gamma-gamma';
+export * from './clv';
+export * from './prng';
+export { hyp2f1, logSumExp } from './special';
