@@ -61,8 +61,9 @@ describe('CDNOW import as NDJSON over HTTP (sqlite)', () => {
       const expected = customers.get(id)!;
       expect({ id, revenue: c.value.revenue, orders: c.value.orders, currency: c.value.currency }).toEqual({ id, revenue: expected.revenue, orders: expected.orders, currency: 'USD' });
       const usd = (await request(t.http).get(`/v1/customers/${c.customerId}/lifetime-value`).expect(200)).body;
-      expect({ id, first: usd.firstOrderAt, last: usd.lastOrderAt }).toEqual({
+      expect({ id, first: usd.firstOrderAt, last: usd.lastOrderAt, occasions: usd.purchaseOccasions }).toEqual({
         id,
+        occasions: expected.days, // several purchases on one day are one occasion
         first: expected.first && noonInNewYork(expected.first),
         last: expected.last && noonInNewYork(expected.last),
       });

@@ -86,17 +86,17 @@ export function cdnowCsv(rows = readCdnow()): { customers: string; orders: strin
   };
 }
 
-/** Per customer: revenue, counted orders (amount above zero), first and last counted purchase date. */
-export function perCustomer(rows = readCdnow()): Map<string, { revenue: number; orders: number; first: string | null; last: string | null }> {
-  const out = new Map<string, { revenue: number; orders: number; first: string | null; last: string | null }>();
+/** Per customer: revenue, orders (every purchase counts, $0 ones too: none is cancelled or returned), first and last purchase date, purchase days. */
+export function perCustomer(rows = readCdnow()): Map<string, { revenue: number; orders: number; first: string | null; last: string | null; days: number }> {
+  const out = new Map<string, { revenue: number; orders: number; first: string | null; last: string | null; days: number; seen: Set<string> }>();
   for (const r of rows) {
-    const c = out.get(r.customer) ?? { revenue: 0, orders: 0, first: null, last: null };
+    const c = out.get(r.customer) ?? { revenue: 0, orders: 0, first: null, last: null, days: 0, seen: new Set<string>() };
     c.revenue += r.cents;
-    if (r.cents > 0) {
-      c.orders += 1;
-      if (c.first === null || r.date < c.first) c.first = r.date;
-      if (c.last === null || r.date > c.last) c.last = r.date;
-    }
+    c.orders += 1;
+    if (c.first === null || r.date < c.first) c.first = r.date;
+    if (c.last === null || r.date > c.last) c.last = r.date;
+    c.seen.add(r.date);
+    c.days = c.seen.size;
     out.set(r.customer, c);
   }
   return out;

@@ -91,8 +91,10 @@ describe('customer 360 and lifetime value (memory engine)', () => {
    *        revenue 30 000, cost 16 000, margin 14 000, 2 orders
    *   USD: SO-4 7 000, cost 3 000, margin 4 000, 1 order (primary currency stays EUR: the first order's)
    * Lifetime value at T0 (365 days of tenure, last counted EUR order 2025-09-01 → 182 days ago):
-   *   frequency = 2 / 365 × 365 = 2 per year; mean interval 182.5 days ≥ recency → pActive = 1
-   *   AOV = 30 000 / 2 = 15 000; predicted(365 d) = 15 000 × 2 × 1 × 1 = 30 000; margin rate 14/30 → 14 000
+   *   2 purchase occasions: frequency = 2 / 365 × 365 = 2 per year; the customer's own interval between them is
+   *   2025-06-01 → 2025-09-01 = 92 days, recency 182 > 92 → pActive = exp(−(182 − 92)/92) = 0.37596
+   *   per occasion 30 000 / 2 = 15 000; predicted(365 d) = 15 000 × 2 × 1 × 0.37596 = 11 278.8 → 11 279;
+   *   margin rate 14/30 → 5 263.5 → 5 264
    * Tier: EUR revenue 200 000 (Big Spender) + 30 000; Acme's share before it is 200/230 = 0.87 ≥ 0.8 → B.
    * RFM (2 EUR customers): recency 182 d vs 15 d → 1; frequency 2 vs 1 orders → 3; monetary 30 000 vs 200 000 → 1
    *   → "131": r ≤ 2 and f ≥ 3 → at_risk.
@@ -144,16 +146,18 @@ describe('customer 360 and lifetime value (memory engine)', () => {
         asOf: T0,
         currency: 'EUR',
         ...{ revenue: 30_000, cost: 16_000, grossMargin: 14_000, orders: 2 },
+        purchaseOccasions: 2,
         averageOrderValue: 15_000,
         firstOrderAt: '2025-06-01T10:00:00.000Z',
         lastOrderAt: '2025-09-01T10:00:00.000Z',
         tenureDays: 365,
         recencyDays: 182,
         purchaseFrequencyPerYear: 2,
-        pActive: 1,
+        pActive: 0.376,
         horizonDays: 365,
-        predictedRevenue: 30_000,
-        predictedMargin: 14_000,
+        predictedRevenue: 11_279,
+        predictedMargin: 5_264,
+        method: 'heuristic',
         byCurrency: { EUR: acmeEur, USD: acmeUsd },
       },
       projectedThrough: expect.any(Number),
@@ -192,6 +196,7 @@ describe('customer 360 and lifetime value (memory engine)', () => {
       cost: 0,
       grossMargin: 0,
       orders: 0,
+      purchaseOccasions: 0,
       averageOrderValue: 0,
       firstOrderAt: null,
       lastOrderAt: null,
@@ -202,6 +207,7 @@ describe('customer 360 and lifetime value (memory engine)', () => {
       horizonDays: 365,
       predictedRevenue: 0,
       predictedMargin: 0,
+      method: 'heuristic',
       byCurrency: {},
     });
   });
@@ -231,30 +237,32 @@ describe('customer 360 and lifetime value (memory engine)', () => {
       cost: 16_000,
       grossMargin: 14_000,
       orders: 2,
+      purchaseOccasions: 2,
       averageOrderValue: 15_000,
       firstOrderAt: '2025-06-01T10:00:00.000Z',
       lastOrderAt: '2025-09-01T10:00:00.000Z',
       tenureDays: 365,
       recencyDays: 182,
       purchaseFrequencyPerYear: 2,
-      pActive: 1,
+      pActive: 0.376,
       horizonDays,
       predictedRevenue,
       predictedMargin,
+      method: 'heuristic',
       byCurrency: { EUR: acmeEur, USD: acmeUsd },
     });
 
     it('defaults to the configured 365-day horizon and equals the 360 figure', async () => {
       const body = await crm.get(`/v1/customers/${acme}/lifetime-value`);
-      expect(body).toEqual(ltv(365, 30_000, 14_000));
+      expect(body).toEqual(ltv(365, 11_279, 5_264));
       expect(body).toEqual((await crm.get(`/v1/customers/${acme}`)).lifetimeValue);
     });
 
     it.each([
-      // 15 000 × 2/yr × h/365 × pActive 1; margin × 14/30
-      [90, 7_397, 3_452],
-      [1, 82, 38],
-      [3650, 300_000, 140_000],
+      // 15 000 × 2/yr × h/365 × pActive 0.37596; margin × 14/30
+      [90, 2_781, 1_298],
+      [1, 31, 14],
+      [3650, 112_789, 52_635],
     ])('horizonDays=%i → predicted revenue %i, margin %i', async (horizonDays, revenue, margin) => {
       expect(await crm.get(`/v1/customers/${acme}/lifetime-value`, { horizonDays })).toEqual(ltv(horizonDays, revenue, margin));
     });
@@ -269,16 +277,16 @@ describe('customer 360 and lifetime value (memory engine)', () => {
     });
 
     // last: moves the clock
-    it('ages with the clock: 60 days later recency passes the mean interval and pActive falls', async () => {
+    it('ages with the clock: 60 days later recency is further past the interval and pActive falls', async () => {
       t.clock.advance(60 * DAY);
       const asOf = new Date(Date.parse(T0) + 60 * DAY).toISOString();
       /*
-       * tenure 425 d, recency 242 d; frequency = 2/425 × 365 = 1.7176 (1.72); mean interval 212.5 d
-       * pActive = exp(−(242 − 212.5)/212.5) = 0.870; predicted(365) = 15 000 × 1.7176 × 0.8704 = 22 425; × 14/30 = 10 465
+       * tenure 425 d, recency 242 d; frequency = 2/425 × 365 = 1.7176 (1.72); interval 92 d
+       * pActive = exp(−(242 − 92)/92) = 0.1958; predicted(365) = 15 000 × 1.7176 × 0.1958 = 5 046; × 14/30 = 2 355
        */
       const body = await crm.get(`/v1/customers/${acme}/lifetime-value`);
-      expect(body).toMatchObject({ asOf, tenureDays: 425, recencyDays: 242, purchaseFrequencyPerYear: 1.72, pActive: 0.87, predictedRevenue: 22_425, predictedMargin: 10_465 });
-      expect(await crm.get(`/v1/customers/${acme}/lifetime-value`, { horizonDays: 30 })).toMatchObject({ predictedRevenue: 1_843, predictedMargin: 860 });
+      expect(body).toMatchObject({ asOf, tenureDays: 425, recencyDays: 242, purchaseFrequencyPerYear: 1.72, pActive: 0.196, predictedRevenue: 5_046, predictedMargin: 2_355 });
+      expect(await crm.get(`/v1/customers/${acme}/lifetime-value`, { horizonDays: 30 })).toMatchObject({ predictedRevenue: 415, predictedMargin: 194 });
       expect((await crm.get(`/v1/customers/${acme}`)).lifetimeValue).toEqual(body);
     });
   });

@@ -27,6 +27,8 @@ export interface CurrencyValue {
 export interface CurrencyFigures extends CurrencyValue {
   firstOrderAt: string | null;
   lastOrderAt: string | null;
+  /** purchase occasions: distinct business days (UTC) with an order that counts; several orders on one day are one */
+  purchaseDays?: number;
 }
 
 export interface RfmScore {
@@ -86,22 +88,31 @@ const earlier = (a: string | null, b: string) => (a === null || b < a ? b : a);
 const inc = (map: Record<string, number>, key: string, by = 1) => ({ ...map, [key]: (map[key] ?? 0) + by });
 
 /**
+ * Whether an order is a purchase: not cancelled and not fully returned. An order worth nothing ($0, a free
+ * item) still is one: the customer came and bought. Orders, frequency, recency and purchase occasions all use this.
+ */
+export const orderCounts = (o: OrderFacts): boolean => !o.cancelled && !(o.total > 0 ? o.refunded >= o.total : o.returned === true);
+
+/**
  * Net figures per currency from the order book: cancelled orders count for nothing, returns are subtracted.
- * The first and last order dates are those of the orders that still count (not cancelled, not fully returned).
+ * Orders, purchase days and the first and last order dates are those of the orders that count (`orderCounts`).
  */
 export function valueByCurrency(orderBook: Record<string, OrderFacts>): Record<string, CurrencyFigures> {
   const out: Record<string, CurrencyFigures> = {};
+  const days: Record<string, Set<string>> = {};
   for (const o of Object.values(orderBook)) {
     if (o.cancelled) continue;
-    const v = (out[o.currency] ??= { revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null });
+    const v = (out[o.currency] ??= { revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null, purchaseDays: 0 });
     v.revenue += o.total - o.refunded;
     // One order of unknown cost makes the currency's cost unknown: a partial sum would overstate the margin.
     v.cost = v.cost === null || o.cost === null ? null : v.cost + o.cost - o.costReversed;
     v.margin = v.cost === null ? null : v.revenue - v.cost;
-    if (o.total - o.refunded > 0) {
+    if (orderCounts(o)) {
       v.orders += 1;
       v.firstOrderAt = earlier(v.firstOrderAt, o.at);
       v.lastOrderAt = later(v.lastOrderAt, o.at);
+      (days[o.currency] ??= new Set()).add(o.at.slice(0, 10));
+      v.purchaseDays = days[o.currency].size;
     }
   }
   return out;
@@ -113,7 +124,7 @@ function primaryCurrency(orderBook: Record<string, OrderFacts>): string {
   let firstCounted: OrderFacts | undefined;
   for (const o of Object.values(orderBook)) {
     if (!first || o.at < first.at) first = o;
-    if (!o.cancelled && o.total - o.refunded > 0 && (!firstCounted || o.at < firstCounted.at)) firstCounted = o;
+    if (orderCounts(o) && (!firstCounted || o.at < firstCounted.at)) firstCounted = o;
   }
   return (firstCounted ?? first)?.currency ?? '';
 }
@@ -288,6 +299,8 @@ export function scrubCustomer(doc: CustomerDoc): CustomerDoc {
 export interface LifetimeValueOptions {
   /** horizon of the predicted value, in days */
   horizonDays: number;
+  /** the interval assumed for a customer with one purchase occasion, whose own interval is unknown (default 365 days) */
+  oneTimeIntervalDays?: number;
 }
 
 export interface LifetimeValue {
@@ -299,6 +312,8 @@ export interface LifetimeValue {
   cost: number | null;
   grossMargin: number | null;
   orders: number;
+  /** distinct business days with an order that counts: the purchase occasions frequency is measured in */
+  purchaseOccasions: number;
   averageOrderValue: number;
   firstOrderAt: string | null;
   lastOrderAt: string | null;
@@ -309,14 +324,18 @@ export interface LifetimeValue {
   horizonDays: number;
   predictedRevenue: number;
   predictedMargin: number | null;
+  /** how the prediction was made: this function is the `heuristic`; the fitted model's answer says `bg_nbd_gamma_gamma` */
+  method: 'heuristic';
   byCurrency: Record<string, CurrencyValue>;
 }
 
 /**
- * Lifetime value as of a moment, from the customer's order book (docs/read-models.md has the formula):
- *   frequency = orders / max(tenure, 30 days) × 365
- *   pActive   = exp(−max(0, recency − meanInterval) / meanInterval),  meanInterval = 365 / frequency
- *   predicted = averageOrderValue × frequency × horizon/365 × pActive   (margin: × margin rate)
+ * Lifetime value as of a moment, by the heuristic (docs/read-models.md has the formula). Frequency counts purchase
+ * occasions (distinct days), and a one-time buyer's activity decays with the time since that purchase:
+ *   f = k / max(tenure, 30 days) × 365                   k = purchase occasions
+ *   I = (lastOrder − firstOrder) / (k − 1), or oneTimeIntervalDays when k = 1
+ *   pActive   = exp(−max(0, recency − I) / I)
+ *   predicted = (revenue / k) × f × horizon/365 × pActive   (margin: × margin rate)
  */
 export function lifetimeValue(doc: CustomerBody, asOf: string, options: LifetimeValueOptions): LifetimeValue {
   const currency = doc.value.currency;
@@ -325,16 +344,20 @@ export function lifetimeValue(doc: CustomerBody, asOf: string, options: Lifetime
   // `?? null`: documents projected before these dates were kept (a MongoDB store not yet rebuilt) have none.
   const firstOrderAt = v.firstOrderAt ?? null;
   const lastOrderAt = v.lastOrderAt ?? null;
+  const occasions = Math.min(v.orders, v.purchaseDays ?? v.orders);
   const asOfMs = Date.parse(asOf);
   // Imports can bring orders older than the registration: the relationship began at the earlier of the two.
   const since = firstOrderAt !== null && firstOrderAt < doc.registeredAt ? firstOrderAt : doc.registeredAt;
   const tenureDays = Math.max(0, Math.floor((asOfMs - Date.parse(since)) / DAY_MS));
   const recencyDays = lastOrderAt === null ? null : Math.max(0, Math.floor((asOfMs - Date.parse(lastOrderAt)) / DAY_MS));
-  const frequency = v.orders === 0 ? 0 : (v.orders / Math.max(tenureDays, 30)) * 365;
-  const meanInterval = frequency === 0 ? 0 : 365 / frequency;
-  const pActive = frequency === 0 || recencyDays === null ? 0 : Math.exp(-Math.max(0, recencyDays - meanInterval) / meanInterval);
+  const frequency = occasions === 0 ? 0 : (occasions / Math.max(tenureDays, 30)) * 365;
+  const ownInterval = occasions >= 2 && firstOrderAt !== null && lastOrderAt !== null ? (Date.parse(lastOrderAt) - Date.parse(firstOrderAt)) / DAY_MS / (occasions - 1) : 0;
+  // One occasion says nothing of the customer's rhythm: assume the configured interval, so the decay still starts.
+  const meanInterval = occasions === 0 ? 0 : Math.max(1, occasions >= 2 ? ownInterval : (options.oneTimeIntervalDays ?? 365));
+  const pActive = occasions === 0 || recencyDays === null ? 0 : Math.exp(-Math.max(0, recencyDays - meanInterval) / meanInterval);
   const aov = v.orders === 0 ? 0 : Math.round(v.revenue / v.orders);
-  const predictedRevenue = Math.round(aov * frequency * (options.horizonDays / 365) * pActive);
+  const perOccasion = occasions === 0 ? 0 : v.revenue / occasions;
+  const predictedRevenue = Math.round(perOccasion * frequency * (options.horizonDays / 365) * pActive);
   const marginRate = v.margin === null ? null : v.revenue === 0 ? 0 : v.margin / v.revenue;
   return {
     customerId: doc.customerId,
@@ -344,6 +367,7 @@ export function lifetimeValue(doc: CustomerBody, asOf: string, options: Lifetime
     cost: v.cost,
     grossMargin: v.margin,
     orders: v.orders,
+    purchaseOccasions: occasions,
     averageOrderValue: aov,
     firstOrderAt,
     lastOrderAt,
@@ -354,6 +378,7 @@ export function lifetimeValue(doc: CustomerBody, asOf: string, options: Lifetime
     horizonDays: options.horizonDays,
     predictedRevenue,
     predictedMargin: marginRate === null ? null : Math.round(predictedRevenue * marginRate),
+    method: 'heuristic',
     byCurrency: Object.fromEntries(Object.entries(doc.valueByCurrency).map(([c, { revenue, cost, margin, orders }]) => [c, { revenue, cost, margin, orders }])),
   };
 }

@@ -101,6 +101,7 @@ describe('evolveCustomer360', () => {
         marketingConsent: { granted: null },
         contacts: [],
         registeredAt: T0,
+        externalId: null,
         touchpoints: { total: 0, inbound: 0, outbound: 0, byChannel: {}, byType: {} },
         firstContactAt: null,
         lastContactAt: null,
@@ -330,7 +331,7 @@ describe('evolveCustomer360', () => {
       expect(doc.orders).toEqual({ placed: 1, cancelled: 0, withReturns: 0 });
       expect(doc.orderBook).toEqual({ o1: { at: at('2026-02-01'), currency: 'EUR', total: 10_000, cost: 6_000, refunded: 0, costReversed: 0, cancelled: false } });
       expect(doc.value).toEqual({ currency: 'EUR', revenue: 10_000, margin: 4_000, orders: 1 });
-      expect(doc.valueByCurrency).toEqual({ EUR: { revenue: 10_000, cost: 6_000, margin: 4_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01') } });
+      expect(doc.valueByCurrency).toEqual({ EUR: { revenue: 10_000, cost: 6_000, margin: 4_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 1 } });
     });
 
     it('brings revenue back to 0 when the only order is cancelled', () => {
@@ -345,13 +346,13 @@ describe('evolveCustomer360', () => {
       const events = [registered(), placed('o1', 'EUR', 30_000, 18_000, at('2026-02-01')), returned('o1', 'EUR', 10_000, 6_000, at('2026-02-05'))];
       const partial = projectKnown(events);
       expect(partial.value).toEqual({ currency: 'EUR', revenue: 20_000, margin: 8_000, orders: 1 });
-      expect(partial.valueByCurrency.EUR).toEqual({ revenue: 20_000, cost: 12_000, margin: 8_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01') });
+      expect(partial.valueByCurrency.EUR).toEqual({ revenue: 20_000, cost: 12_000, margin: 8_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 1 });
       expect(partial.orders).toEqual({ placed: 1, cancelled: 0, withReturns: 1 });
 
       const full = projectKnown([...events, returned('o1', 'EUR', 20_000, 12_000, at('2026-02-10'))]);
       expect(full.value).toEqual({ currency: 'EUR', revenue: 0, margin: 0, orders: 0 });
       // A fully returned order no longer counts: no order dates either.
-      expect(full.valueByCurrency.EUR).toEqual({ revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null });
+      expect(full.valueByCurrency.EUR).toEqual({ revenue: 0, cost: 0, margin: 0, orders: 0, firstOrderAt: null, lastOrderAt: null, purchaseDays: 0 });
       expect(full.orders).toEqual({ placed: 1, cancelled: 0, withReturns: 1 });
       expect(full.orderBook.o1).toMatchObject({ refunded: 30_000, costReversed: 18_000 });
     });
@@ -370,8 +371,8 @@ describe('evolveCustomer360', () => {
         placed('o-usd-import', 'USD', 7_000, 5_000, at('2025-06-01')), // arrives last, happened first
       ]);
       expect(doc.valueByCurrency).toEqual({
-        EUR: { revenue: 15_000, cost: 6_000, margin: 9_000, orders: 2, firstOrderAt: at('2026-03-01'), lastOrderAt: at('2026-04-01') },
-        USD: { revenue: 7_000, cost: 5_000, margin: 2_000, orders: 1, firstOrderAt: at('2025-06-01'), lastOrderAt: at('2025-06-01') },
+        EUR: { revenue: 15_000, cost: 6_000, margin: 9_000, orders: 2, firstOrderAt: at('2026-03-01'), lastOrderAt: at('2026-04-01'), purchaseDays: 2 },
+        USD: { revenue: 7_000, cost: 5_000, margin: 2_000, orders: 1, firstOrderAt: at('2025-06-01'), lastOrderAt: at('2025-06-01'), purchaseDays: 1 },
       });
       expect(doc.value).toEqual({ currency: 'USD', revenue: 7_000, margin: 2_000, orders: 1 });
     });
@@ -413,13 +414,25 @@ describe('valueByCurrency', () => {
         e: order({ currency: 'UAH', total: 50_000, cost: 20_000 }),
       }),
     ).toEqual({
-      EUR: { revenue: 13_000, cost: 7_750, margin: 5_250, orders: 2, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01') },
-      UAH: { revenue: 50_000, cost: 20_000, margin: 30_000, orders: 1, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01') },
+      EUR: { revenue: 13_000, cost: 7_750, margin: 5_250, orders: 2, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01'), purchaseDays: 1 },
+      UAH: { revenue: 50_000, cost: 20_000, margin: 30_000, orders: 1, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01'), purchaseDays: 1 },
     });
   });
 
   it('is empty for an empty order book', () => {
     expect(valueByCurrency({})).toEqual({});
+  });
+
+  it('counts a $0 order as a purchase (orders, days, dates) but not a fully returned one; several orders on a day are one purchase day', () => {
+    expect(
+      valueByCurrency({
+        a: order({ total: 5_000, cost: 1_000, at: at('2026-01-01') }),
+        b: order({ total: 0, cost: 0, at: at('2026-02-01') }),
+        c: order({ total: 3_000, cost: 1_000, at: at('2026-03-01'), refunded: 3_000, costReversed: 1_000, returned: true }),
+        d: order({ total: 1_000, cost: 500, at: '2026-01-01T18:00:00.000Z' }),
+        e: order({ total: 0, cost: 0, at: at('2026-04-01'), returned: true }),
+      }),
+    ).toEqual({ EUR: { revenue: 6_000, cost: 1_500, margin: 4_500, orders: 3, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 2 } });
   });
 });
 
@@ -453,6 +466,7 @@ describe('lifetimeValue', () => {
       cost: 33_000,
       grossMargin: 27_000,
       orders: 3,
+      purchaseOccasions: 3,
       averageOrderValue: 20_000,
       firstOrderAt: at('2025-08-01'),
       lastOrderAt: at('2026-04-01'),
@@ -465,19 +479,49 @@ describe('lifetimeValue', () => {
       predictedRevenue: 60_833,
       // 60 833 × 0.45 = 27 374.85
       predictedMargin: 27_375,
+      method: 'heuristic',
       byCurrency: { EUR: { revenue: 60_000, cost: 33_000, margin: 27_000, orders: 3 } },
     });
   });
 
-  it('decays pActive once recency exceeds the mean interval: exp(−(240 − 120)/120) = e^−1', () => {
+  it('decays pActive once recency exceeds the customer’s own interval between purchases: exp(−(240 − 57.5)/57.5)', () => {
+    // 2025-07-10 → 2025-11-02 is 115 days over 2 intervals: I = 57.5 days; recency 240 days.
     const doc = threeOrders(['2025-07-10', '2025-09-01', '2025-11-02']);
     const ltv = lifetimeValue(doc, AS_OF, year);
-    expect(ltv).toMatchObject({ recencyDays: 240, tenureDays: 360, purchaseFrequencyPerYear: 3.04, pActive: 0.368 });
-    // 60 833.3 × 0.367879 = 22 379.3; margin 22 379 × 0.45 = 10 070.55
-    expect(ltv.predictedRevenue).toBe(22_379);
-    expect(ltv.predictedMargin).toBe(10_071);
-    // the horizon scales the prediction linearly: 2 × 60 833.3 × 0.367879 = 44 758.7
-    expect(lifetimeValue(doc, AS_OF, { horizonDays: 730 }).predictedRevenue).toBe(44_759);
+    expect(ltv).toMatchObject({ recencyDays: 240, tenureDays: 360, purchaseFrequencyPerYear: 3.04, pActive: 0.042 });
+    // exp(−182.5/57.5) = 0.0418396; 60 833.3 × 0.0418396 = 2 545.2; margin 2 545 × 0.45 = 1 145.25
+    expect(ltv.predictedRevenue).toBe(2_545);
+    expect(ltv.predictedMargin).toBe(1_145);
+    // the horizon scales the prediction linearly: 2 × 2 545.24 = 5 090.5
+    expect(lifetimeValue(doc, AS_OF, { horizonDays: 730 }).predictedRevenue).toBe(5_090);
+  });
+
+  it('lets a one-time buyer’s activity decay with the time since the purchase (assumed interval 365 days)', () => {
+    const once = (day: string) => projectKnown([registered({ occurredAt: REGISTERED }), placed('o1', 'EUR', 10_000, 6_000, at(day))]);
+    // bought 90 days ago: still within the assumed year, pActive 1
+    expect(lifetimeValue(once('2026-04-01'), AS_OF, year)).toMatchObject({ purchaseOccasions: 1, recencyDays: 90, pActive: 1 });
+    // bought 28 years before: exp(−(10 227 − 365)/365) ≈ 2e−12, so nothing is predicted
+    const old = projectKnown([registered({ occurredAt: at('1997-01-01') }), placed('o1', 'EUR', 10_000, 6_000, at('1998-06-01'))]);
+    const ltv = lifetimeValue(old, AS_OF, year);
+    expect(ltv.pActive).toBe(0);
+    expect(ltv.predictedRevenue).toBe(0);
+    // a configured interval changes the assumption: 730 days → exp(−(400 − 730)...) = 1 at 400 days
+    expect(lifetimeValue(once('2025-05-26'), AS_OF, { horizonDays: 365, oneTimeIntervalDays: 730 }).pActive).toBe(1);
+    expect(lifetimeValue(once('2025-05-26'), AS_OF, year).pActive).toBe(Math.round(Math.exp(-(400 - 365) / 365) * 1000) / 1000);
+  });
+
+  it('counts several orders on one business day as one purchase occasion', () => {
+    const doc = projectKnown([
+      registered({ occurredAt: REGISTERED }),
+      placed('o1', 'EUR', 10_000, 6_000, at('2026-04-01')),
+      placed('o2', 'EUR', 5_000, 3_000, '2026-04-01T15:00:00.000Z'),
+      placed('o3', 'EUR', 15_000, 9_000, at('2026-05-01')),
+    ]);
+    const ltv = lifetimeValue(doc, AS_OF, year);
+    // 2 occasions over 360 days: f = 2/360 × 365 = 2.028; I = 30 days; recency 60 days → pActive exp(−30/30) = e^−1
+    expect(ltv).toMatchObject({ orders: 3, purchaseOccasions: 2, purchaseFrequencyPerYear: 2.03, recencyDays: 60, pActive: 0.368 });
+    // revenue per occasion 15 000 × 2.0278 × e^−1 = 11 189.9
+    expect(ltv.predictedRevenue).toBe(Math.round(15_000 * ((2 / 360) * 365) * Math.exp(-1)));
   });
 
   it('measures tenure and recency in whole days up to asOf', () => {
@@ -529,6 +573,7 @@ describe('lifetimeValue', () => {
       cost: 0,
       grossMargin: 0,
       orders: 0,
+      purchaseOccasions: 0,
       averageOrderValue: 0,
       firstOrderAt: null,
       lastOrderAt: null,
@@ -539,6 +584,7 @@ describe('lifetimeValue', () => {
       horizonDays: 365,
       predictedRevenue: 0,
       predictedMargin: 0,
+      method: 'heuristic',
       byCurrency: {},
     });
   });
