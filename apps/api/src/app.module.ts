@@ -30,6 +30,8 @@ import { commandExecutor } from './imports/command-executor';
 import { ImportJobs } from './imports/import-jobs';
 import { IMPORT_SETTINGS, ImportsController } from './imports/imports.controller';
 import { validateRecordBody } from './imports/record-validation';
+import { LIFETIME_VALUE_MODELS, LifetimeValueModels } from './lifetime-value/lifetime-value-models';
+import { LifetimeValueController } from './lifetime-value/lifetime-value.controller';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,10 +64,21 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore | null,
     @Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner,
     private readonly imports: ImportJobs,
+    @Inject(LIFETIME_VALUE_MODELS) private readonly models: LifetimeValueModels,
+    @Inject(CONFIG) private readonly config: TouchpointConfig,
   ) {}
+
+  private fitTimer?: NodeJS.Timeout;
 
   async onApplicationBootstrap(): Promise<void> {
     this.checkpointer?.start();
+    if (this.config.TOUCHPOINT_LTV_FIT_EVERY_MS > 0) {
+      // Scheduled fits: each recorded as an event like a manual one; a failure is logged and retried next time.
+      this.fitTimer = setInterval(() => {
+        this.models.fit({ trigger: 'scheduled', actor: 'system:ltv-scheduler' }).catch((error) => this.logger.error({ msg: 'scheduled lifetime-value fit failed', error: String(error) }));
+      }, this.config.TOUCHPOINT_LTV_FIT_EVERY_MS);
+      this.fitTimer.unref();
+    }
     if (!this.projector) {
       // Projector in its own process: the read side still needs its collections to query.
       await this.engines.readStore.ensureCollections([...ALL_PROJECTIONS.flatMap((p) => p.collections), ANALYTICS_COLLECTION]);
@@ -78,6 +91,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     // Running imports stop after their records in flight; a rerun resumes them.
     await this.imports.close();
+    if (this.fitTimer) clearInterval(this.fitTimer);
     await this.checkpointer?.stop();
     await this.checkpoints?.close();
     await this.projector?.stop();
@@ -107,7 +121,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, AuditController, CustomerExportController, ImportsController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -174,6 +188,19 @@ export class AppModule {
               ids: deps.ids,
               concurrency: config.TOUCHPOINT_IMPORT_CONCURRENCY,
               maxLineBytes: config.TOUCHPOINT_IMPORT_MAX_LINE_BYTES,
+            }),
+        },
+        {
+          provide: LIFETIME_VALUE_MODELS,
+          inject: [AGGREGATE_RUNNER],
+          useFactory: (runner: AggregateRunner) =>
+            new LifetimeValueModels({
+              store: engines.eventStore,
+              readStore: engines.readStore,
+              runner,
+              clock: deps.clock,
+              ids: deps.ids,
+              settings: { minRepeatCustomers: config.TOUCHPOINT_LTV_MIN_REPEAT_CUSTOMERS, discountRatePerYear: config.TOUCHPOINT_LTV_DISCOUNT_RATE, unitDays: 7 },
             }),
         },
         CommandContextFactory,

@@ -1,6 +1,7 @@
 import type { CustomerEvent } from './customer/events';
 import type { DealEvent } from './deal/events';
 import type { ImportEvent } from './imports/events';
+import type { ValueModelEvent } from './value-model/events';
 
 export type DomainEvent = CustomerEvent | DealEvent;
 export type DomainEventType = DomainEvent['type'];
@@ -37,11 +38,13 @@ export const isDomainEventType = (type: string): type is DomainEventType => Obje
 
 /**
  * System events: facts about the system's own work (imports), in streams of their own. Catalogued and
- * versioned like domain events, but no projection of customers or deals reads them and the relay does not publish them.
+ * versioned like domain events, but no projection of customers or deals reads them and the relay does not publish them
+ * (imports; lifetime-value model fits).
  */
-export const SYSTEM_EVENT_SCHEMA_VERSIONS: Record<ImportEvent['type'], number> = {
+export const SYSTEM_EVENT_SCHEMA_VERSIONS: Record<ImportEvent['type'] | ValueModelEvent['type'], number> = {
   ImportStarted: 1,
   ImportFinished: 1,
+  LifetimeValueModelFitted: 1,
 };
 
 export const isSystemEventType = (type: string): type is keyof typeof SYSTEM_EVENT_SCHEMA_VERSIONS => Object.prototype.hasOwnProperty.call(SYSTEM_EVENT_SCHEMA_VERSIONS, type);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const int = () => Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)));
 const BOOLEANS: Record<string, boolean> = { '1': true, true: true, yes: true, on: true, '0': false, false: false, no: false, off: false };
@@ -50,6 +50,18 @@ export class TouchpointConfig {
 
   @int() @IsInt() @Min(1) @Max(100000)
   TOUCHPOINT_SNAPSHOT_EVERY = 100;
+
+  /** fit the lifetime-value models this often (ms); 0: only on request (POST /v1/analytics/lifetime-value/fits) */
+  @int() @IsInt() @Min(0)
+  TOUCHPOINT_LTV_FIT_EVERY_MS = 0;
+
+  /** customers with a repeat purchase a currency needs before a model is fitted for it (below: the heuristic answers) */
+  @int() @IsInt() @Min(10)
+  TOUCHPOINT_LTV_MIN_REPEAT_CUSTOMERS = 100;
+
+  /** yearly discount rate of predicted revenue, e.g. 0.1 */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value))) @IsNumber() @Min(0) @Max(1)
+  TOUCHPOINT_LTV_DISCOUNT_RATE = 0;
 
   /** largest import body accepted over HTTP, bytes (stored to a spool file in the data dir while it runs) */
   @int() @IsInt() @Min(1024) @Max(1024 ** 4)

@@ -4,3 +4,4 @@ export * from './gamma-gamma';
 export * from './clv';
 export * from './prng';
 export { hyp2f1, logSumExp } from './special';
+export * from './backtest';

@@ -61,6 +61,8 @@ export class HistoryQueryDto extends ConsistencyQuery {
 
 export class LifetimeValueQueryDto extends ConsistencyQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3650) horizonDays?: number;
+  /** Business time: the customer as the log says they stood then (a date: the end of that day, UTC), with the fit current then. */
+  @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?$/, { message: 'asOf must be a date YYYY-MM-DD or an ISO 8601 instant' }) asOf?: string;
 }
 
 const PERIOD_KEY = /^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/;

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { PathParam } from '../http/params';
 import { BadRequestProblem } from '../http/problem';
 import { Consistency } from './consistency';
+import { endOf } from '../lifetime-value/lifetime-value.controller';
 import { ConsistencyQuery, ForecastQueryDto, HistoryQueryDto, LifetimeValueQueryDto, ListCustomersQueryDto } from './query.dtos';
 import {
   GetCustomer360,
@@ -88,7 +89,7 @@ export class CustomerQueriesController {
   @Get(':id/lifetime-value')
   async lifetimeValue(@Param('id', PathParam.uuid('id')) id: string, @Query() q: LifetimeValueQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
-    return this.queries.execute(new GetLifetimeValue(id, q.horizonDays));
+    return this.queries.execute(new GetLifetimeValue(id, q.horizonDays, q.asOf === undefined ? undefined : endOf(q.asOf, 'asOf')));
   }
 }
 

@@ -31,6 +31,9 @@ import {
   type ValueDistribution,
 } from '@touchpoint/read-models';
 import { decodeCursor, encodeCursor } from './cursor';
+import { LIFETIME_VALUE_MODELS, type LifetimeValueAnswer, type LifetimeValueModels } from '../lifetime-value/lifetime-value-models';
+import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
+import { CustomerLog, customerAsOf, type LogCursor } from '@touchpoint/read-models';
 
 export const READ_SIDE_SETTINGS = Symbol('READ_SIDE_SETTINGS');
 export interface ReadSideSettings {
@@ -46,7 +49,7 @@ export interface Paged<T> {
 const customerNotFound = (id: string) => new NotFoundException(`customer ${id} has no read model (unknown, or not projected yet: pass minPosition to wait)`);
 
 /** The public shape of the 360: internals (order book, positions) stay inside. */
-export function present360(doc: CustomerBody, ltv: LifetimeValue) {
+export function present360(doc: CustomerBody, ltv: LifetimeValue | LifetimeValueAnswer) {
   // A document from the projector (audit as-of) still holds its order book: strip it too.
   const { _id, _position, valueByCurrency: _v, ...rest } = doc;
   delete (rest as { orderBook?: unknown }).orderBook;
@@ -59,10 +62,12 @@ export class GetCustomer360 extends Query<ReturnType<typeof present360>> {
   }
 }
 
-export class GetLifetimeValue extends Query<LifetimeValue> {
+export class GetLifetimeValue extends Query<LifetimeValueAnswer> {
   constructor(
     readonly customerId: string,
     readonly horizonDays?: number,
+    /** business time: the customer as the log says they stood then, and the fit current then */
+    readonly asOf?: string,
   ) {
     super();
   }
@@ -122,11 +127,12 @@ export class GetCustomer360Handler implements IQueryHandler<GetCustomer360> {
     @Inject(READ_STORE) private readonly store: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
+    @Inject(LIFETIME_VALUE_MODELS) private readonly models: LifetimeValueModels,
   ) {}
   async execute({ customerId }: GetCustomer360) {
     const doc = await this.store.get<CustomerBody>(CUSTOMERS, customerId);
     if (!doc) throw customerNotFound(customerId);
-    return present360(doc, lifetimeValue(doc, this.clock.now().toISOString(), { horizonDays: this.settings.horizonDays }));
+    return present360(doc, await this.models.lifetimeValue(doc, this.clock.now().toISOString(), this.settings.horizonDays));
   }
 }
 
@@ -136,11 +142,30 @@ export class GetLifetimeValueHandler implements IQueryHandler<GetLifetimeValue> 
     @Inject(READ_STORE) private readonly store: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
+    @Inject(LIFETIME_VALUE_MODELS) private readonly models: LifetimeValueModels,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
-  async execute({ customerId, horizonDays }: GetLifetimeValue) {
-    const doc = await this.store.get<CustomerBody>(CUSTOMERS, customerId);
-    if (!doc) throw customerNotFound(customerId);
-    return lifetimeValue(doc, this.clock.now().toISOString(), { horizonDays: horizonDays ?? this.settings.horizonDays });
+  async execute({ customerId, horizonDays, asOf }: GetLifetimeValue) {
+    const horizon = horizonDays ?? this.settings.horizonDays;
+    if (asOf === undefined) {
+      const doc = await this.store.get<CustomerBody>(CUSTOMERS, customerId);
+      if (!doc) throw customerNotFound(customerId);
+      return this.models.lifetimeValue(doc, this.clock.now().toISOString(), horizon);
+    }
+    // As of a past business date: the customer folded from the log up to then with the live projection's code.
+    const log = new CustomerLog(this.events, this.store);
+    const streams = await log.streams(customerId);
+    const all = async function* () {
+      for (let cursor: LogCursor = { after: 0, next: {} }; ; ) {
+        const page = await log.page(streams, cursor, 1000);
+        yield* page.events;
+        if (page.done || page.events.length === 0) return;
+        cursor = page.cursor;
+      }
+    };
+    const { doc } = await customerAsOf(all(), { time: 'business', instant: asOf });
+    if (!doc) throw new NotFoundException(`customer ${customerId} had no record by ${asOf}`);
+    return this.models.lifetimeValue(doc, asOf, horizon);
   }
 }
 
@@ -168,11 +193,13 @@ export class ListCustomersHandler implements IQueryHandler<ListCustomers> {
     @Inject(READ_STORE) private readonly store: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
+    @Inject(LIFETIME_VALUE_MODELS) private readonly models: LifetimeValueModels,
   ) {}
   async execute(q: ListCustomers) {
     const page = await this.store.find<CustomerBody>(CUSTOMERS, { filter: q.filter, sort: q.sort, limit: q.limit, after: decodeCursor(q.cursor, q.sort) });
     const asOf = this.clock.now().toISOString();
-    return { items: page.items.map((d) => present360(d, lifetimeValue(d, asOf, { horizonDays: this.settings.horizonDays }))), nextCursor: encodeCursor(page.next, q.sort) };
+    const items = await Promise.all(page.items.map(async (d) => present360(d, await this.models.lifetimeValue(d, asOf, this.settings.horizonDays))));
+    return { items, nextCursor: encodeCursor(page.next, q.sort) };
   }
 }
 

@@ -13,6 +13,10 @@ export interface OrderFacts {
   costReversed: number;
   cancelled: boolean;
   returned?: boolean;
+  /** business time of the cancellation, so a figure as of an earlier date does not see it */
+  cancelledAt?: string;
+  /** each return's business time and refund, for the same reason */
+  refunds?: Array<[at: string, refund: number]>;
 }
 
 export interface CurrencyValue {
@@ -29,6 +33,8 @@ export interface CurrencyFigures extends CurrencyValue {
   lastOrderAt: string | null;
   /** purchase occasions: distinct business days (UTC) with an order that counts; several orders on one day are one */
   purchaseDays?: number;
+  /** net revenue of the orders of the first purchase day (the models' monetary value leaves it out) */
+  firstDayRevenue?: number;
 }
 
 export interface RfmScore {
@@ -114,6 +120,10 @@ export function valueByCurrency(orderBook: Record<string, OrderFacts>): Record<s
       (days[o.currency] ??= new Set()).add(o.at.slice(0, 10));
       v.purchaseDays = days[o.currency].size;
     }
+  }
+  for (const o of Object.values(orderBook)) {
+    const v = out[o.currency];
+    if (v?.firstOrderAt && orderCounts(o) && o.at.slice(0, 10) === v.firstOrderAt.slice(0, 10)) v.firstDayRevenue = (v.firstDayRevenue ?? 0) + o.total - o.refunded;
   }
   return out;
 }
@@ -226,7 +236,11 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
     case 'OrderCancelled': {
       const o = own(d.orderBook, event.data.orderId);
       if (!o) return d;
-      return withValue({ ...d, orders: { ...d.orders, cancelled: d.orders.cancelled + 1 }, orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, cancelled: true } } });
+      return withValue({
+        ...d,
+        orders: { ...d.orders, cancelled: d.orders.cancelled + 1 },
+        orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, cancelled: true, cancelledAt: event.data.occurredAt } },
+      });
     }
     case 'OrderReturned': {
       const o = own(d.orderBook, event.data.orderId);
@@ -235,7 +249,16 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
       return withValue({
         ...d,
         orders: { ...d.orders, withReturns: d.orders.withReturns + (firstReturn ? 1 : 0) },
-        orderBook: { ...d.orderBook, [event.data.orderId]: { ...o, returned: true, refunded: o.refunded + event.data.refund, costReversed: o.costReversed + (event.data.costReversed ?? 0) } },
+        orderBook: {
+          ...d.orderBook,
+          [event.data.orderId]: {
+            ...o,
+            returned: true,
+            refunded: o.refunded + event.data.refund,
+            costReversed: o.costReversed + (event.data.costReversed ?? 0),
+            refunds: [...(o.refunds ?? []), [event.data.occurredAt, event.data.refund]],
+          },
+        },
       });
     }
     case 'ComplaintFiled':
@@ -324,6 +347,8 @@ export interface LifetimeValue {
   horizonDays: number;
   predictedRevenue: number;
   predictedMargin: number | null;
+  /** purchase occasions expected over the horizon by the heuristic (unrounded inputs, 2 decimals) */
+  predictedPurchases: number;
   /** how the prediction was made: this function is the `heuristic`; the fitted model's answer says `bg_nbd_gamma_gamma` */
   method: 'heuristic';
   byCurrency: Record<string, CurrencyValue>;
@@ -378,6 +403,7 @@ export function lifetimeValue(doc: CustomerBody, asOf: string, options: Lifetime
     horizonDays: options.horizonDays,
     predictedRevenue,
     predictedMargin: marginRate === null ? null : Math.round(predictedRevenue * marginRate),
+    predictedPurchases: Math.round(frequency * (options.horizonDays / 365) * pActive * 100) / 100,
     method: 'heuristic',
     byCurrency: Object.fromEntries(Object.entries(doc.valueByCurrency).map(([c, { revenue, cost, margin, orders }]) => [c, { revenue, cost, margin, orders }])),
   };

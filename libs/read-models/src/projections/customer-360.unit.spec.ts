@@ -331,7 +331,7 @@ describe('evolveCustomer360', () => {
       expect(doc.orders).toEqual({ placed: 1, cancelled: 0, withReturns: 0 });
       expect(doc.orderBook).toEqual({ o1: { at: at('2026-02-01'), currency: 'EUR', total: 10_000, cost: 6_000, refunded: 0, costReversed: 0, cancelled: false } });
       expect(doc.value).toEqual({ currency: 'EUR', revenue: 10_000, margin: 4_000, orders: 1 });
-      expect(doc.valueByCurrency).toEqual({ EUR: { revenue: 10_000, cost: 6_000, margin: 4_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 1 } });
+      expect(doc.valueByCurrency).toEqual({ EUR: { revenue: 10_000, cost: 6_000, margin: 4_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 1, firstDayRevenue: 10_000 } });
     });
 
     it('brings revenue back to 0 when the only order is cancelled', () => {
@@ -346,7 +346,7 @@ describe('evolveCustomer360', () => {
       const events = [registered(), placed('o1', 'EUR', 30_000, 18_000, at('2026-02-01')), returned('o1', 'EUR', 10_000, 6_000, at('2026-02-05'))];
       const partial = projectKnown(events);
       expect(partial.value).toEqual({ currency: 'EUR', revenue: 20_000, margin: 8_000, orders: 1 });
-      expect(partial.valueByCurrency.EUR).toEqual({ revenue: 20_000, cost: 12_000, margin: 8_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 1 });
+      expect(partial.valueByCurrency.EUR).toEqual({ revenue: 20_000, cost: 12_000, margin: 8_000, orders: 1, firstOrderAt: at('2026-02-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 1, firstDayRevenue: 20_000 });
       expect(partial.orders).toEqual({ placed: 1, cancelled: 0, withReturns: 1 });
 
       const full = projectKnown([...events, returned('o1', 'EUR', 20_000, 12_000, at('2026-02-10'))]);
@@ -371,8 +371,8 @@ describe('evolveCustomer360', () => {
         placed('o-usd-import', 'USD', 7_000, 5_000, at('2025-06-01')), // arrives last, happened first
       ]);
       expect(doc.valueByCurrency).toEqual({
-        EUR: { revenue: 15_000, cost: 6_000, margin: 9_000, orders: 2, firstOrderAt: at('2026-03-01'), lastOrderAt: at('2026-04-01'), purchaseDays: 2 },
-        USD: { revenue: 7_000, cost: 5_000, margin: 2_000, orders: 1, firstOrderAt: at('2025-06-01'), lastOrderAt: at('2025-06-01'), purchaseDays: 1 },
+        EUR: { revenue: 15_000, cost: 6_000, margin: 9_000, orders: 2, firstOrderAt: at('2026-03-01'), lastOrderAt: at('2026-04-01'), purchaseDays: 2, firstDayRevenue: 10_000 },
+        USD: { revenue: 7_000, cost: 5_000, margin: 2_000, orders: 1, firstOrderAt: at('2025-06-01'), lastOrderAt: at('2025-06-01'), purchaseDays: 1, firstDayRevenue: 7_000 },
       });
       expect(doc.value).toEqual({ currency: 'USD', revenue: 7_000, margin: 2_000, orders: 1 });
     });
@@ -414,8 +414,8 @@ describe('valueByCurrency', () => {
         e: order({ currency: 'UAH', total: 50_000, cost: 20_000 }),
       }),
     ).toEqual({
-      EUR: { revenue: 13_000, cost: 7_750, margin: 5_250, orders: 2, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01'), purchaseDays: 1 },
-      UAH: { revenue: 50_000, cost: 20_000, margin: 30_000, orders: 1, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01'), purchaseDays: 1 },
+      EUR: { revenue: 13_000, cost: 7_750, margin: 5_250, orders: 2, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01'), purchaseDays: 1, firstDayRevenue: 13_000 },
+      UAH: { revenue: 50_000, cost: 20_000, margin: 30_000, orders: 1, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-01-01'), purchaseDays: 1, firstDayRevenue: 50_000 },
     });
   });
 
@@ -432,7 +432,7 @@ describe('valueByCurrency', () => {
         d: order({ total: 1_000, cost: 500, at: '2026-01-01T18:00:00.000Z' }),
         e: order({ total: 0, cost: 0, at: at('2026-04-01'), returned: true }),
       }),
-    ).toEqual({ EUR: { revenue: 6_000, cost: 1_500, margin: 4_500, orders: 3, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 2 } });
+    ).toEqual({ EUR: { revenue: 6_000, cost: 1_500, margin: 4_500, orders: 3, firstOrderAt: at('2026-01-01'), lastOrderAt: at('2026-02-01'), purchaseDays: 2, firstDayRevenue: 6_000 } });
   });
 });
 

@@ -12,3 +12,4 @@ import { serviceProjection } from './service';
 
 /** Every projection the projector runs, in the order it applies them. */
 export const ALL_PROJECTIONS = [customersProjection, historyProjection, pipelineProjection, serviceProjection];
+export * from './purchases';

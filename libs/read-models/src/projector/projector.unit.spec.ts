@@ -278,8 +278,8 @@ describe('Projector (in-memory event store and read store)', () => {
       });
       const c2 = await store.get<CustomerDoc>(CUSTOMERS, 'c2');
       expect(c2?.valueByCurrency).toEqual({
-        EUR: { revenue: 120_000, cost: 60_000, margin: 60_000, orders: 1, firstOrderAt: day('2026-01-15'), lastOrderAt: day('2026-01-15'), purchaseDays: 1 },
-        USD: { revenue: 5_000, cost: 2_000, margin: 3_000, orders: 1, firstOrderAt: day('2026-02-12'), lastOrderAt: day('2026-02-12'), purchaseDays: 1 },
+        EUR: { revenue: 120_000, cost: 60_000, margin: 60_000, orders: 1, firstOrderAt: day('2026-01-15'), lastOrderAt: day('2026-01-15'), purchaseDays: 1, firstDayRevenue: 120_000 },
+        USD: { revenue: 5_000, cost: 2_000, margin: 3_000, orders: 1, firstOrderAt: day('2026-02-12'), lastOrderAt: day('2026-02-12'), purchaseDays: 1, firstDayRevenue: 5_000 },
       });
       // The order book is a detached key: the projector has it, queries (get) do not.
       expect(c2).not.toHaveProperty('orderBook');

@@ -1,0 +1,38 @@
+import type { CurrencyFigures, OrderFacts } from './customer-360';
+
+const DAY_MS = 86_400_000;
+const day = (iso: string) => Math.floor(Date.parse(iso) / DAY_MS);
+
+/**
+ * A customer's purchases in one currency as known at `cutoff` (business time): one per order placed by then and
+ * not cancelled by then, net of the refunds made by then; an order fully returned by then is no purchase, a $0
+ * order is one. What a model fitted "as of" a past date may see, and no more.
+ */
+export function purchasesAsOf(orderBook: Record<string, OrderFacts>, currency: string, cutoff: string): Array<{ at: string; amount: number }> {
+  const out: Array<{ at: string; amount: number }> = [];
+  for (const o of Object.values(orderBook)) {
+    if (o.currency !== currency || o.at > cutoff) continue;
+    // Books projected before these dates were kept: a cancellation or refund then counts from the order's own time.
+    if (o.cancelled && (o.cancelledAt ?? o.at) <= cutoff) continue;
+    const refunded = o.refunds ? o.refunds.reduce((sum, [at, refund]) => (at <= cutoff ? sum + refund : sum), 0) : o.refunded;
+    const returnedWhole = o.total > 0 ? refunded >= o.total : o.returned === true && (o.refunds?.some(([at]) => at <= cutoff) ?? true);
+    if (!returnedWhole) out.push({ at: o.at, amount: o.total - refunded });
+  }
+  return out;
+}
+
+/**
+ * The BG/NBD and Gamma-Gamma summary of a customer from the 360's running figures in one currency, as of `asOf`
+ * (time units of `unitDays` days): frequency = repeat purchase days, recency t_x and age T, and the mean net
+ * revenue of the repeat days. Undefined when the customer has no purchase in the currency by then.
+ */
+export function summaryOfFigures(figures: CurrencyFigures | undefined, asOf: string, unitDays = 7): { frequency: number; recency: number; T: number; monetary: number } | undefined {
+  if (!figures || figures.firstOrderAt === null || figures.lastOrderAt === null || figures.firstOrderAt > asOf) return undefined;
+  const days = Math.max(1, figures.purchaseDays ?? figures.orders);
+  const frequency = days - 1;
+  const first = day(figures.firstOrderAt);
+  const recency = (day(figures.lastOrderAt) - first) / unitDays;
+  const T = Math.max(recency, (day(asOf) - first) / unitDays);
+  const repeatRevenue = figures.revenue - (figures.firstDayRevenue ?? figures.revenue / days);
+  return { frequency, recency, T, monetary: frequency > 0 ? Math.max(0, repeatRevenue / frequency) : 0 };
+}
