@@ -4,7 +4,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { normaliseInstant } from '@touchpoint/domain';
 import { CHECKPOINT_STORE, chainHead, EVENT_STORE, isChainedEventStore, signCheckpoint, verifyChains, verifyWithCheckpoints, type CheckpointStore, type EventStore, type SignedCheckpoint, type VerifyReport } from '@touchpoint/event-store';
 import { CLOCK, type Clock } from '@touchpoint/platform';
-import { CustomerLog, READ_STORE, customerAsOf, customerStreamOf, lifetimeValue, type AsOf, type LogCursor, type ReadStore } from '@touchpoint/read-models';
+import { LIFETIME_VALUE_MODELS, type LifetimeValueModels } from '../lifetime-value/lifetime-value-models';
+import { CustomerLog, READ_STORE, customerAsOf, customerStreamOf, type AsOf, type LogCursor, type ReadStore } from '@touchpoint/read-models';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -77,6 +78,7 @@ export class AuditController {
     @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
     private readonly consistency: Consistency,
     @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore | null,
+    @Inject(LIFETIME_VALUE_MODELS) private readonly models: LifetimeValueModels,
   ) {
     this.log = new CustomerLog(store, readStore);
   }
@@ -143,7 +145,8 @@ export class AuditController {
       asOf: 'position' in asOf ? asOf.position : asOf.instant,
       eventsApplied: state.events,
       lastPosition: state.lastPosition,
-      customer: present360(state.doc, lifetimeValue(state.doc, at, { horizonDays: this.settings.horizonDays })),
+      // The same lifetime value as the live 360: the heuristic and the prediction by the fit current then.
+      customer: present360(state.doc, await this.models.lifetimeValue(state.doc, at, this.settings.horizonDays)),
       ...(state.sources && { sources: state.sources }),
     };
   }

@@ -73,7 +73,8 @@ export function completeOpenApiDocument(document: OpenAPIObject): void {
       // @Roles on both class and method would list the bearer requirement twice.
       if (op.security) op.security = [...new Map(op.security.map((r) => [JSON.stringify(r), r])).values()];
       if (op.requestBody) referencedSchemas(op.requestBody, bodies);
-      if (method !== 'get') {
+      // Writes that are not commands on the record (an import's job, a model fit) document their own answers.
+      if (method !== 'get' && !(op as unknown as Record<string, unknown>)['x-not-a-command']) {
         if (!Object.keys(op.responses).some((code) => code.startsWith('2'))) op.responses['200'] = { description: '' };
         for (const [code, response] of Object.entries(op.responses)) if (code.startsWith('2')) op.responses[code] = { ...response, description: (response as { description?: string }).description || 'Command applied', content: commandResult } as never;
       }

@@ -1,8 +1,6 @@
 import { Controller, Get, HttpCode, HttpException, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtension, ApiTags } from '@nestjs/swagger';
 import { ID_GENERATOR, type IdGenerator } from '@touchpoint/platform';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -13,7 +11,8 @@ import { Roles } from '../auth';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { PathParam } from '../http/params';
 import { BadRequestProblem } from '../http/problem';
-import { ImportJobs, ImportOptionsError, parseImportOptions, SOURCE_NAME, type ImportStatus } from './import-jobs';
+import { ImportJobs, ImportOptionsError, parseImportOptions, type ImportStatus } from './import-jobs';
+import { ImportErrorsQueryDto, StartImportQueryDto } from './imports.dtos';
 
 export const IMPORT_SETTINGS = Symbol('IMPORT_SETTINGS');
 export interface ImportSettings {
@@ -24,25 +23,6 @@ export interface ImportSettings {
 
 /** The body types an import reads; Fastify hands their bodies over unread (app.factory.ts). */
 export const IMPORT_CONTENT_TYPES = ['application/x-ndjson', 'application/ndjson', 'text/csv', 'application/gzip'];
-
-export class StartImportQueryDto {
-  /** ndjson or csv; defaults from Content-Type (text/csv → csv, else ndjson) */
-  @IsOptional() @IsIn(['ndjson', 'csv']) format?: 'ndjson' | 'csv';
-  /** The source system's name; source ids are unique within it (default `import`). */
-  @IsOptional() @Matches(SOURCE_NAME, { message: 'source must be 1–64 characters of [a-z0-9_.-]' }) source?: string;
-  /** Stop after this many rejected lines. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000_000) maxErrors?: number;
-  /** IANA zone for dates written without one, e.g. America/New_York */
-  @IsOptional() @IsString() @Length(1, 64) timeZone?: string;
-  /** The CSV column mapping, as JSON (docs/import.md). */
-  @IsOptional() @IsString() @Length(2, 20_000) mapping?: string;
-}
-
-export class ImportErrorsQueryDto {
-  /** line number of the last rejection of the previous page */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) after?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-}
 
 class PayloadTooLarge extends HttpException {
   constructor(max: number) {
@@ -68,6 +48,33 @@ export class ImportsController {
    */
   @Post()
   @HttpCode(202)
+  @ApiExtension('x-not-a-command', true)
+  @ApiAcceptedResponse({
+    description: 'The import started: its status (follow Location)',
+    schema: {
+      type: 'object',
+      required: ['importId', 'source', 'format', 'input', 'status', 'startedAt', 'linesRead', 'accepted', 'alreadyImported', 'rejected', 'eventsAppended', 'lastPosition'],
+      properties: {
+        importId: { type: 'string', format: 'uuid' },
+        source: { type: 'string' },
+        format: { type: 'string', enum: ['ndjson', 'csv'] },
+        input: { type: 'string' },
+        status: { type: 'string', enum: ['running', 'completed', 'failed'] },
+        reason: { type: 'string' },
+        startedAt: { type: 'string', format: 'date-time' },
+        finishedAt: { type: 'string', format: 'date-time', nullable: true },
+        durationMs: { type: 'integer' },
+        linesRead: { type: 'integer' },
+        accepted: { type: 'integer' },
+        alreadyImported: { type: 'integer' },
+        rejected: { type: 'integer' },
+        eventsAppended: { type: 'integer' },
+        lastPosition: { type: 'integer' },
+        eventsPerSecond: { type: 'integer' },
+        bytesRead: { type: 'integer' },
+      },
+    },
+  })
   @ApiConsumes(...IMPORT_CONTENT_TYPES)
   @ApiBody({ description: 'NDJSON records, or CSV rows with `mapping` (gzip allowed): docs/import.md', schema: { type: 'string', format: 'binary' } })
   async start(@Query() q: StartImportQueryDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ImportStatus> {

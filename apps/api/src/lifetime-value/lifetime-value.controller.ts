@@ -1,40 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtension, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { IsOptional, Matches } from 'class-validator';
 import { Roles } from '../auth';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { BadRequestProblem } from '../http/problem';
-import { IsCurrencyCode } from '../http/validators';
+import { BacktestQueryDto, endOf, FitLifetimeValueDto } from './lifetime-value.dtos';
 import { LIFETIME_VALUE_MODELS, type LifetimeValueModels } from './lifetime-value-models';
-
-/** A calendar date (the whole day, UTC) or an instant with a zone. */
-const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?$/;
-
-/** A date means the end of that day (UTC): "through 1997-09-30" includes the 30th. */
-export function endOf(value: string, field: string): string {
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms) || (iso.length === 24 && new Date(ms).toISOString().slice(0, 10) !== iso.slice(0, 10))) {
-    throw new BadRequestProblem([{ field, code: 'invalid_date', message: `${field} must be a date YYYY-MM-DD or an ISO 8601 instant` }]);
-  }
-  return new Date(ms).toISOString();
-}
-
-export class FitLifetimeValueDto {
-  /** Fit one currency; all with enough data when absent. */
-  @IsOptional() @IsCurrencyCode() currency?: string;
-  /** Use purchases with business time up to here (a date: the end of that day, UTC); now when absent. */
-  @IsOptional() @Matches(DATE_OR_INSTANT, { message: 'cutoff must be a date YYYY-MM-DD or an ISO 8601 instant' }) cutoff?: string;
-}
-
-export class BacktestQueryDto {
-  /** last day of the calibration period (purchases the fit may see) */
-  @Matches(DATE_OR_INSTANT, { message: 'calibrationEnd must be a date YYYY-MM-DD or an ISO 8601 instant' }) calibrationEnd: string;
-  /** last day of the holdout period (what happened next) */
-  @Matches(DATE_OR_INSTANT, { message: 'holdoutEnd must be a date YYYY-MM-DD or an ISO 8601 instant' }) holdoutEnd: string;
-  @IsCurrencyCode() currency: string;
-}
 
 /** Predicted lifetime value by BG/NBD + Gamma-Gamma: fits (recorded as events), the current model, backtests. */
 @ApiTags('analytics')
@@ -49,6 +20,18 @@ export class LifetimeValueController {
   /** Fit the models on the log (per currency, or one) and record each fit as an event; currencies without enough data are listed with the reason. */
   @Post('fits')
   @HttpCode(201)
+  @ApiExtension('x-not-a-command', true)
+  @ApiCreatedResponse({
+    description: 'The fits recorded, and the currencies skipped with the reason',
+    schema: {
+      type: 'object',
+      required: ['fits', 'skipped'],
+      properties: {
+        fits: { type: 'array', items: { type: 'object', description: 'LifetimeValueModelFitted data (docs/events.md)' } },
+        skipped: { type: 'array', items: { type: 'object', required: ['currency', 'reason'], properties: { currency: { type: 'string' }, reason: { type: 'string' } } } },
+      },
+    },
+  })
   fit(@Body() dto: FitLifetimeValueDto, @Req() req: FastifyRequest) {
     const { actor } = this.ctx.from(req);
     return this.models.fit({ currency: dto.currency, cutoff: dto.cutoff === undefined ? undefined : endOf(dto.cutoff, 'cutoff'), trigger: 'manual', actor });

@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { PathParam } from '../http/params';
 import { BadRequestProblem } from '../http/problem';
 import { Consistency } from './consistency';
-import { endOf } from '../lifetime-value/lifetime-value.controller';
+import { endOf } from '../lifetime-value/lifetime-value.dtos';
 import { ConsistencyQuery, ForecastQueryDto, HistoryQueryDto, LifetimeValueQueryDto, ListCustomersQueryDto } from './query.dtos';
 import {
   GetCustomer360,
