@@ -136,6 +136,18 @@ describe('CDNOW import as NDJSON over HTTP (sqlite)', () => {
       expect(early.predicted).toMatchObject({ method: 'heuristic', reason: expect.stringContaining('no model fitted for USD') });
     });
 
+    it('ranks customers by predicted value with the fit (GET /v1/customers?sort=-predictedValue)', async () => {
+      const page = await eventually(
+        async () => (await request(t.http).get('/v1/customers?sort=-predictedValue&currency=USD&limit=20').expect(200)).body,
+        (p) => expect(p.items.every((c: any) => c.segment.predictedBy === 'bg_nbd_gamma_gamma')).toBe(true),
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      const values = page.items.map((c: any) => c.segment.predictedValue);
+      expect(values).toEqual([...values].sort((a: number, b: number) => b - a));
+      expect(values[0]).toBeGreaterThan(0);
+      expect((await request(t.http).get('/v1/customers?sort=-predictedValue')).status).toBe(400); // values never compared across currencies
+    });
+
     it('beats the heuristic and predicting zero in the backtest on the holdout (1997-10-01 to 1998-06-30), and tracks repeat purchases', async () => {
       const bt = (await request(t.http).get('/v1/analytics/lifetime-value/backtest?calibrationEnd=1997-09-30&holdoutEnd=1998-06-30&currency=USD').expect(200)).body;
       expect(bt.customers).toBe(customers.size);

@@ -140,7 +140,8 @@ describe('customer 360 and lifetime value (memory engine)', () => {
       },
       orders: { placed: 4, cancelled: 1, withReturns: 1 },
       value: { currency: 'EUR', revenue: 30_000, margin: 14_000, orders: 2 },
-      segment: { tier: 'B', rfm: { recency: 1, frequency: 3, monetary: 1, code: '131', segment: 'at_risk' } },
+      // predictedValue: what lists sort by; no model is fitted here, so the heuristic's 365-day prediction
+      segment: { tier: 'B', rfm: { recency: 1, frequency: 3, monetary: 1, code: '131', segment: 'at_risk' }, predictedValue: 11_279, predictedBy: 'heuristic' },
       lifetimeValue: {
         customerId: acme,
         asOf: T0,
@@ -157,8 +158,11 @@ describe('customer 360 and lifetime value (memory engine)', () => {
         horizonDays: 365,
         predictedRevenue: 11_279,
         predictedMargin: 5_264,
+        // 2/yr × 0.37596
+        predictedPurchases: 0.75,
         method: 'heuristic',
         byCurrency: { EUR: acmeEur, USD: acmeUsd },
+        predicted: { method: 'heuristic', reason: 'no model fitted for EUR with data up to 2026-03-02 (POST /v1/analytics/lifetime-value/fits)', horizonDays: 365, revenue: 11_279, margin: 5_264, purchases: 0.75, pAlive: 0.376 },
       },
       projectedThrough: expect.any(Number),
     });
@@ -174,10 +178,13 @@ describe('customer 360 and lifetime value (memory engine)', () => {
     expect((await crm.get(`/v1/customers/${bigSpender}`)).segment).toEqual({
       tier: 'A',
       rfm: { recency: 3, frequency: 1, monetary: 3, code: '313', segment: 'needs_attention' },
+      // one order of 200 000 two weeks after a 91-day tenure: the heuristic extrapolates 365/91 × 200 000 = 802 198
+      predictedValue: 802_198,
+      predictedBy: 'heuristic',
     });
     const fresh = await crm.get(`/v1/customers/${newcomer}`);
     expect(fresh).toMatchObject({
-      segment: { tier: 'C', rfm: null },
+      segment: { tier: 'C', rfm: null, predictedValue: null, predictedBy: null },
       value: { currency: '', revenue: 0, margin: 0, orders: 0 },
       touchpoints: { total: 0, inbound: 0, outbound: 0, byChannel: {}, byType: {} },
       firstContactAt: null,
@@ -207,8 +214,10 @@ describe('customer 360 and lifetime value (memory engine)', () => {
       horizonDays: 365,
       predictedRevenue: 0,
       predictedMargin: 0,
+      predictedPurchases: 0,
       method: 'heuristic',
       byCurrency: {},
+      predicted: { method: 'heuristic', reason: 'the customer has no order yet', horizonDays: 365, revenue: 0, margin: 0, purchases: 0, pAlive: 0 },
     });
   });
 
@@ -229,7 +238,7 @@ describe('customer 360 and lifetime value (memory engine)', () => {
   });
 
   describe('GET /v1/customers/:id/lifetime-value', () => {
-    const ltv = (horizonDays: number, predictedRevenue: number, predictedMargin: number) => ({
+    const ltv = (horizonDays: number, predictedRevenue: number, predictedMargin: number, predictedPurchases: number) => ({
       customerId: acme,
       asOf: T0,
       currency: 'EUR',
@@ -248,23 +257,25 @@ describe('customer 360 and lifetime value (memory engine)', () => {
       horizonDays,
       predictedRevenue,
       predictedMargin,
+      predictedPurchases,
       method: 'heuristic',
       byCurrency: { EUR: acmeEur, USD: acmeUsd },
+      predicted: { method: 'heuristic', reason: 'no model fitted for EUR with data up to 2026-03-02 (POST /v1/analytics/lifetime-value/fits)', horizonDays, revenue: predictedRevenue, margin: predictedMargin, purchases: predictedPurchases, pAlive: 0.376 },
     });
 
     it('defaults to the configured 365-day horizon and equals the 360 figure', async () => {
       const body = await crm.get(`/v1/customers/${acme}/lifetime-value`);
-      expect(body).toEqual(ltv(365, 11_279, 5_264));
+      expect(body).toEqual(ltv(365, 11_279, 5_264, 0.75));
       expect(body).toEqual((await crm.get(`/v1/customers/${acme}`)).lifetimeValue);
     });
 
     it.each([
-      // 15 000 × 2/yr × h/365 × pActive 0.37596; margin × 14/30
-      [90, 2_781, 1_298],
-      [1, 31, 14],
-      [3650, 112_789, 52_635],
-    ])('horizonDays=%i → predicted revenue %i, margin %i', async (horizonDays, revenue, margin) => {
-      expect(await crm.get(`/v1/customers/${acme}/lifetime-value`, { horizonDays })).toEqual(ltv(horizonDays, revenue, margin));
+      // 15 000 × 2/yr × h/365 × pActive 0.37596; margin × 14/30; purchases 2 × h/365 × 0.37596
+      [90, 2_781, 1_298, 0.19],
+      [1, 31, 14, 0],
+      [3650, 112_789, 52_635, 7.52],
+    ])('horizonDays=%i → predicted revenue %i, margin %i', async (horizonDays, revenue, margin, purchases) => {
+      expect(await crm.get(`/v1/customers/${acme}/lifetime-value`, { horizonDays })).toEqual(ltv(horizonDays, revenue, margin, purchases));
     });
 
     it.each(['0', '3651', '-5', 'abc', '1.5'])('horizonDays=%s → 400 naming horizonDays', async (value) => {

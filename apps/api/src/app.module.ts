@@ -30,7 +30,7 @@ import { commandExecutor } from './imports/command-executor';
 import { ImportJobs } from './imports/import-jobs';
 import { IMPORT_SETTINGS, ImportsController } from './imports/imports.controller';
 import { validateRecordBody } from './imports/record-validation';
-import { LIFETIME_VALUE_MODELS, LifetimeValueModels } from './lifetime-value/lifetime-value-models';
+import { currentFitsFrom, LIFETIME_VALUE_MODELS, LifetimeValueModels } from './lifetime-value/lifetime-value-models';
 import { LifetimeValueController } from './lifetime-value/lifetime-value.controller';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,7 @@ export function createProjector(deps: Pick<AppDependencies, 'config' | 'clock'> 
     now: () => deps.clock.now(),
     segmentation: { tierCutoffs: parseTierCutoffs(deps.config.TOUCHPOINT_TIER_CUTOFFS) },
     segmentEveryMs: deps.config.TOUCHPOINT_SEGMENT_EVERY_MS,
+    lifetimeValueFits: () => currentFitsFrom(deps.engines.eventStore),
     onBatch,
   });
 }

@@ -2,16 +2,11 @@ import type { AggregateRunner, AggregateSpec } from '@touchpoint/application';
 import { notFound, VALUE_MODEL_STREAM, valueModelDecider, type LifetimeValueModelFitted, type ValueModelCommand, type ValueModelEvent, type ValueModelState } from '@touchpoint/domain';
 import type { EventStore } from '@touchpoint/event-store';
 import type { Clock, IdGenerator } from '@touchpoint/platform';
-import { CUSTOMERS, lifetimeValue, purchasesAsOf, summaryOfFigures, valueByCurrency, type CustomerBody, type CustomerDoc, type LifetimeValue, type ReadStore } from '@touchpoint/read-models';
+import { CUSTOMERS, lifetimeValue, predictWithFit, purchasesAsOf, valueByCurrency, type CustomerBody, type CustomerDoc, type LifetimeValue, type ReadStore } from '@touchpoint/read-models';
 import {
   backtest,
-  expectedPurchases,
-  expectedSpend,
   fitBgNbd,
   fitGammaGamma,
-  pAlive,
-  predictRevenue,
-  purchaseInterval,
   summarise,
   type BacktestCustomer,
   type BacktestReport,
@@ -21,6 +16,14 @@ import {
 export type Fit = LifetimeValueModelFitted['data'];
 
 export const LIFETIME_VALUE_MODELS = Symbol('LIFETIME_VALUE_MODELS');
+
+/** The latest fit per currency, from the log (what the projector's ranking predicts with). */
+export async function currentFitsFrom(store: EventStore): Promise<Record<string, Fit>> {
+  const out: Record<string, Fit> = {};
+  if ((await store.streamRevision(VALUE_MODEL_STREAM)) < 0) return out;
+  for (const e of await store.readStream(VALUE_MODEL_STREAM)) if (e.type === 'LifetimeValueModelFitted') out[(e.data as Fit).currency] = e.data as Fit;
+  return out;
+}
 
 export const valueModelAggregate: AggregateSpec<ValueModelCommand, ValueModelState, ValueModelEvent> = { decider: valueModelDecider, stateVersion: 'ltv-models.v1' };
 
@@ -114,24 +117,19 @@ export class LifetimeValueModels {
     if (!currency) return fallback('the customer has no order yet');
     const fit = await this.fitFor(currency, asOf);
     if (!fit) return fallback(`no model fitted for ${currency} with data up to ${asOf.slice(0, 10)} (POST /v1/analytics/lifetime-value/fits)`);
-    const summary = summaryOfFigures(doc.valueByCurrency[currency], asOf, fit.unitDays);
-    if (!summary) return fallback('the customer has no purchase counted by the model');
-    const bgnbd = { r: fit.params.r, alpha: fit.params.alpha, a: fit.params.a, b: fit.params.b };
-    const gg = { p: fit.params.p, q: fit.params.q, gamma: fit.params.gamma };
-    const horizon = horizonDays / fit.unitDays;
-    const purchases = expectedPurchases(bgnbd, horizon, summary.frequency, summary.recency, summary.T);
-    const revenue = predictRevenue({ bgnbd, gg, summary, horizon, discountRatePerYear: this.deps.settings.discountRatePerYear, unitDays: fit.unitDays });
+    const prediction = predictWithFit(fit, doc.valueByCurrency[currency], asOf, horizonDays, this.deps.settings.discountRatePerYear);
+    if (!prediction) return fallback('the customer has no purchase counted by the model');
+    const revenue = prediction.revenue;
     const marginRate = heuristic.grossMargin === null ? null : heuristic.revenue === 0 ? 0 : heuristic.grossMargin / heuristic.revenue;
-    const interval = purchaseInterval(bgnbd, horizon, summary.frequency, summary.recency, summary.T, 0.8);
     return {
       method: 'bg_nbd_gamma_gamma',
       horizonDays,
       revenue: Math.round(revenue),
       margin: marginRate === null ? null : Math.round(revenue * marginRate),
-      purchases: r2(purchases),
-      purchasesInterval80: interval,
-      pAlive: r4(pAlive(bgnbd, summary.frequency, summary.recency, summary.T)),
-      spendPerPurchase: Math.round(expectedSpend(gg, summary.frequency, summary.monetary)),
+      purchases: r2(prediction.purchases),
+      purchasesInterval80: prediction.interval80(),
+      pAlive: r4(prediction.pAlive),
+      spendPerPurchase: Math.round(prediction.spendPerPurchase),
       discountRatePerYear: this.deps.settings.discountRatePerYear,
       fit: { fitId: fit.fitId, fittedAt: fit.occurredAt, currency, cutoff: fit.cutoff, params: fit.params, unitDays: fit.unitDays },
     };

@@ -18,7 +18,7 @@ export class ConsistencyQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) minPosition?: number;
 }
 
-export const CUSTOMER_SORTS = ['revenue', '-revenue', 'margin', '-margin', 'lastActivityAt', '-lastActivityAt', 'name', '-name', 'registeredAt', '-registeredAt'] as const;
+export const CUSTOMER_SORTS = ['revenue', '-revenue', 'margin', '-margin', 'predictedValue', '-predictedValue', 'lastActivityAt', '-lastActivityAt', 'name', '-name', 'registeredAt', '-registeredAt'] as const;
 export const TIERS = ['A', 'B', 'C'] as const;
 export const RFM_SEGMENTS = ['champions', 'new', 'cannot_lose', 'at_risk', 'hibernating', 'loyal', 'potential_loyalist', 'needs_attention'] as const;
 

@@ -57,9 +57,9 @@ export class CustomerQueriesController {
     await this.consistency.await(req, q.minPosition);
     const sortSpec = q.sort ?? '-lastActivityAt';
     // Value is money in the customer's primary currency: comparing it across currencies would mix them.
-    const byValue = /revenue|margin/.test(sortSpec) || q.minRevenue !== undefined || q.maxRevenue !== undefined;
+    const byValue = /revenue|margin|predictedValue/.test(sortSpec) || q.minRevenue !== undefined || q.maxRevenue !== undefined;
     if (byValue && !q.currency) {
-      throw new BadRequestProblem([{ field: 'currency', code: 'currency_required', message: 'sorting or filtering by revenue or margin needs currency=XXX (values are never compared across currencies)' }]);
+      throw new BadRequestProblem([{ field: 'currency', code: 'currency_required', message: 'sorting or filtering by revenue, margin or predicted value needs currency=XXX (values are never compared across currencies)' }]);
     }
     const sort: SortKey[] = [{ field: sortSpec.replace(/^-/, ''), direction: sortSpec.startsWith('-') ? 'desc' : 'asc' }];
     return this.queries.execute(new ListCustomers(customerFilter(q), sort, q.limit ?? 50, q.cursor));

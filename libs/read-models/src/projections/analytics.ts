@@ -1,5 +1,6 @@
 import type { Document } from '../store/port';
-import type { CustomerDoc, RfmScore } from './customer-360';
+import { lifetimeValue, type CustomerDoc, type RfmScore } from './customer-360';
+import { predictWithFit, type FitParams } from './purchases';
 import type { PipelineDoc } from './pipeline';
 import type { ServiceDoc } from './service';
 import { DAY_MS } from './types';
@@ -9,6 +10,12 @@ import { DAY_MS } from './types';
 export interface SegmentationConfig {
   /** cumulative revenue share that closes tier A, then B; the rest is C (classic 80/15/5) */
   tierCutoffs: { A: number; B: number };
+  /** the current lifetime-value fit per currency (with its id): predicted values use it, else the heuristic */
+  fits?: Record<string, FitParams & { fitId: string }>;
+  /** horizon of the predicted value (default 365 days) */
+  horizonDays?: number;
+  /** predicted values already computed, reused while the customer, the fit and the day are unchanged */
+  memo?: Map<string, { key: string; value: number; by: 'bg_nbd_gamma_gamma' | 'heuristic' }>;
 }
 
 export const DEFAULT_SEGMENTATION: SegmentationConfig = { tierCutoffs: { A: 0.8, B: 0.95 } };
@@ -59,6 +66,24 @@ export function rfmSegment(r: number, f: number, m: number): string {
   return 'needs_attention';
 }
 
+/**
+ * What the customer is predicted to bring over the horizon (minor units), for sorting and tiering lists: by the
+ * currency's fitted model when there is one, else by the heuristic. Memoised per customer, fit and day.
+ */
+function predictedValue(c: CustomerDoc, currency: string, asOf: string, config: SegmentationConfig): { value: number; by: 'bg_nbd_gamma_gamma' | 'heuristic' } {
+  const fit = config.fits?.[currency];
+  const horizonDays = config.horizonDays ?? 365;
+  const key = `${c._position}|${fit?.fitId ?? ''}|${asOf.slice(0, 10)}|${horizonDays}`;
+  const known = config.memo?.get(c._id);
+  if (known?.key === key) return known;
+  const byModel = fit ? predictWithFit(fit, c.valueByCurrency[currency], asOf, horizonDays) : undefined;
+  const result = byModel
+    ? { value: Math.round(byModel.revenue), by: 'bg_nbd_gamma_gamma' as const }
+    : { value: lifetimeValue(c, asOf, { horizonDays }).predictedRevenue, by: 'heuristic' as const };
+  config.memo?.set(c._id, { key, ...result });
+  return result;
+}
+
 export interface SegmentationResult {
   segments: Map<string, CustomerDoc['segment']>;
   distribution: ValueDistribution;
@@ -76,7 +101,7 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
   for (const c of customers) {
     if (!c.value.currency) {
       customersWithoutOrders += 1;
-      segments.set(c._id, { tier: 'C', rfm: null });
+      segments.set(c._id, { tier: 'C', rfm: null, predictedValue: null, predictedBy: null });
       continue;
     }
     const g = groups.get(c.value.currency) ?? [];
@@ -104,7 +129,8 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
       tiers[tier].customers += 1;
       tiers[tier].revenue += c.value.revenue;
       const rfm: RfmScore = { recency: r[i], frequency: f[i], monetary: m[i], code: `${r[i]}${f[i]}${m[i]}`, segment: rfmSegment(r[i], f[i], m[i]) };
-      segments.set(c._id, { tier, rfm });
+      const predicted = predictedValue(c, currency, asOf, config);
+      segments.set(c._id, { tier, rfm, predictedValue: predicted.value, predictedBy: predicted.by });
     });
     const top = TOP_PERCENTS.map((percent) => {
       const n = Math.max(1, Math.ceil((group.length * percent) / 100));

@@ -1,7 +1,9 @@
 import type { CustomerEvent } from '@touchpoint/domain';
+import { expectedPurchases } from '@touchpoint/value-models';
 import {
   DEFAULT_SEGMENTATION,
   evolveCustomer360,
+  lifetimeValue,
   rfmSegment,
   segmentCustomers,
   VALUE_DISTRIBUTION_ID,
@@ -174,8 +176,8 @@ describe('segmentCustomers', () => {
 
   it('gives customers without orders tier C and no RFM, and counts them apart', () => {
     const { segments, distribution } = segmentCustomers(CUSTOMERS, AS_OF);
-    expect(segments.get('n1')).toEqual({ tier: 'C', rfm: null });
-    expect(segments.get('n2')).toEqual({ tier: 'C', rfm: null });
+    expect(segments.get('n1')).toEqual({ tier: 'C', rfm: null, predictedValue: null, predictedBy: null });
+    expect(segments.get('n2')).toEqual({ tier: 'C', rfm: null, predictedValue: null, predictedBy: null });
     expect(distribution.customersWithoutOrders).toBe(2);
     expect(Object.keys(distribution.currencies)).toEqual(['EUR', 'USD']);
   });
@@ -288,5 +290,33 @@ describe('rfmSegment', () => {
     [3, 1, 1, 'needs_attention'],
   ])('R%i F%i M%i → %s', (r, f, m, segment) => {
     expect(rfmSegment(r, f, m)).toBe(segment);
+  });
+});
+
+describe('segmentCustomers: predicted value', () => {
+  // c1: 4 orders 30 days apart, last on 2026-06-20, 100 000 in all (25 000 each); c2 the same in USD.
+  const c1 = customer('c1', { currency: 'EUR', revenue: 100_000, cost: 40_000, orders: 4, last: '2026-06-20' });
+  const c2 = customer('c2', { currency: 'USD', revenue: 100_000, cost: 40_000, orders: 4, last: '2026-06-20' });
+  const fit = { fitId: 'fit-1', unitDays: 7, params: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426, p: 6.25, q: 3.74, gamma: 1544 } };
+
+  it('uses the fit of the customer’s currency, and the heuristic where there is none', () => {
+    const { segments } = segmentCustomers([c1, c2], AS_OF, { ...DEFAULT_SEGMENTATION, fits: { EUR: fit } });
+    // By hand: x = 3 repeat days, t_x = 90/7, T = 100/7 weeks (first order 2026-03-22, asOf 2026-06-30), m = 25 000;
+    // revenue = E[X(365/7) | x, t_x, T] × E[spend | x, m] (libs/value-models, FHL 2005 eq. 10 and F&H 2013).
+    const bgnbd = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+    const spend = (6.25 * (1544 + 3 * 25_000)) / (6.25 * 3 + 3.74 - 1);
+    const expected = Math.round(expectedPurchases(bgnbd, 365 / 7, 3, 90 / 7, 100 / 7) * spend);
+    expect(segments.get('c1')).toMatchObject({ predictedValue: expected, predictedBy: 'bg_nbd_gamma_gamma' });
+    expect(segments.get('c2')).toMatchObject({ predictedValue: lifetimeValue(c2, AS_OF, { horizonDays: 365 }).predictedRevenue, predictedBy: 'heuristic' });
+  });
+
+  it('reuses a memoised value while the customer, the fit and the day are unchanged', () => {
+    const memo = new Map<string, { key: string; value: number; by: 'bg_nbd_gamma_gamma' | 'heuristic' }>();
+    segmentCustomers([c1], AS_OF, { ...DEFAULT_SEGMENTATION, fits: { EUR: fit }, memo });
+    const key = memo.get('c1')!.key;
+    memo.set('c1', { key, value: 42, by: 'bg_nbd_gamma_gamma' });
+    expect(segmentCustomers([c1], AS_OF, { ...DEFAULT_SEGMENTATION, fits: { EUR: fit }, memo }).segments.get('c1')!.predictedValue).toBe(42);
+    // another fit: computed again
+    expect(segmentCustomers([c1], AS_OF, { ...DEFAULT_SEGMENTATION, fits: { EUR: { ...fit, fitId: 'fit-2' } }, memo }).segments.get('c1')!.predictedValue).not.toBe(42);
   });
 });

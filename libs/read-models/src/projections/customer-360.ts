@@ -78,8 +78,11 @@ export interface CustomerBody extends Document {
   /** net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by */
   value: { currency: string; revenue: number; margin: number | null; orders: number };
   valueByCurrency: Record<string, CurrencyFigures>;
-  /** written by segmentation (tiers are a ranking across customers), not by single events */
-  segment: { tier: string; rfm: RfmScore | null };
+  /**
+   * written by segmentation (tiers are a ranking across customers), not by single events; predictedValue is what the
+   * customer is predicted to bring over the horizon, by the fitted model (predictedBy) or the heuristic
+   */
+  segment: { tier: string; rfm: RfmScore | null; predictedValue?: number | null; predictedBy?: 'bg_nbd_gamma_gamma' | 'heuristic' | null };
 }
 
 /** The 360 as the projector keeps it: with every order's facts, from which the figures are recomputed. */
@@ -452,11 +455,12 @@ export const customersProjection: Projection = {
         lastActivityAt: { path: 'lastActivityAt', type: 'string' },
         registeredAt: { path: 'registeredAt', type: 'string' },
         externalId: { path: 'externalId', type: 'string' },
+        predictedValue: { path: 'segment.predictedValue', type: 'number' },
         openComplaints: { path: 'complaints.open', type: 'number' },
         openDeals: { path: 'deals.openCount', type: 'number' },
         tags: { path: 'tags', type: 'string[]' },
       },
-      indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['registeredAt'], ['externalId']],
+      indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['registeredAt'], ['externalId'], ['predictedValue']],
       // Grows with every order; only the projector needs it, so queries never read or parse it.
       detached: ['orderBook'],
     },

@@ -479,6 +479,8 @@ describe('lifetimeValue', () => {
       predictedRevenue: 60_833,
       // 60 833 × 0.45 = 27 374.85
       predictedMargin: 27_375,
+      // 3.041667 × 1 × 1
+      predictedPurchases: 3.04,
       method: 'heuristic',
       byCurrency: { EUR: { revenue: 60_000, cost: 33_000, margin: 27_000, orders: 3 } },
     });
@@ -584,6 +586,7 @@ describe('lifetimeValue', () => {
       horizonDays: 365,
       predictedRevenue: 0,
       predictedMargin: 0,
+      predictedPurchases: 0,
       method: 'heuristic',
       byCurrency: {},
     });

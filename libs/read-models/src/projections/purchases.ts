@@ -1,3 +1,4 @@
+import { expectedPurchases, expectedSpend, pAlive, predictRevenue, purchaseInterval } from '@touchpoint/value-models';
 import type { CurrencyFigures, OrderFacts } from './customer-360';
 
 const DAY_MS = 86_400_000;
@@ -35,4 +36,30 @@ export function summaryOfFigures(figures: CurrencyFigures | undefined, asOf: str
   const T = Math.max(recency, (day(asOf) - first) / unitDays);
   const repeatRevenue = figures.revenue - (figures.firstDayRevenue ?? figures.revenue / days);
   return { frequency, recency, T, monetary: frequency > 0 ? Math.max(0, repeatRevenue / frequency) : 0 };
+}
+
+/** The parameters of a recorded fit (LifetimeValueModelFitted): BG/NBD in time units of `unitDays`, Gamma-Gamma in minor units. */
+export interface FitParams {
+  params: { r: number; alpha: number; a: number; b: number; p: number; q: number; gamma: number };
+  unitDays: number;
+}
+
+/**
+ * A customer's prediction by a fitted BG/NBD + Gamma-Gamma model over `horizonDays`, from the 360's figures in
+ * the fit's currency (the one place the API, the audit as-of and the segmentation compute it). Undefined when the
+ * customer has no purchase in that currency by `asOf`.
+ */
+export function predictWithFit(fit: FitParams, figures: CurrencyFigures | undefined, asOf: string, horizonDays: number, discountRatePerYear = 0) {
+  const summary = summaryOfFigures(figures, asOf, fit.unitDays);
+  if (!summary) return undefined;
+  const bgnbd = { r: fit.params.r, alpha: fit.params.alpha, a: fit.params.a, b: fit.params.b };
+  const gg = { p: fit.params.p, q: fit.params.q, gamma: fit.params.gamma };
+  const horizon = horizonDays / fit.unitDays;
+  return {
+    purchases: expectedPurchases(bgnbd, horizon, summary.frequency, summary.recency, summary.T),
+    revenue: predictRevenue({ bgnbd, gg, summary, horizon, discountRatePerYear, unitDays: fit.unitDays }),
+    pAlive: pAlive(bgnbd, summary.frequency, summary.recency, summary.T),
+    interval80: () => purchaseInterval(bgnbd, horizon, summary.frequency, summary.recency, summary.T, 0.8),
+    spendPerPurchase: expectedSpend(gg, summary.frequency, summary.monetary),
+  };
 }

@@ -21,6 +21,8 @@ export interface ProjectorOptions {
   segmentEveryMs?: number;
   upcasters?: Upcasters;
   onBatch?: (info: { position: number; events: number; lag: number }) => void;
+  /** the current lifetime-value fit per currency, read at each ranking: predicted values use it (else the heuristic) */
+  lifetimeValueFits?: () => Promise<SegmentationConfig['fits']>;
 }
 
 /** documents per write when a rebuild stores what it kept in memory (bounds the serialised batch) */
@@ -47,6 +49,8 @@ export class Projector {
   private headValue = 0;
   private lastSegmentationAt = 0;
   private segmentationDirty = false;
+  /** predicted values per customer, reused while the customer, the fit and the day are unchanged */
+  private readonly predictedMemo = new Map<string, { key: string; value: number; by: 'bg_nbd_gamma_gamma' | 'heuristic' }>();
   private waiters: Array<{ position: number; resolve: () => void }> = [];
   private failure?: unknown;
   private segmentTimer?: NodeJS.Timeout;
@@ -173,6 +177,8 @@ export class Projector {
     };
     const erased: string[] = [];
     for (const recorded of batch) {
+      // A new lifetime-value fit changes every predicted value: rank again.
+      if (recorded.type === 'LifetimeValueModelFitted') this.segmentationDirty = true;
       if (!isDomainEventType(recorded.type)) continue;
       if (recorded.type === 'CustomerErased') erased.push(String(recorded.data.customerId));
       const { data } = this.upcasters.upcast(recorded.type, recorded.schemaVersion, recorded.data);
@@ -272,11 +278,17 @@ export class Projector {
     const customers = this.cache.get(CUSTOMERS);
     if (!customers) return;
     const asOf = this.now().toISOString();
-    const { segments, distribution } = segmentCustomers([...customers.values()] as CustomerDoc[], asOf, this.options.segmentation ?? DEFAULT_SEGMENTATION);
+    const fits = await this.options.lifetimeValueFits?.();
+    const config = { ...(this.options.segmentation ?? DEFAULT_SEGMENTATION), ...(fits && { fits }), memo: this.predictedMemo };
+    const { segments, distribution } = segmentCustomers([...customers.values()] as CustomerDoc[], asOf, config);
     const upserts: Array<{ collection: string; doc: Document }> = [];
     for (const [id, segment] of segments) {
       const doc = customers.get(id) as CustomerDoc;
-      const changed = doc.segment.tier !== segment.tier || JSON.stringify(doc.segment.rfm) !== JSON.stringify(segment.rfm);
+      // A predicted value drifts a little with every day: stored again when it moves by more than 1 % (or its method changes).
+      const before = doc.segment.predictedValue ?? null;
+      const after = segment.predictedValue ?? null;
+      const predictedMoved = doc.segment.predictedBy !== segment.predictedBy || (before === null ? after !== null : after === null || Math.abs(after - before) > Math.max(1, Math.abs(before) * 0.01));
+      const changed = doc.segment.tier !== segment.tier || JSON.stringify(doc.segment.rfm) !== JSON.stringify(segment.rfm) || predictedMoved;
       // asOf alone changing is not worth a write; the distribution document records when ranking ran.
       if (!changed) continue;
       const next = { ...doc, segment };
