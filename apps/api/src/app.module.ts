@@ -106,7 +106,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 export function createProjector(deps: Pick<AppDependencies, 'config' | 'clock'> & { engines: Pick<Engines, 'eventStore' | 'readStore'> }, onBatch?: ProjectorOptions['onBatch']): Projector {
   return new Projector(deps.engines.eventStore, deps.engines.readStore, ALL_PROJECTIONS, {
     now: () => deps.clock.now(),
-    segmentation: { tierCutoffs: parseTierCutoffs(deps.config.TOUCHPOINT_TIER_CUTOFFS) },
+    segmentation: { tierCutoffs: parseTierCutoffs(deps.config.TOUCHPOINT_TIER_CUTOFFS), tierBy: deps.config.TOUCHPOINT_TIER_BY, horizonDays: deps.config.TOUCHPOINT_LTV_HORIZON_DAYS },
     segmentEveryMs: deps.config.TOUCHPOINT_SEGMENT_EVERY_MS,
     lifetimeValueFits: () => currentFitsFrom(deps.engines.eventStore),
     onBatch,

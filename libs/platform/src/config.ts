@@ -51,6 +51,10 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(1) @Max(100000)
   TOUCHPOINT_SNAPSHOT_EVERY = 100;
 
+  /** what ABC tiers rank by: revenue to date, or predicted value (the fitted model's, else the heuristic's) */
+  @IsIn(['revenue', 'predicted'])
+  TOUCHPOINT_TIER_BY: 'revenue' | 'predicted' = 'revenue';
+
   /** fit the lifetime-value models this often (ms); 0: only on request (POST /v1/analytics/lifetime-value/fits) */
   @int() @IsInt() @Min(0)
   TOUCHPOINT_LTV_FIT_EVERY_MS = 0;

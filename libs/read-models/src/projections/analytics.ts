@@ -14,6 +14,8 @@ export interface SegmentationConfig {
   fits?: Record<string, FitParams & { fitId: string }>;
   /** horizon of the predicted value (default 365 days) */
   horizonDays?: number;
+  /** what tiers rank by: revenue to date (default) or predicted value (the future worth, TOUCHPOINT_TIER_BY=predicted) */
+  tierBy?: 'revenue' | 'predicted';
   /** predicted values already computed, reused while the customer, the fit and the day are unchanged */
   memo?: Map<string, { key: string; value: number; by: 'bg_nbd_gamma_gamma' | 'heuristic' }>;
 }
@@ -121,16 +123,25 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
     const r = quintiles(lastOrder.map((at) => (at ? Math.floor((asOfMs - Date.parse(at)) / DAY_MS) : Number.MAX_SAFE_INTEGER)), false);
     const f = quintiles(group.map((c) => c.value.orders), true);
     const m = quintiles(group.map((c) => c.value.revenue), true);
+    const predicted = group.map((c) => predictedValue(c, currency, asOf, config));
+    // Tiers by cumulative share of what they rank by: revenue to date, or predicted value.
+    const rankValue = (i: number) => Math.max(0, config.tierBy === 'predicted' ? predicted[i].value : group[i].value.revenue);
+    const order = group.map((_, i) => i);
+    if (config.tierBy === 'predicted') order.sort((a, b) => rankValue(b) - rankValue(a) || (group[a]._id < group[b]._id ? -1 : 1));
+    const rankTotal = order.reduce((s, i) => s + rankValue(i), 0);
+    const tierOf = new Array<string>(group.length);
     let cumulative = 0;
+    for (const i of order) {
+      const shareBefore = rankTotal === 0 ? 1 : cumulative / rankTotal;
+      tierOf[i] = rankValue(i) > 0 && shareBefore < config.tierCutoffs.A ? 'A' : rankValue(i) > 0 && shareBefore < config.tierCutoffs.B ? 'B' : 'C';
+      cumulative += rankValue(i);
+    }
     group.forEach((c, i) => {
-      const shareBefore = revenue === 0 ? 1 : cumulative / revenue;
-      const tier = c.value.revenue > 0 && shareBefore < config.tierCutoffs.A ? 'A' : c.value.revenue > 0 && shareBefore < config.tierCutoffs.B ? 'B' : 'C';
-      cumulative += Math.max(0, c.value.revenue);
+      const tier = tierOf[i];
       tiers[tier].customers += 1;
       tiers[tier].revenue += c.value.revenue;
       const rfm: RfmScore = { recency: r[i], frequency: f[i], monetary: m[i], code: `${r[i]}${f[i]}${m[i]}`, segment: rfmSegment(r[i], f[i], m[i]) };
-      const predicted = predictedValue(c, currency, asOf, config);
-      segments.set(c._id, { tier, rfm, predictedValue: predicted.value, predictedBy: predicted.by });
+      segments.set(c._id, { tier, rfm, predictedValue: predicted[i].value, predictedBy: predicted[i].by });
     });
     const top = TOP_PERCENTS.map((percent) => {
       const n = Math.max(1, Math.ceil((group.length * percent) / 100));

@@ -320,3 +320,17 @@ describe('segmentCustomers: predicted value', () => {
     expect(segmentCustomers([c1], AS_OF, { ...DEFAULT_SEGMENTATION, fits: { EUR: { ...fit, fitId: 'fit-2' } }, memo }).segments.get('c1')!.predictedValue).not.toBe(42);
   });
 });
+
+describe('segmentCustomers: tiers by predicted value (TOUCHPOINT_TIER_BY=predicted)', () => {
+  it('ranks by predicted value: a big spender who stopped long ago falls behind a steady recent buyer', () => {
+    // gone: 600 000 in 2 orders 30 days apart, the last 500 days ago; steady: 60 000 in 6 orders monthly, the last 5 days ago
+    const gone = customer('gone', { currency: 'EUR', revenue: 600_000, cost: 0, orders: 2, last: '2025-02-15' });
+    const steady = customer('steady', { currency: 'EUR', revenue: 60_000, cost: 0, orders: 6, last: '2026-06-25' });
+    const byRevenue = segmentCustomers([gone, steady], AS_OF, DEFAULT_SEGMENTATION).segments;
+    expect([byRevenue.get('gone')!.tier, byRevenue.get('steady')!.tier]).toEqual(['A', 'B']);
+    const byPredicted = segmentCustomers([gone, steady], AS_OF, { ...DEFAULT_SEGMENTATION, tierBy: 'predicted' }).segments;
+    // heuristic: gone's pActive = exp(−(500 − 30)/30) ≈ 0, steady's = 1, so steady holds all the predicted value
+    expect(byPredicted.get('gone')!.predictedValue).toBe(0);
+    expect([byPredicted.get('gone')!.tier, byPredicted.get('steady')!.tier]).toEqual(['C', 'A']);
+  });
+});
