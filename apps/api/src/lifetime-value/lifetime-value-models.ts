@@ -10,6 +10,7 @@ import {
   summarise,
   type BacktestCustomer,
   type BacktestReport,
+  type CustomerSummary,
   type Transaction,
 } from '@touchpoint/value-models';
 
@@ -60,6 +61,24 @@ const DAY_MS = 86_400_000;
 const dayOf = (iso: string) => Math.floor(Date.parse(iso) / DAY_MS);
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/** Both models fitted on one currency's summaries: what a fit event and a backtest report share. */
+function fitModels(currency: string, summaries: CustomerSummary[], repeat: CustomerSummary[], unitDays: number, started: number) {
+  const bg = fitBgNbd(summaries);
+  const gg = fitGammaGamma(repeat);
+  return {
+    currency,
+    model: 'bg_nbd_gamma_gamma' as const,
+    params: { ...bg.params, ...gg.params },
+    logLikelihood: { bgNbd: bg.logLikelihood, gammaGamma: gg.logLikelihood },
+    iterations: { bgNbd: bg.iterations, gammaGamma: gg.iterations },
+    converged: { bgNbd: bg.converged, gammaGamma: gg.converged },
+    unitDays,
+    customers: summaries.length,
+    repeatCustomers: repeat.length,
+    durationMs: Date.now() - started,
+  };
+}
 
 /**
  * Predicted lifetime value by BG/NBD + Gamma-Gamma (libs/value-models) fitted on our own log: fits are recorded as
@@ -168,21 +187,10 @@ export class LifetimeValueModels {
         skipped.push({ currency, reason: `${repeat.length} customers with a repeat purchase by ${cutoff.slice(0, 10)}; a fit needs ${this.deps.settings.minRepeatCustomers}` });
         continue;
       }
-      const bg = fitBgNbd(summaries);
-      const gg = fitGammaGamma(repeat);
       const fit: Fit = {
         fitId: this.deps.ids.next(),
-        currency,
-        model: 'bg_nbd_gamma_gamma',
-        params: { ...bg.params, ...gg.params },
-        logLikelihood: { bgNbd: bg.logLikelihood, gammaGamma: gg.logLikelihood },
-        iterations: { bgNbd: bg.iterations, gammaGamma: gg.iterations },
-        converged: { bgNbd: bg.converged, gammaGamma: gg.converged },
-        unitDays: this.deps.settings.unitDays,
+        ...fitModels(currency, summaries, repeat, this.deps.settings.unitDays, started),
         cutoff: { businessTime: cutoff, position },
-        customers: summaries.length,
-        repeatCustomers: repeat.length,
-        durationMs: Date.now() - started,
         trigger: options.trigger,
         occurredAt: this.deps.clock.now().toISOString(),
       };
@@ -198,7 +206,7 @@ export class LifetimeValueModels {
    * calibrationEnd, from the same purchases) and the zero baseline. Customers first seen after calibrationEnd are
    * not in it (they have no calibration history). Nothing is recorded.
    */
-  async backtest(options: { calibrationEnd: string; holdoutEnd: string; currency: string }): Promise<{ fit: Omit<Fit, 'fitId' | 'occurredAt' | 'trigger' | 'cutoff'> & { calibrationEnd: string }; report: BacktestReport }> {
+  async backtest(options: { calibrationEnd: string; holdoutEnd: string; currency: string }): Promise<{ fit: ReturnType<typeof fitModels> & { calibrationEnd: string }; report: BacktestReport }> {
     const { calibrationEnd, holdoutEnd, currency } = options;
     const unitDays = this.deps.settings.unitDays;
     const calibration: Transaction[] = [];
@@ -216,8 +224,7 @@ export class LifetimeValueModels {
     if (repeat.length < this.deps.settings.minRepeatCustomers) {
       throw notFound('not_enough_data', `${repeat.length} ${currency} customers with a repeat purchase by ${calibrationEnd.slice(0, 10)}; a backtest needs ${this.deps.settings.minRepeatCustomers}`, 'calibrationEnd');
     }
-    const bg = fitBgNbd(summaries);
-    const gg = fitGammaGamma(repeat);
+    const fitted = fitModels(currency, summaries, repeat, unitDays, started);
     const bySummary = new Map(summaries.map((s) => [s.customerId, s]));
     const holdoutDays = (dayOf(holdoutEnd) - dayOf(calibrationEnd));
     const customers: BacktestCustomer[] = [];
@@ -239,22 +246,8 @@ export class LifetimeValueModels {
         others: { heuristic: { purchases: h.predictedPurchases, revenue: h.predictedRevenue } },
       });
     }
-    const report = backtest({ bgnbd: bg.params, gg: gg.params }, customers, { holdoutUnits: holdoutDays / unitDays, unitDays, holdoutEndDay: dayOf(holdoutEnd) });
-    return {
-      fit: {
-        currency,
-        model: 'bg_nbd_gamma_gamma',
-        params: { ...bg.params, ...gg.params },
-        logLikelihood: { bgNbd: bg.logLikelihood, gammaGamma: gg.logLikelihood },
-        iterations: { bgNbd: bg.iterations, gammaGamma: gg.iterations },
-        converged: { bgNbd: bg.converged, gammaGamma: gg.converged },
-        unitDays,
-        customers: summaries.length,
-        repeatCustomers: repeat.length,
-        durationMs: Date.now() - started,
-        calibrationEnd,
-      },
-      report,
-    };
+    const { r, alpha, a, b, p, q, gamma } = fitted.params;
+    const report = backtest({ bgnbd: { r, alpha, a, b }, gg: { p, q, gamma } }, customers, { holdoutUnits: holdoutDays / unitDays, unitDays, holdoutEndDay: dayOf(holdoutEnd) });
+    return { fit: { ...fitted, calibrationEnd }, report };
   }
 }

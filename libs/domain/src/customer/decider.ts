@@ -2,9 +2,9 @@ import type { Decider } from '../shared/decider';
 import { conflict, notFound, ruleViolated } from '../shared/errors';
 import { assertCurrency, assertMinorUnits, multiplyAndSum } from '../shared/money';
 import { own } from '../shared/records';
-import type { CustomerCommand } from './commands';
-import type { CustomerEvent } from './events';
-import { CHANNELS_BY_TOUCHPOINT, type Channel, type CustomerKind, type ProfilePatch } from './types';
+import type { CustomerCommand, ReturnOrder } from './commands';
+import type { CustomerEvent, OrderReturned } from './events';
+import { CHANNELS_BY_TOUCHPOINT, type Channel, type CustomerKind, type ProfilePatch, type ReturnedLine } from './types';
 
 /**
  * What decisions need to know, and no more: touchpoints leave no trace here,
@@ -75,6 +75,23 @@ function effectiveChanges(profile: CustomerState['profile'], patch: ProfilePatch
 
 export function normaliseTags(tags: string[] | undefined): string[] {
   return [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))].sort();
+}
+
+/** The return as recorded: the order's currency, and the cost taken back only when the order's cost was known. */
+function orderReturned(command: ReturnOrder['data'], order: OrderState, lines: ReturnedLine[], refund: number, costReversed: number): OrderReturned {
+  return {
+    type: 'OrderReturned',
+    data: {
+      customerId: command.customerId,
+      orderId: command.orderId,
+      currency: order.currency,
+      lines,
+      refund,
+      ...(order.cost !== null && { costReversed }),
+      ...(command.reason !== undefined && { reason: command.reason }),
+      occurredAt: command.occurredAt,
+    },
+  };
 }
 
 export function decideCustomer(command: CustomerCommand, state: CustomerState): CustomerEvent[] {
@@ -181,21 +198,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       if (Object.keys(order.lines).length === 0) {
         // A total-only order has no lines to return piecemeal: it goes back whole.
         if (data.lines !== undefined) throw ruleViolated('order_has_no_lines', `order ${data.orderId} was recorded by its total only; return it without lines`, 'lines');
-        return [
-          {
-            type: 'OrderReturned',
-            data: {
-              customerId: data.customerId,
-              orderId: data.orderId,
-              currency: order.currency,
-              lines: [],
-              refund: order.total,
-              ...(order.cost !== null && { costReversed: order.cost }),
-              ...(data.reason !== undefined && { reason: data.reason }),
-              occurredAt: data.occurredAt,
-            },
-          },
-        ];
+        return [orderReturned(data, order, [], order.total, order.cost ?? 0)];
       }
       // No lines given: return everything still outstanding.
       const requested =
@@ -217,21 +220,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
         refund += line.quantity * ordered.unitPrice;
         costReversed += line.quantity * (ordered.unitCost ?? 0);
       });
-      return [
-        {
-          type: 'OrderReturned',
-          data: {
-            customerId: data.customerId,
-            orderId: data.orderId,
-            currency: order.currency,
-            lines: requested,
-            refund,
-            ...(order.cost !== null && { costReversed }),
-            ...(data.reason !== undefined && { reason: data.reason }),
-            occurredAt: data.occurredAt,
-          },
-        },
-      ];
+      return [orderReturned(data, order, requested, refund, costReversed)];
     }
     case 'FileComplaint': {
       requireCustomer(state, data.customerId);
