@@ -19,6 +19,12 @@ export interface AggregateSpec<C, S, E> {
    * touchpoints folds without decrypting them. Absent: every event is decrypted.
    */
   personalDataOf?: ReadonlySet<string>;
+  /**
+   * Commands that start a stream (registering a customer, opening a deal): decided on the initial state without
+   * reading, and appended expecting no stream; if the stream exists after all, the append fails and the runner
+   * reads through and decides again (so the answer is the same, only a lookup of nothing is saved).
+   */
+  startsStream?(command: C): boolean;
 }
 
 export interface AggregateRunnerOptions {
@@ -163,6 +169,13 @@ export class AggregateRunner {
     return cached.loaded as LoadedState<S>;
   }
 
+  /** A stream-starting command on a stream this process has no state of: assume it does not exist yet (the append checks). */
+  private assumedNew<C, S, E>(spec: AggregateSpec<C, S, E>, streamId: string, command: C, ctx: CommandContext): LoadedState<S> | undefined {
+    if (!spec.startsStream?.(command) || this.states.has(streamId)) return undefined;
+    if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== 'no_stream') return undefined;
+    return { state: spec.decider.initialState(), revision: -1, snapshotRevision: -1 };
+  }
+
   /**
    * Drops the cached states that `match` selects (erasure: a cached state holds decrypted personal data).
    * The next command on such a stream loads it from the snapshot and the log again. Returns how many were dropped.
@@ -224,7 +237,7 @@ export class AggregateRunner {
     for (let attempt = 0; ; attempt++) {
       // First try on the cached state without reading: if another process wrote since, the append's
       // expected revision fails and the retry reads through. A rejection by stale state is re-checked too.
-      const unverified = attempt === 0 ? this.cachedForCommand<S>(spec, streamId, ctx) : undefined;
+      const unverified = attempt === 0 ? (this.cachedForCommand<S>(spec, streamId, ctx) ?? this.assumedNew(spec, streamId, command, ctx)) : undefined;
       const loaded = unverified ?? (await this.load(spec, streamId));
       let events: E[];
       try {

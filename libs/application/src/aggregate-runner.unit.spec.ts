@@ -94,6 +94,20 @@ describe('AggregateRunner on a cached state', () => {
     expect(await store.streamRevision('customer-c1')).toBe(3);
   });
 
+  it('starts a stream without reading the log when the spec says the command starts one; an existing stream is read through', async () => {
+    const store = new InMemoryEventStore(() => new Date(at));
+    const starting = { ...spec, startsStream: (c: CustomerCommand) => c.type === 'RegisterCustomer' };
+    const runner = new AggregateRunner(store, store);
+    const reads = jest.spyOn(store, 'readStream');
+    expect((await runner.execute(starting, 'customer-c1', register, ctx)).streamRevision).toBe(0);
+    expect(reads).not.toHaveBeenCalled();
+    // Another process (no cached state) registering the same id: the append fails, the read-through decides customer_exists.
+    const other = new AggregateRunner(store, store);
+    await expect(other.execute(starting, 'customer-c1', register, ctx)).rejects.toMatchObject({ code: 'customer_exists' });
+    expect(reads).toHaveBeenCalled();
+    expect(await store.streamRevision('customer-c1')).toBe(0);
+  });
+
   it('a stale cache fails the append, then the command is decided again on the state read through', async () => {
     const { store, runner, reads } = await setup();
     const rename: CustomerCommand = { type: 'ChangeCustomerProfile', data: { customerId: 'c1', changes: { name: 'Ada L.' }, occurredAt: at } };

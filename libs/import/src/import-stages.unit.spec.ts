@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { v5 as uuidV5 } from 'uuid';
 import { inZone } from './dates';
 import { maybeGunzip, splitLines, type RawLine } from './lines';
 import { applyMapping, MappingError, parseMapping, toMinorUnits } from './mapping';
@@ -144,6 +145,10 @@ describe('dates and ids', () => {
     expect(importedId('cdnow', 'customer', '0001')).not.toBe(importedId('erp', 'customer', '0001'));
     expect(importedId('cdnow', 'customer', '0001')).not.toBe(importedId('cdnow', 'deal', '0001'));
     expect(importedId('cdnow', 'customer', '0001')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // the same ids as a well-known UUID v5 implementation (the uuid package), so ids never change with the code
+    for (const [kind, id] of [['customer', '0001'], ['deal', 'OPP-3'], ['touchpoint', 'CALL-Київ-7']] as const) {
+      expect(importedId('cdnow', kind, id)).toBe(uuidV5(`cdnow\u0000${kind}\u0000${id}`, '6f1d4c52-3a7e-5b0e-9c1a-2f4b8e7d9a31'));
+    }
     expect(resolveIds('PlaceOrder', 'cdnow', 'O-9', { customer: '0001' })).toEqual({ customerId: importedId('cdnow', 'customer', '0001'), orderId: 'O-9' });
   });
 });

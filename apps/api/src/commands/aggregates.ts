@@ -6,7 +6,13 @@ export const customerAggregate: AggregateSpec<CustomerCommand, CustomerState, Cu
   decider: customerDecider,
   stateVersion: 'customer.v2',
   personalDataOf: CUSTOMER_STATE_PERSONAL_DATA,
+  startsStream: (command) => command.type === 'RegisterCustomer',
 };
-export const dealAggregate: AggregateSpec<DealCommand, DealState, DealEvent> = { decider: dealDecider, stateVersion: 'deal.v1', personalDataOf: DEAL_STATE_PERSONAL_DATA };
+export const dealAggregate: AggregateSpec<DealCommand, DealState, DealEvent> = {
+  decider: dealDecider,
+  stateVersion: 'deal.v1',
+  personalDataOf: DEAL_STATE_PERSONAL_DATA,
+  startsStream: (command) => command.type === 'OpenDeal',
+};
 
 export const AGGREGATE_RUNNER = Symbol('AGGREGATE_RUNNER');
