@@ -8,8 +8,10 @@ import { serveChild } from './child';
 import { createContext, type Scenario } from './context';
 import { ROLES } from './roles';
 import { appendEmbedded, appendPostgres } from './scenarios/append';
+import { clv } from './scenarios/clv';
 import { longHistory } from './scenarios/history';
 import { httpAppend } from './scenarios/http';
+import { IMPORT_ROLES, importScenario } from './scenarios/import';
 import { rebuildAndQueries, rebuildMongo } from './scenarios/rebuild';
 import { freshnessEmbedded, kafka } from './scenarios/streaming';
 import { evaluate, formatTable, problemsOf, type MeasuredRow } from './stats';
@@ -28,6 +30,8 @@ const SCENARIOS: Array<{ name: string; engines: string; run: Scenario }> = [
   { name: 'rebuild-mongodb', engines: 'mongodb', run: rebuildMongo },
   { name: 'freshness-embedded', engines: 'sqlite', run: freshnessEmbedded },
   { name: 'kafka', engines: 'kafka', run: kafka },
+  { name: 'import', engines: 'sqlite', run: importScenario },
+  { name: 'clv', engines: 'sqlite', run: clv },
 ];
 
 function machine() {
@@ -115,7 +119,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  serveChild(ROLES);
+  serveChild({ ...ROLES, ...IMPORT_ROLES });
 } else {
   main().catch((error) => {
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);

@@ -95,7 +95,9 @@ export function backtest(
     const { frequency: x, recency: tx, T } = c.summary;
     predicted.model.purchases.push(expectedPurchases(model.bgnbd, options.holdoutUnits, x, tx, T));
     predicted.model.revenue.push(predictRevenue({ bgnbd: model.bgnbd, gg: model.gg, summary: c.summary, horizon: options.holdoutUnits, unitDays }));
-    const distribution = purchaseDistribution(model.bgnbd, options.holdoutUnits, x, tx, T);
+    // The median is almost always a small count: look at the first few probabilities, the whole mass only if needed.
+    let distribution = purchaseDistribution(model.bgnbd, options.holdoutUnits, x, tx, T, 8);
+    if (distribution.reduce((sum, p) => sum + p, 0) < 0.5) distribution = purchaseDistribution(model.bgnbd, options.holdoutUnits, x, tx, T);
     let median = 0;
     for (let k = 0, cdf = 0; k < distribution.length; k += 1) {
       cdf += distribution[k];

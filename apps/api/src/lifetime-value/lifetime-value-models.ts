@@ -145,10 +145,10 @@ export class LifetimeValueModels {
       horizonDays,
       revenue: Math.round(revenue),
       margin: marginRate === null ? null : Math.round(revenue * marginRate),
-      purchases: r2(prediction.purchases),
+      purchases: r2(prediction.purchases()),
       purchasesInterval80: prediction.interval80(),
-      pAlive: r4(prediction.pAlive),
-      spendPerPurchase: Math.round(prediction.spendPerPurchase),
+      pAlive: r4(prediction.pAlive()),
+      spendPerPurchase: Math.round(prediction.spendPerPurchase()),
       discountRatePerYear: this.deps.settings.discountRatePerYear,
       fit: { fitId: fit.fitId, fittedAt: fit.occurredAt, currency, cutoff: fit.cutoff, params: fit.params, unitDays: fit.unitDays },
     };
@@ -210,13 +210,15 @@ export class LifetimeValueModels {
     const { calibrationEnd, holdoutEnd, currency } = options;
     const unitDays = this.deps.settings.unitDays;
     const calibration: Transaction[] = [];
-    const docs: Array<{ doc: CustomerDoc; purchases: Array<{ at: string; amount: number }> }> = [];
+    // Per customer only what the comparison needs (not the document): memory stays small at 100k customers.
+    const docs: Array<{ customerId: string; registeredAt: string; purchases: Array<{ at: string; amount: number }>; known: Array<{ at: string; amount: number }> }> = [];
     for await (const doc of this.deps.readStore.scan<CustomerDoc>(CUSTOMERS, 2000)) {
       if (!doc.valueByCurrency?.[currency]) continue;
       const upToHoldout = purchasesAsOf(doc.orderBook ?? {}, currency, holdoutEnd);
       if (!upToHoldout.some((p) => p.at <= calibrationEnd)) continue;
-      docs.push({ doc, purchases: upToHoldout });
-      for (const p of purchasesAsOf(doc.orderBook ?? {}, currency, calibrationEnd)) calibration.push({ customerId: doc.customerId, at: p.at, amount: p.amount });
+      const known = purchasesAsOf(doc.orderBook ?? {}, currency, calibrationEnd);
+      docs.push({ customerId: doc.customerId, registeredAt: doc.registeredAt, purchases: upToHoldout, known });
+      for (const p of known) calibration.push({ customerId: doc.customerId, at: p.at, amount: p.amount });
     }
     const started = Date.now();
     const summaries = summarise(calibration, { cutoff: calibrationEnd, unitDays });
@@ -228,15 +230,15 @@ export class LifetimeValueModels {
     const bySummary = new Map(summaries.map((s) => [s.customerId, s]));
     const holdoutDays = (dayOf(holdoutEnd) - dayOf(calibrationEnd));
     const customers: BacktestCustomer[] = [];
-    for (const { doc, purchases } of docs) {
-      const summary = bySummary.get(doc.customerId)!;
+    for (const { customerId, registeredAt, purchases, known } of docs) {
+      const summary = bySummary.get(customerId)!;
       const days = [...new Set(purchases.map((p) => dayOf(p.at)))].sort((a, b) => a - b);
       const holdout = purchases.filter((p) => p.at > calibrationEnd);
       const holdoutPurchaseDays = new Set(holdout.map((p) => dayOf(p.at))).size;
       // The heuristic as of calibrationEnd, on the same purchases (a 360 folded from the book as it stood then).
-      const book = Object.fromEntries(purchasesAsOf(doc.orderBook ?? {}, currency, calibrationEnd).map((p, i) => [String(i), { at: p.at, currency, total: p.amount, cost: null, refunded: 0, costReversed: 0, cancelled: false }]));
+      const book = Object.fromEntries(known.map((p, i) => [String(i), { at: p.at, currency, total: p.amount, cost: null, refunded: 0, costReversed: 0, cancelled: false }]));
       const figures = valueByCurrency(book);
-      const asThen = { ...doc, value: { currency, revenue: figures[currency]?.revenue ?? 0, margin: null, orders: figures[currency]?.orders ?? 0 }, valueByCurrency: figures } as CustomerBody;
+      const asThen = { customerId, registeredAt, value: { currency, revenue: figures[currency]?.revenue ?? 0, margin: null, orders: figures[currency]?.orders ?? 0 }, valueByCurrency: figures } as CustomerBody;
       const h = lifetimeValue(asThen, calibrationEnd, { horizonDays: holdoutDays });
       customers.push({
         summary,
