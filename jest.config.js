@@ -14,6 +14,10 @@ const base = {
 };
 
 module.exports = {
+  // Test files run in worker processes, each recycled once it holds more than 1 GB after a file. On 2 cores
+  // jest would otherwise run every file in one process, which keeps each file's leftovers and ran out of heap.
+  maxWorkers: Math.max(2, Math.min(4, require('node:os').cpus().length - 1)),
+  workerIdleMemoryLimit: '1GB',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.unit.spec.ts'] },
     { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'], globalSetup: '<rootDir>/test/infra-setup.ts' },
