@@ -63,7 +63,10 @@ describe('lifetime-value model: scheduled fits (memory)', () => {
       (m) => expect(m.currencies.EUR).toBeDefined(),
       { timeoutMs: 10_000, intervalMs: 100 },
     );
-    expect(model.currencies.EUR).toMatchObject({ trigger: 'scheduled', currency: 'EUR', repeatCustomers: 12, model: 'bg_nbd_gamma_gamma' });
+    // The schedule may fire while customers are still being added: at least the minimum, at most all 12.
+    expect(model.currencies.EUR).toMatchObject({ trigger: 'scheduled', currency: 'EUR', model: 'bg_nbd_gamma_gamma' });
+    expect(model.currencies.EUR.repeatCustomers).toBeGreaterThanOrEqual(10);
+    expect(model.currencies.EUR.repeatCustomers).toBeLessThanOrEqual(12);
     for (const v of Object.values(model.currencies.EUR.params)) expect(Number.isFinite(v) && (v as number) > 0).toBe(true);
     const events = await t.store.readStream('ltv-models');
     expect(events[0]).toMatchObject({ type: 'LifetimeValueModelFitted', metadata: { actor: 'system:ltv-scheduler' } });

@@ -236,12 +236,10 @@ export class ImportJobs {
     }
     this.refresh(job);
     const finishedAt = this.deps.clock.now().toISOString();
-    job.status.status = failure === undefined ? 'completed' : 'failed';
-    if (failure !== undefined) job.status.reason = failure;
-    job.status.finishedAt = finishedAt;
+    const outcome = failure === undefined ? 'completed' : 'failed';
     const finished: ImportFinished['data'] = {
       importId: job.status.importId,
-      status: job.status.status,
+      status: outcome,
       ...(failure !== undefined && { reason: failure }),
       linesRead: progress.linesRead,
       accepted: progress.accepted,
@@ -263,6 +261,10 @@ export class ImportJobs {
     } catch {
       // The store is gone (shutdown): the import reads back as interrupted, and a rerun resumes it.
     }
+    // Ended only once ImportFinished is in the log: a reader who sees the status sees the event too.
+    job.status.status = outcome;
+    if (failure !== undefined) job.status.reason = failure;
+    job.status.finishedAt = finishedAt;
     this.forgetOld();
     return this.snapshot(job);
   }
