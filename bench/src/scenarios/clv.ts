@@ -8,6 +8,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, 
 import { join, resolve } from 'node:path';
 import { createApiKeyStore } from '../../../apps/api/src/engines';
 import { runChild, type ChildHandle } from '../child';
+import { watchPeakRss } from '../rss';
 import { SEED, type BenchContext, type Scenario } from '../context';
 import { Rng } from '../prng';
 import { LatencyRecorder, peakRssMiB, resetPeakRss, round, type LatencySummary, type MeasuredRow } from '../stats';
@@ -266,40 +267,6 @@ async function loadedDataDir(ctx: BenchContext, dir: string, options: ClvDataset
   for (const name of readdirSync(cached)) if (keep(name)) copyFileSync(join(cached, name), join(dir, name));
 }
 
-/** Follows a process's peak resident set (VmHWM) by polling /proc; `reset` starts a new phase (clear_refs 5). NaN off Linux. */
-function watchRss(pid: number, everyMs = 100) {
-  let kb = NaN;
-  const poll = () => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) kb = Number.isNaN(kb) ? Number(m[1]) : Math.max(kb, Number(m[1]));
-    } catch {
-      /* gone, or not Linux */
-    }
-  };
-  poll();
-  const timer = setInterval(poll, everyMs);
-  let resettable = true;
-  return {
-    /** the peak since the last reset, MiB */
-    read: () => (poll(), round(kb / 1024, 1)),
-    /** starts a new phase: the kernel's high-water mark back to the current RSS (or, if refused, kept cumulative) */
-    reset(): boolean {
-      try {
-        writeFileSync(`/proc/${pid}/clear_refs`, '5');
-        kb = NaN;
-      } catch {
-        resettable = false;
-      }
-      poll();
-      return resettable;
-    },
-    get resettable() {
-      return resettable;
-    },
-    stop: () => clearInterval(timer),
-  };
-}
 
 interface FitAnswer {
   fitId: string;
@@ -376,7 +343,7 @@ export const clv: Scenario = async (ctx) => {
   try {
     const { port } = await child.ready;
     const server: Server = { url: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${secret}` }, stop: async () => NaN };
-    const rss = watchRss(child.process.pid!);
+    const rss = watchPeakRss(child.process.pid!);
     try {
       await waitForProjector(ctx, server.url);
       // Start-up ends with a re-ranking of every customer (segmentation): measure from a quiet process.

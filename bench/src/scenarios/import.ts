@@ -4,12 +4,14 @@ import { loadConfig, randomIds, systemClock } from '@touchpoint/platform';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createApp } from '../../../apps/api/src/app.factory';
 import { createApiKeyStore, createEngines } from '../../../apps/api/src/engines';
+import type { ImportStatus } from '../../../apps/api/src/imports/import-jobs';
+import { watchPeakRss } from '../rss';
 import { nextParentMessage, runChild, type ChildMessage } from '../child';
 import { SEED, type BenchContext, type Scenario } from '../context';
 import { Rng } from '../prng';
@@ -300,43 +302,8 @@ async function rawBatchedInsert(ctx: BenchContext, file: string): Promise<Measur
 }
 
 /** The summary the import prints (CLI stdout) and answers (GET /v1/imports/{id}). */
-interface ImportSummary {
-  importId: string;
-  status: 'running' | 'completed' | 'failed';
-  reason?: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number;
-  linesRead: number;
-  accepted: number;
-  alreadyImported: number;
-  rejected: number;
-  eventsAppended: number;
-  lastPosition: number;
-  eventsPerSecond: number;
-}
+type ImportSummary = ImportStatus;
 
-/** Follows a process's peak resident set (VmHWM, which never decreases) by polling /proc; NaN off Linux. */
-function watchPeakRss(pid: number, everyMs = 100): { read(): number; stop(): number } {
-  let kb = NaN;
-  const poll = () => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) kb = Number.isNaN(kb) ? Number(m[1]) : Math.max(kb, Number(m[1]));
-    } catch {
-      /* gone, or not Linux */
-    }
-  };
-  poll();
-  const timer = setInterval(poll, everyMs);
-  return {
-    read: () => (poll(), round(kb / 1024, 1)),
-    stop: () => {
-      clearInterval(timer);
-      return round(kb / 1024, 1);
-    },
-  };
-}
 
 /** Store settings of every import child: the embedded default on a fresh directory, nothing inherited from the shell. */
 function storeEnv(dir: string): Record<string, string> {
