@@ -11,7 +11,7 @@ import { appendEmbedded, appendPostgres } from './scenarios/append';
 import { clv } from './scenarios/clv';
 import { longHistory } from './scenarios/history';
 import { httpAppend } from './scenarios/http';
-import { IMPORT_ROLES, importScenario } from './scenarios/import';
+import { importScenario } from './scenarios/import';
 import { rebuildAndQueries, rebuildMongo } from './scenarios/rebuild';
 import { freshnessEmbedded, kafka } from './scenarios/streaming';
 import { evaluate, formatTable, problemsOf, type MeasuredRow } from './stats';
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  serveChild({ ...ROLES, ...IMPORT_ROLES });
+  serveChild(ROLES);
 } else {
   main().catch((error) => {
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { issueApiKey } from '@touchpoint/auth';
+import { issueApiKey, type Role } from '@touchpoint/auth';
 import { SqliteEventStore } from '@touchpoint/event-store';
 import { MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
 import { loadConfig, randomIds, systemClock } from '@touchpoint/platform';
@@ -103,16 +103,17 @@ async function rebuild(args: { dir: string; mongoUrl?: string }, report: Report)
  * on a free port until told to stop. Requests carry an API key from the production key store (auth.db);
  * rate limiting is off, or the load would be answered with 429s.
  */
-async function serveApi(args: { dir: string; projectorInProcess?: boolean }, report: Report): Promise<{ peakRssMiB: number }> {
+async function serveApi(args: { dir: string; projectorInProcess?: boolean; role?: Role; keepRateLimit?: boolean }, report: Report): Promise<{ peakRssMiB: number }> {
   const config = loadConfig({
     TOUCHPOINT_DATA_DIR: args.dir,
     LOG_LEVEL: 'error',
-    TOUCHPOINT_RATE_LIMIT_MAX: '0',
+    // An import is one request: its scenario keeps the default limit to show it needs no switching off.
+    ...(!args.keepRateLimit && { TOUCHPOINT_RATE_LIMIT_MAX: '0' }),
     TOUCHPOINT_PROJECTOR_IN_PROCESS: String(args.projectorInProcess ?? true),
   });
   const engines = await createEngines(config, systemClock);
   const apiKeyStore = await createApiKeyStore(config);
-  const { secret } = await issueApiKey(apiKeyStore, { name: 'bench', roles: ['sales'], now: systemClock.now() });
+  const { secret } = await issueApiKey(apiKeyStore, { name: 'bench', roles: [args.role ?? 'sales'], now: systemClock.now() });
   const app = await createApp({ config, engines, clock: systemClock, ids: randomIds, logs: false, apiKeyStore });
   await app.listen(0, '127.0.0.1');
   report({ type: 'ready', port: (app.getHttpServer().address() as { port: number }).port, token: secret });

@@ -1,6 +1,4 @@
-import { issueApiKey } from '@touchpoint/auth';
 import { CHANNELS_BY_TOUCHPOINT, type TouchpointType } from '@touchpoint/domain';
-import { loadConfig, randomIds, systemClock } from '@touchpoint/platform';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -8,11 +6,9 @@ import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSyn
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createApp } from '../../../apps/api/src/app.factory';
-import { createApiKeyStore, createEngines } from '../../../apps/api/src/engines';
 import type { ImportStatus } from '../../../apps/api/src/imports/import-jobs';
 import { watchPeakRss } from '../rss';
-import { nextParentMessage, runChild, type ChildMessage } from '../child';
+import { runChild } from '../child';
 import { SEED, type BenchContext, type Scenario } from '../context';
 import { Rng } from '../prng';
 import { peakRssMiB, resetPeakRss, round, type MeasuredRow, type TargetSpec } from '../stats';
@@ -369,24 +365,6 @@ async function viaCli(ctx: BenchContext, file: string, records: number): Promise
   };
 }
 
-/**
- * The real API (embedded default: SQLite stores, in-process projector, auth required, helmet, default
- * rate limit) in a child process, with an API key of role `importer` from its production key store.
- */
-async function serveImportApi(args: { dir: string }, report: (m: ChildMessage) => void): Promise<{ peakRssMiB: number }> {
-  const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir, TOUCHPOINT_EVENT_STORE: 'sqlite', TOUCHPOINT_READ_STORE: 'sqlite', LOG_LEVEL: 'error' });
-  const engines = await createEngines(config, systemClock);
-  const apiKeyStore = await createApiKeyStore(config);
-  const { secret } = await issueApiKey(apiKeyStore, { name: 'bench-import', roles: ['importer'], now: systemClock.now() });
-  const app = await createApp({ config, engines, clock: systemClock, ids: randomIds, logs: false, apiKeyStore });
-  await app.listen(0, '127.0.0.1');
-  report({ type: 'ready', port: (app.getHttpServer().address() as { port: number }).port, token: secret });
-  await nextParentMessage((m) => m === 'stop');
-  await app.close();
-  return { peakRssMiB: peakRssMiB() };
-}
-
-export const IMPORT_ROLES = { 'serve-import-api': serveImportApi };
 
 /** POSTs the file as the body, streamed from disk (never read into memory here). */
 function upload(url: string, headers: Record<string, string>, file: string): Promise<{ status: number; body: string }> {
@@ -426,7 +404,7 @@ async function projectorPosition(base: string): Promise<number> {
  */
 async function viaHttp(ctx: BenchContext, file: string, records: number): Promise<MeasuredRow[]> {
   const dir = ctx.dir('import-http');
-  const child = runChild<{ peakRssMiB: number }>('serve-import-api', { dir });
+  const child = runChild<{ peakRssMiB: number }>('serve-api', { dir, role: 'importer', keepRateLimit: true });
   const { port, token } = await child.ready;
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${token}` };
