@@ -18,4 +18,5 @@ describeWith(postgres && mongo)('on PostgreSQL + MongoDB:', () => {
   require('../queries/pipeline-forecast.e2e.spec');
   require('../queries/history.e2e.spec');
   require('../queries/rebuild.e2e.spec');
+  require('../pipeline/forecast-learning.e2e.spec');
 });

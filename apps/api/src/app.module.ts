@@ -26,6 +26,9 @@ import { Consistency, CONSISTENCY_WAIT_MS } from './queries/consistency';
 import { AnalyticsController, CustomerQueriesController, DealQueriesController } from './queries/read-model.controllers';
 import { QUERY_HANDLERS, READ_SIDE_SETTINGS } from './queries/read-model.queries';
 import { StreamsController } from './streams/streams.controller';
+import { ForecastSubmissionsController, PipelineController } from './pipeline/pipeline.controller';
+import { PIPELINE_QUERY_HANDLERS } from './pipeline/pipeline.queries';
+import { PipelineViews } from './pipeline/pipeline-views';
 import { commandExecutor } from './imports/command-executor';
 import { ImportJobs } from './imports/import-jobs';
 import { IMPORT_SETTINGS, ImportsController } from './imports/imports.controller';
@@ -122,7 +125,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -152,7 +155,11 @@ export class AppModule {
         },
         {
           provide: READ_SIDE_SETTINGS,
-          useValue: { horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS, stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES) },
+          useValue: {
+            horizonDays: config.TOUCHPOINT_LTV_HORIZON_DAYS,
+            stageProbabilities: parseStageProbabilities(config.TOUCHPOINT_STAGE_PROBABILITIES),
+            forecast: { priorStrength: config.TOUCHPOINT_FORECAST_PRIOR_STRENGTH, lookbackMonths: config.TOUCHPOINT_FORECAST_LOOKBACK_MONTHS },
+          },
         },
         { provide: API_KEY_STORE, useValue: deps.auth.apiKeyStore },
         { provide: AUTH_MODE, useValue: config.TOUCHPOINT_AUTH },
@@ -210,6 +217,8 @@ export class AppModule {
         Lifecycle,
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,
+        ...PIPELINE_QUERY_HANDLERS,
+        PipelineViews,
       ],
     };
   }

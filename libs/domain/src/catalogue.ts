@@ -1,9 +1,10 @@
 import type { CustomerEvent } from './customer/events';
 import type { DealEvent } from './deal/events';
+import type { ForecastEvent } from './forecast/events';
 import type { ImportEvent } from './imports/events';
 import type { ValueModelEvent } from './value-model/events';
 
-export type DomainEvent = CustomerEvent | DealEvent;
+export type DomainEvent = CustomerEvent | DealEvent | ForecastEvent;
 export type DomainEventType = DomainEvent['type'];
 
 /**
@@ -30,8 +31,10 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   DealStageChanged: 1,
   DealAmountChanged: 1,
   DealCloseDateChanged: 1,
+  DealForecastCategoryChanged: 1,
   DealWon: 1,
   DealLost: 1,
+  ForecastSubmitted: 1,
 };
 
 export const isDomainEventType = (type: string): type is DomainEventType => Object.prototype.hasOwnProperty.call(EVENT_SCHEMA_VERSIONS, type);

@@ -38,10 +38,15 @@ const SAMPLES: { [T in DomainEventType]: Extract<DomainEvent, { type: T }> } = {
     data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, title: 'Rollout', amount: 100, currency: 'EUR', stage: 'lead', expectedCloseDate: '2026-03-31', owner: 'sales.anna', occurredAt: AT },
   },
   DealStageChanged: { type: 'DealStageChanged', data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, from: 'lead', to: 'qualified', occurredAt: AT } },
+  DealForecastCategoryChanged: { type: 'DealForecastCategoryChanged', data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, owner: 'sales.anna', from: 'pipeline', to: 'commit', occurredAt: AT } },
   DealAmountChanged: { type: 'DealAmountChanged', data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, amount: 200, currency: 'EUR', occurredAt: AT } },
   DealCloseDateChanged: { type: 'DealCloseDateChanged', data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, expectedCloseDate: '2026-04-30', occurredAt: AT } },
   DealWon: { type: 'DealWon', data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, stage: 'negotiation', amount: 200, currency: 'EUR', occurredAt: AT } },
   DealLost: { type: 'DealLost', data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, stage: 'proposal', amount: 200, currency: 'EUR', reason: 'Budget', occurredAt: AT } },
+  ForecastSubmitted: {
+    type: 'ForecastSubmitted',
+    data: { submissionId: DEAL_ID, scope: 'owner', name: 'sales.anna', period: '2026-03', currency: 'EUR', amounts: { commit: 100, bestCase: 200 }, occurredAt: AT },
+  },
 };
 
 // Test upcasters for a made-up `ThingHappened` whose current version is 3.

@@ -33,8 +33,11 @@ export const PERSONAL_FIELDS: Record<DomainEventType, PersonalField[]> = {
   DealStageChanged: [],
   DealAmountChanged: [],
   DealCloseDateChanged: [],
+  DealForecastCategoryChanged: [],
   DealWon: [],
   DealLost: [s('reason')],
+  // Not about a customer: nothing in it is erased with one (the comment is the submitter's own words).
+  ForecastSubmitted: [],
 };
 
 /** What an erased field reads as, by kind: a fixed marker that keeps the field's type. */

@@ -86,6 +86,14 @@ export class TouchpointConfig {
   @Matches(/^([a-z_]+=(0(\.\d+)?|1(\.0+)?))(,[a-z_]+=(0(\.\d+)?|1(\.0+)?))*$/, { message: 'must look like lead=0.1,qualified=0.25,...' })
   TOUCHPOINT_STAGE_PROBABILITIES = 'lead=0.1,qualified=0.25,proposal=0.5,negotiation=0.75';
 
+  /** weight of the configured stage probability when forecasts learn win rates, in closed deals (0: the data alone) */
+  @int() @IsInt() @Min(0) @Max(100_000)
+  TOUCHPOINT_FORECAST_PRIOR_STRENGTH = 10;
+
+  /** closed deals of the last N close months teach the learned win rates (0: all history) */
+  @int() @IsInt() @Min(0) @Max(600)
+  TOUCHPOINT_FORECAST_LOOKBACK_MONTHS = 24;
+
   /** cumulative revenue shares closing tiers A and B, e.g. A=0.8,B=0.95 */
   @Matches(/^A=0?\.\d+,B=0?\.\d+$/, { message: 'must look like A=0.8,B=0.95' })
   TOUCHPOINT_TIER_CUTOFFS = 'A=0.8,B=0.95';

@@ -1,5 +1,20 @@
 import type { AggregateSpec } from '@touchpoint/application';
-import { CUSTOMER_STATE_PERSONAL_DATA, DEAL_STATE_PERSONAL_DATA, customerDecider, dealDecider, type CustomerCommand, type CustomerEvent, type CustomerState, type DealCommand, type DealEvent, type DealState } from '@touchpoint/domain';
+import {
+  CUSTOMER_STATE_PERSONAL_DATA,
+  DEAL_STATE_PERSONAL_DATA,
+  customerDecider,
+  dealDecider,
+  forecastDecider,
+  type CustomerCommand,
+  type CustomerEvent,
+  type CustomerState,
+  type DealCommand,
+  type DealEvent,
+  type DealState,
+  type ForecastCommand,
+  type ForecastEvent,
+  type ForecastState,
+} from '@touchpoint/domain';
 
 /** Bump a stateVersion whenever that state's shape changes: old snapshots are then ignored and rebuilt. */
 export const customerAggregate: AggregateSpec<CustomerCommand, CustomerState, CustomerEvent> = {
@@ -10,9 +25,17 @@ export const customerAggregate: AggregateSpec<CustomerCommand, CustomerState, Cu
 };
 export const dealAggregate: AggregateSpec<DealCommand, DealState, DealEvent> = {
   decider: dealDecider,
-  stateVersion: 'deal.v1',
+  stateVersion: 'deal.v2',
   personalDataOf: DEAL_STATE_PERSONAL_DATA,
   startsStream: (command) => command.type === 'OpenDeal',
+};
+
+/** One stream per forecast submission. */
+export const forecastAggregate: AggregateSpec<ForecastCommand, ForecastState, ForecastEvent> = {
+  decider: forecastDecider,
+  stateVersion: 'forecast.v1',
+  personalDataOf: new Set(),
+  startsStream: () => true,
 };
 
 export const AGGREGATE_RUNNER = Symbol('AGGREGATE_RUNNER');

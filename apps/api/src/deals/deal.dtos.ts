@@ -1,4 +1,4 @@
-import { DEAL_STAGES, type DealStage } from '@touchpoint/domain';
+import { DEAL_STAGES, FORECAST_CATEGORIES, type DealStage, type ForecastCategory } from '@touchpoint/domain';
 import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { IsCurrencyCode, Optional } from '../http/validators';
 
@@ -45,5 +45,11 @@ export class WinDealDto {
 export class LoseDealDto {
   @IsString() @Length(1, 500) reason: string;
   @Optional() @IsString() @Length(1, 200) competitor?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
+}
+
+export class SetForecastCategoryDto {
+  /** the owner's call: `commit` will close in its period, `best_case` might, `pipeline` not yet judged, `omitted` left out */
+  @IsIn(FORECAST_CATEGORIES) category: ForecastCategory;
   @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }

@@ -9,7 +9,8 @@ import { ExecuteDealCommand } from '../commands';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { CommandResponder } from '../http/command-responder';
 import { PathParam } from '../http/params';
-import { ChangeDealAmountDto, ChangeDealCloseDateDto, ChangeDealStageDto, LoseDealDto, OpenDealDto, WinDealDto } from './deal.dtos';
+import type { AuthenticatedRequest } from '../auth/auth.guard';
+import { ChangeDealAmountDto, ChangeDealCloseDateDto, ChangeDealStageDto, LoseDealDto, OpenDealDto, SetForecastCategoryDto, WinDealDto } from './deal.dtos';
 
 /** Sales pipeline writes: open a deal, move it through stages, win or lose it. */
 @ApiTags('deals')
@@ -65,6 +66,18 @@ export class DealCommandsController {
       type: 'ChangeDealCloseDate',
       data: { dealId, expectedCloseDate: dto.expectedCloseDate, occurredAt: this.respond.occurredAt(dto.occurredAt) },
     });
+  }
+
+  /** The owner's forecast category for the deal; only its owner (or an admin) sets it. */
+  @Post(':id/forecast-category')
+  @HttpCode(200)
+  forecastCategory(@Param('id', PathParam.uuid('id')) dealId: string, @Body() dto: SetForecastCategoryDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const context = this.ctx.from(req);
+    const mayActForOthers = (req as AuthenticatedRequest).identity?.roles.includes('admin') ?? false;
+    return this.respond.send(
+      reply,
+      new ExecuteDealCommand({ type: 'SetDealForecastCategory', data: { dealId, category: dto.category, setBy: context.actor, mayActForOthers, occurredAt: this.respond.occurredAt(dto.occurredAt) } }, context),
+    );
   }
 
   @Post(':id/won')

@@ -6,7 +6,7 @@ import { IdempotencyKeyReusedError, WrongExpectedRevisionError } from '@touchpoi
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestProblem, problemType, type Problem } from './problem';
 
-const DOMAIN_STATUS = { not_found: 404, conflict: 409, rule_violated: 422 } as const;
+const DOMAIN_STATUS = { forbidden: 403, not_found: 404, conflict: 409, rule_violated: 422 } as const;
 
 /**
  * Maps anything thrown to problem+json; internals and stack traces never leave the process.
@@ -19,7 +19,7 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS[error.kind];
-    const title = { not_found: 'Not found', conflict: 'Conflict', rule_violated: 'Business rule violated' }[error.kind];
+    const title = { forbidden: 'Forbidden', not_found: 'Not found', conflict: 'Conflict', rule_violated: 'Business rule violated' }[error.kind];
     return {
       type: problemType(error.code),
       title,

@@ -65,13 +65,3 @@ export class LifetimeValueQueryDto extends ConsistencyQuery {
   @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?$/, { message: 'asOf must be a date YYYY-MM-DD or an ISO 8601 instant' }) asOf?: string;
 }
 
-const PERIOD_KEY = /^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/;
-
-export class ForecastQueryDto extends ConsistencyQuery {
-  @IsOptional() @IsIn(['month', 'quarter']) period?: 'month' | 'quarter';
-  /** first period, YYYY-MM (month) or YYYY-Qn (quarter) */
-  @IsOptional() @Matches(PERIOD_KEY, { message: 'from must be YYYY-MM or YYYY-Qn' }) from?: string;
-  @IsOptional() @Matches(PERIOD_KEY, { message: 'to must be YYYY-MM or YYYY-Qn' }) to?: string;
-  @IsOptional() @IsString() @Length(1, 128) owner?: string;
-  @IsOptional() @IsCurrencyCode() currency?: string;
-}

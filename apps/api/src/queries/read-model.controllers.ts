@@ -9,12 +9,11 @@ import { PathParam } from '../http/params';
 import { BadRequestProblem } from '../http/problem';
 import { Consistency } from './consistency';
 import { endOf } from '../lifetime-value/lifetime-value.dtos';
-import { ConsistencyQuery, ForecastQueryDto, HistoryQueryDto, LifetimeValueQueryDto, ListCustomersQueryDto } from './query.dtos';
+import { ConsistencyQuery, HistoryQueryDto, LifetimeValueQueryDto, ListCustomersQueryDto } from './query.dtos';
 import {
   GetCustomer360,
   GetCustomerHistory,
   GetDeal,
-  GetForecast,
   GetLifetimeValue,
   GetServiceAnalytics,
   GetValueDistribution,
@@ -131,18 +130,5 @@ export class AnalyticsController {
   async service(@Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
     return this.queries.execute(new GetServiceAnalytics());
-  }
-
-  /** Open deals by expected close period, owner and stage, weighted by stage probability; win rates; won/lost per period. */
-  @Get('pipeline/forecast')
-  async forecast(@Query() q: ForecastQueryDto, @Req() req: FastifyRequest) {
-    await this.consistency.await(req, q.minPosition);
-    const period = q.period ?? 'month';
-    for (const [field, value] of [['from', q.from], ['to', q.to]] as const) {
-      if (value && value.includes('Q') !== (period === 'quarter')) {
-        throw new BadRequestProblem([{ field, code: 'period_mismatch', message: `${field} must be ${period === 'month' ? 'YYYY-MM' : 'YYYY-Qn'} for period=${period}` }]);
-      }
-    }
-    return this.queries.execute(new GetForecast({ period, from: q.from, to: q.to, owner: q.owner, currency: q.currency }));
   }
 }

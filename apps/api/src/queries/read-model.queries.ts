@@ -5,12 +5,8 @@ import {
   ANALYTICS,
   CUSTOMERS,
   DEALS,
-  forecast,
   HISTORY,
   lifetimeValue,
-  PIPELINE,
-  PIPELINE_ID,
-  pipelineProjection,
   READ_STORE,
   SERVICE,
   SERVICE_ID,
@@ -19,11 +15,8 @@ import {
   type Condition,
   type CustomerBody,
   type DealDoc,
-  type Forecast,
-  type ForecastOptions,
   type HistoryEntry,
   type LifetimeValue,
-  type PipelineDoc,
   type ReadStore,
   type ServiceDoc,
   type ServiceSummary,
@@ -39,6 +32,8 @@ export const READ_SIDE_SETTINGS = Symbol('READ_SIDE_SETTINGS');
 export interface ReadSideSettings {
   horizonDays: number;
   stageProbabilities: Record<string, number>;
+  /** how forecasts learn win probabilities: the prior's weight in closed deals, and the look-back in months (0 = all) */
+  forecast: { priorStrength: number; lookbackMonths: number };
 }
 
 export interface Paged<T> {
@@ -114,11 +109,6 @@ export class GetDealHandler implements IQueryHandler<GetDeal> {
 }
 
 export class GetValueDistribution extends Query<Omit<ValueDistribution, '_id' | '_position'>> {}
-export class GetForecast extends Query<Forecast> {
-  constructor(readonly options: Omit<ForecastOptions, 'stageProbabilities'>) {
-    super();
-  }
-}
 export class GetServiceAnalytics extends Query<ServiceSummary> {}
 
 @QueryHandler(GetCustomer360)
@@ -214,39 +204,6 @@ export class GetValueDistributionHandler implements IQueryHandler<GetValueDistri
   }
 }
 
-const MAX_CACHED_FORECASTS = 64;
-
-@QueryHandler(GetForecast)
-export class GetForecastHandler implements IQueryHandler<GetForecast> {
-  constructor(
-    @Inject(READ_STORE) private readonly store: ReadStore,
-    @Inject(READ_SIDE_SETTINGS) private readonly settings: ReadSideSettings,
-  ) {}
-  /**
-   * The parsed pipeline document (every open deal, ~1.5 MB at 10k deals) and the answers computed
-   * from it, valid for one checkpoint of the pipeline projector. While the checkpoint stands still the
-   * document has not changed, and a forecast is a pure function of it and the options (no clock), so a
-   * repeated forecast skips the read, the JSON.parse and the aggregation over every open deal.
-   */
-  private cached?: { checkpoint: number; doc: PipelineDoc | undefined; answers: Map<string, Forecast> };
-
-  async execute({ options }: GetForecast): Promise<Forecast> {
-    // Checkpoint first: the document read after it is at least that fresh, so the cache never serves older data.
-    const checkpoint = await this.store.checkpoint(pipelineProjection.name);
-    if (this.cached?.checkpoint !== checkpoint) this.cached = { checkpoint, doc: await this.store.get<PipelineDoc>(PIPELINE, PIPELINE_ID), answers: new Map() };
-    const { answers, doc } = this.cached;
-    const key = JSON.stringify([options.period, options.from, options.to, options.owner, options.currency]);
-    let answer = answers.get(key);
-    if (!answer) {
-      answer = forecast(doc, { ...options, stageProbabilities: this.settings.stageProbabilities });
-      // Bounded: owners × ranges could otherwise grow without limit between two checkpoints.
-      if (answers.size >= MAX_CACHED_FORECASTS) answers.delete(answers.keys().next().value as string);
-      answers.set(key, answer);
-    }
-    return answer;
-  }
-}
-
 @QueryHandler(GetServiceAnalytics)
 export class GetServiceAnalyticsHandler implements IQueryHandler<GetServiceAnalytics> {
   constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
@@ -262,6 +219,5 @@ export const QUERY_HANDLERS = [
   GetCustomerHistoryHandler,
   ListCustomersHandler,
   GetValueDistributionHandler,
-  GetForecastHandler,
   GetServiceAnalyticsHandler,
 ];

@@ -12,6 +12,7 @@ import {
   type DealAmountChanged,
   type DealCloseDateChanged,
   type DealCommand,
+  type DealForecastCategoryChanged,
   type DealLost,
   type DealOpened,
   type DealStage,
@@ -19,7 +20,9 @@ import {
   type DealWon,
   type DomainErrorKind,
   type LoseDeal,
+  type ForecastCategory,
   type OpenDeal,
+  type SetDealForecastCategory,
   type WinDeal,
 } from '@touchpoint/domain';
 // The decider helper alone: the package index also loads the store contracts (and their drivers).
@@ -66,6 +69,10 @@ const closeDateChanged = (expectedCloseDate: string): DealCloseDateChanged => ({
   type: 'DealCloseDateChanged',
   data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, expectedCloseDate, occurredAt: AT },
 });
+const categoryChanged = (from: ForecastCategory, to: ForecastCategory, owner = 'sales.anna'): DealForecastCategoryChanged => ({
+  type: 'DealForecastCategoryChanged',
+  data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, owner, from, to, occurredAt: AT },
+});
 const dealWon = (data: Partial<DealWon['data']> = {}): DealWon => ({
   type: 'DealWon',
   data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, stage: 'lead', amount: 1_000_000, currency: 'EUR', occurredAt: AT, ...data },
@@ -83,11 +90,15 @@ const changeAmount = (amount: number, currency?: string): ChangeDealAmount => ({
   data: { dealId: DEAL_ID, amount, ...(currency !== undefined && { currency }), occurredAt: AT },
 });
 const changeCloseDate = (expectedCloseDate: string): ChangeDealCloseDate => ({ type: 'ChangeDealCloseDate', data: { dealId: DEAL_ID, expectedCloseDate, occurredAt: AT } });
+const setCategory = (category: ForecastCategory, data: Partial<Omit<SetDealForecastCategory['data'], 'category'>> = {}): SetDealForecastCategory => ({
+  type: 'SetDealForecastCategory',
+  data: { dealId: DEAL_ID, category, setBy: 'sales.anna', mayActForOthers: false, occurredAt: AT, ...data },
+});
 const winDeal = (amount?: number): WinDeal => ({ type: 'WinDeal', data: { dealId: DEAL_ID, ...(amount !== undefined && { amount }), occurredAt: AT } });
 const loseDeal = (data: Partial<LoseDeal['data']> = {}): LoseDeal => ({ type: 'LoseDeal', data: { dealId: DEAL_ID, reason: 'Budget cut', occurredAt: AT, ...data } });
 
 /** Every command that works on an existing, open deal. */
-const commandsOnADeal: DealCommand[] = [changeStage('proposal'), changeAmount(900_000), changeCloseDate('2026-04-30'), winDeal(), loseDeal()];
+const commandsOnADeal: DealCommand[] = [changeStage('proposal'), changeAmount(900_000), changeCloseDate('2026-04-30'), setCategory('commit'), winDeal(), loseDeal()];
 
 describe('deal decider', () => {
   describe('OpenDeal', () => {
@@ -239,6 +250,57 @@ describe('deal decider', () => {
     });
   });
 
+  describe('SetDealForecastCategory', () => {
+    it("lets the deal's owner commit it, recording owner and both categories", () => {
+      spec.given([dealOpened()]).when(setCategory('commit')).then([categoryChanged('pipeline', 'commit')]);
+    });
+
+    it('moves from the category set last', () => {
+      spec.given([dealOpened(), categoryChanged('pipeline', 'best_case')]).when(setCategory('omitted')).then([categoryChanged('best_case', 'omitted')]);
+    });
+
+    it('may move back to pipeline', () => {
+      spec.given([dealOpened(), categoryChanged('pipeline', 'commit')]).when(setCategory('pipeline')).then([categoryChanged('commit', 'pipeline')]);
+    });
+
+    it("refuses anyone else than the deal's owner with forbidden", () => {
+      spec
+        .given([dealOpened()])
+        .when(setCategory('commit', { setBy: 'sales.boris' }))
+        .thenThrows((error) => {
+          domainError('forbidden', 'not_deal_owner', 'dealId')(error);
+          expect((error as Error).message).toContain('sales.anna');
+        });
+    });
+
+    it('refuses another actor even when the category would not change', () => {
+      spec.given([dealOpened()]).when(setCategory('pipeline', { setBy: 'sales.boris' })).thenThrows(domainError('forbidden', 'not_deal_owner', 'dealId'));
+    });
+
+    it('lets an admin (mayActForOthers) set it on a deal they do not own; the event names the deal\'s owner', () => {
+      spec
+        .given([dealOpened()])
+        .when(setCategory('best_case', { setBy: 'admin.olena', mayActForOthers: true }))
+        .then([categoryChanged('pipeline', 'best_case', 'sales.anna')]);
+    });
+
+    it('does nothing when the category is unchanged (a new deal is in pipeline)', () => {
+      spec.given([dealOpened()]).when(setCategory('pipeline')).thenNothingHappens();
+      spec.given([dealOpened(), categoryChanged('pipeline', 'commit')]).when(setCategory('commit')).thenNothingHappens();
+    });
+
+    it.each([
+      ['won', dealWon()],
+      ['lost', dealLost()],
+    ] as const)('refuses a %s deal with conflict, even for its owner', (_status, closing) => {
+      spec.given([dealOpened(), closing]).when(setCategory('commit')).thenThrows(domainError('conflict', 'deal_closed', 'dealId'));
+    });
+
+    it('refuses an unknown deal with not_found, even for an admin', () => {
+      spec.given([]).when(setCategory('commit', { setBy: 'admin.olena', mayActForOthers: true })).thenThrows(domainError('not_found', 'deal_not_found', 'dealId'));
+    });
+  });
+
   describe('WinDeal', () => {
     it('wins at the last quoted amount, recording stage and currency', () => {
       spec.given([dealOpened(), stageChanged('lead', 'negotiation')]).when(winDeal()).then([dealWon({ stage: 'negotiation' })]);
@@ -280,7 +342,12 @@ describe('deal decider', () => {
         closeDateChanged('2026-05-15'),
         dealWon({ stage: 'proposal', amount: 650_000, currency: 'USD' }),
       ]);
-      expect(state).toEqual({ status: 'won', customerId: CUSTOMER_ID, stage: 'proposal', amount: 650_000, currency: 'USD', expectedCloseDate: '2026-05-15' });
+      expect(state).toEqual({ status: 'won', customerId: CUSTOMER_ID, stage: 'proposal', amount: 650_000, currency: 'USD', expectedCloseDate: '2026-05-15', owner: 'sales.anna', forecastCategory: 'pipeline' });
+    });
+
+    it('tracks the forecast category from its last change', () => {
+      const state = fold(dealDecider, dealDecider.initialState(), [dealOpened(), categoryChanged('pipeline', 'commit'), categoryChanged('commit', 'best_case')]);
+      expect(state).toMatchObject({ status: 'open', owner: 'sales.anna', forecastCategory: 'best_case' });
     });
 
     it('marks a lost deal lost', () => {

@@ -1,11 +1,11 @@
 import type { Decider } from '../shared/decider';
-import { conflict, notFound } from '../shared/errors';
+import { conflict, forbidden, notFound } from '../shared/errors';
 import { assertCurrency, assertMinorUnits } from '../shared/money';
 import { assertCalendarDate } from '../shared/time';
 import type { CustomerState } from '../customer/decider';
 import type { DealCommand } from './commands';
 import type { DealEvent } from './events';
-import type { DealStage } from './types';
+import type { DealStage, ForecastCategory } from './types';
 
 export interface DealState {
   status: 'unknown' | 'open' | 'won' | 'lost';
@@ -14,6 +14,9 @@ export interface DealState {
   amount?: number;
   currency?: string;
   expectedCloseDate?: string;
+  owner?: string;
+  /** the owner's call; `pipeline` until set */
+  forecastCategory?: ForecastCategory;
 }
 
 export const initialDealState = (): DealState => ({ status: 'unknown' });
@@ -58,6 +61,14 @@ export function decideDeal(command: DealCommand, state: DealState): DealEvent[] 
       if (state.expectedCloseDate === data.expectedCloseDate) return [];
       return [{ type: 'DealCloseDateChanged', data: { dealId: data.dealId, customerId: deal.customerId, expectedCloseDate: data.expectedCloseDate, occurredAt: data.occurredAt } }];
     }
+    case 'SetDealForecastCategory': {
+      const deal = requireOpen(state, data.dealId);
+      const owner = state.owner ?? '';
+      if (owner !== data.setBy && !data.mayActForOthers) throw forbidden('not_deal_owner', `only the deal's owner (${owner}) sets its forecast category`, 'dealId');
+      const from = state.forecastCategory ?? 'pipeline';
+      if (from === data.category) return [];
+      return [{ type: 'DealForecastCategoryChanged', data: { dealId: data.dealId, customerId: deal.customerId, owner, from, to: data.category, occurredAt: data.occurredAt } }];
+    }
     case 'WinDeal': {
       const deal = requireOpen(state, data.dealId);
       const amount = data.amount ?? deal.amount;
@@ -96,13 +107,15 @@ export function evolveDeal(state: DealState, event: DealEvent): DealState {
   const { type, data } = event;
   switch (type) {
     case 'DealOpened':
-      return { status: 'open', customerId: data.customerId, stage: data.stage, amount: data.amount, currency: data.currency, expectedCloseDate: data.expectedCloseDate };
+      return { status: 'open', customerId: data.customerId, stage: data.stage, amount: data.amount, currency: data.currency, expectedCloseDate: data.expectedCloseDate, owner: data.owner, forecastCategory: 'pipeline' };
     case 'DealStageChanged':
       return { ...state, stage: data.to };
     case 'DealAmountChanged':
       return { ...state, amount: data.amount, currency: data.currency };
     case 'DealCloseDateChanged':
       return { ...state, expectedCloseDate: data.expectedCloseDate };
+    case 'DealForecastCategoryChanged':
+      return { ...state, forecastCategory: data.to };
     case 'DealWon':
       return { ...state, status: 'won', amount: data.amount };
     case 'DealLost':

@@ -1,4 +1,4 @@
-import type { DealStage } from './types';
+import type { DealStage, ForecastCategory } from './types';
 
 /** Deal stream events (stream `deal-<id>`); each carries customerId so the customer's history can include it. */
 export type DealOpened = {
@@ -14,4 +14,10 @@ export type DealLost = {
   data: { dealId: string; customerId: string; stage: DealStage; amount: number; currency: string; reason: string; competitor?: string; occurredAt: string };
 };
 
-export type DealEvent = DealOpened | DealStageChanged | DealAmountChanged | DealCloseDateChanged | DealWon | DealLost;
+/** The owner's forecast category for the deal changed (`owner` as the deal was opened: who may set it). */
+export type DealForecastCategoryChanged = {
+  type: 'DealForecastCategoryChanged';
+  data: { dealId: string; customerId: string; owner: string; from: ForecastCategory; to: ForecastCategory; occurredAt: string };
+};
+
+export type DealEvent = DealOpened | DealStageChanged | DealAmountChanged | DealCloseDateChanged | DealForecastCategoryChanged | DealWon | DealLost;

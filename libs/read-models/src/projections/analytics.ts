@@ -1,7 +1,6 @@
 import type { Document } from '../store/port';
 import { lifetimeValue, type CustomerDoc, type RfmScore } from './customer-360';
 import { predictWithFit, type FitParams } from './purchases';
-import type { PipelineDoc } from './pipeline';
 import type { ServiceDoc } from './service';
 import { DAY_MS } from './types';
 
@@ -157,104 +156,6 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
 }
 
 const round4 = (x: number) => Math.round(x * 10000) / 10000;
-
-// ---------- Pipeline forecast ----------
-
-export type StageProbabilities = Record<string, number>;
-export const DEFAULT_STAGE_PROBABILITIES: StageProbabilities = { lead: 0.1, qualified: 0.25, proposal: 0.5, negotiation: 0.75 };
-
-export interface ForecastOptions {
-  period: 'month' | 'quarter';
-  /** inclusive period keys (YYYY-MM or YYYY-Qn) bounding expected close dates */
-  from?: string;
-  to?: string;
-  owner?: string;
-  currency?: string;
-  stageProbabilities: StageProbabilities;
-}
-
-export interface ForecastCell {
-  period: string;
-  currency: string;
-  count: number;
-  amount: number;
-  weightedAmount: number;
-}
-
-export interface Forecast {
-  period: 'month' | 'quarter';
-  stageProbabilities: StageProbabilities;
-  byPeriod: ForecastCell[];
-  byPeriodOwner: Array<ForecastCell & { owner: string }>;
-  byPeriodStage: Array<ForecastCell & { stage: string }>;
-  totals: Array<Omit<ForecastCell, 'period'>>;
-  winRates: Array<{ stage: string; won: number; lost: number; winRate: number | null }>;
-  closed: Array<{ period: string; currency: string; won: { count: number; amount: number }; lost: { count: number; amount: number } }>;
-}
-
-export const periodOf = (date: string, period: 'month' | 'quarter') =>
-  period === 'month' ? date.slice(0, 7) : `${date.slice(0, 4)}-Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
-
-function addTo<K extends string>(map: Map<string, ForecastCell & Record<K, string>>, key: string, base: Omit<ForecastCell, 'count' | 'amount' | 'weightedAmount'> & Record<K, string>, amount: number, weighted: number) {
-  const cell = map.get(key) ?? ({ ...base, count: 0, amount: 0, weightedAmount: 0 } as ForecastCell & Record<K, string>);
-  cell.count += 1;
-  cell.amount += amount;
-  cell.weightedAmount += weighted;
-  map.set(key, cell);
-}
-
-/** Open deals bucketed by expected close period, owner and stage, per currency; weighted by stage probability. */
-export function forecast(pipeline: PipelineDoc | undefined, options: ForecastOptions): Forecast {
-  const byPeriod = new Map<string, ForecastCell & Record<never, string>>();
-  const byOwner = new Map<string, ForecastCell & { owner: string }>();
-  const byStage = new Map<string, ForecastCell & { stage: string }>();
-  const totals = new Map<string, ForecastCell & Record<never, string>>();
-  const inRange = (p: string) => (!options.from || p >= options.from) && (!options.to || p <= options.to);
-  for (const deal of Object.values(pipeline?.open ?? {})) {
-    if (options.owner !== undefined && deal.owner !== options.owner) continue;
-    if (options.currency !== undefined && deal.currency !== options.currency) continue;
-    const period = periodOf(deal.closeDate, options.period);
-    if (!inRange(period)) continue;
-    const weighted = Math.round(deal.amount * (options.stageProbabilities[deal.stage] ?? 0));
-    addTo(byPeriod, `${period}|${deal.currency}`, { period, currency: deal.currency }, deal.amount, weighted);
-    addTo(byOwner, `${period}|${deal.currency}|${deal.owner}`, { period, currency: deal.currency, owner: deal.owner }, deal.amount, weighted);
-    addTo(byStage, `${period}|${deal.currency}|${deal.stage}`, { period, currency: deal.currency, stage: deal.stage }, deal.amount, weighted);
-    addTo(totals, deal.currency, { period: '', currency: deal.currency }, deal.amount, weighted);
-  }
-  const sorted = <T extends { period: string; currency: string }>(m: Map<string, T>, extra: (t: T) => string = () => '') =>
-    [...m.values()].sort((a, b) => (a.period + a.currency + extra(a) < b.period + b.currency + extra(b) ? -1 : 1));
-  const closed: Forecast['closed'] = [];
-  const closedByPeriod = new Map<string, Forecast['closed'][number]>();
-  for (const [month, byCurrency] of Object.entries(pipeline?.closed ?? {})) {
-    const period = periodOf(`${month}-01`, options.period);
-    if (!inRange(period)) continue;
-    for (const [currency, cell] of Object.entries(byCurrency)) {
-      if (options.currency !== undefined && currency !== options.currency) continue;
-      const key = `${period}|${currency}`;
-      const acc = closedByPeriod.get(key) ?? { period, currency, won: { count: 0, amount: 0 }, lost: { count: 0, amount: 0 } };
-      acc.won.count += cell.won.count;
-      acc.won.amount += cell.won.amount;
-      acc.lost.count += cell.lost.count;
-      acc.lost.amount += cell.lost.amount;
-      closedByPeriod.set(key, acc);
-    }
-  }
-  closed.push(...sorted(closedByPeriod));
-  const winRates = Object.keys(options.stageProbabilities).map((stage) => {
-    const o = pipeline?.stageOutcomes[stage] ?? { won: 0, lost: 0 };
-    return { stage, won: o.won, lost: o.lost, winRate: o.won + o.lost === 0 ? null : round4(o.won / (o.won + o.lost)) };
-  });
-  return {
-    period: options.period,
-    stageProbabilities: options.stageProbabilities,
-    byPeriod: sorted(byPeriod),
-    byPeriodOwner: sorted(byOwner, (c) => c.owner),
-    byPeriodStage: sorted(byStage, (c) => c.stage),
-    totals: [...totals.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)).map(({ period: _p, ...rest }) => rest),
-    winRates,
-    closed,
-  };
-}
 
 // ---------- Service ----------
 

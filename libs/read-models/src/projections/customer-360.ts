@@ -467,6 +467,6 @@ export const customersProjection: Projection = {
   ],
   handles: new Set(CUSTOMER_EVENTS),
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
-    docs.update<CustomerDoc>(CUSTOMERS, event.data.customerId, (doc) => evolveCustomer360(doc, event));
+    docs.update<CustomerDoc>(CUSTOMERS, (event.data as { customerId: string }).customerId, (doc) => evolveCustomer360(doc, event));
   },
 };

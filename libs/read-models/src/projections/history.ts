@@ -40,6 +40,7 @@ const CATEGORY: Record<string, string> = {
   DealStageChanged: 'deal',
   DealAmountChanged: 'deal',
   DealCloseDateChanged: 'deal',
+  DealForecastCategoryChanged: 'deal',
   DealWon: 'deal',
   DealLost: 'deal',
 };
@@ -90,8 +91,13 @@ function describe(event: ProjectedEvent): { channel: string; summary: string } {
       return { channel: '', summary: `Deal expected to close ${event.data.expectedCloseDate}` };
     case 'DealWon':
       return { channel: '', summary: `Deal won: ${money(event.data.amount, event.data.currency)}` };
+    case 'DealForecastCategoryChanged':
+      return { channel: '', summary: `Deal forecast category ${event.data.from} → ${event.data.to}` };
     case 'DealLost':
       return { channel: '', summary: `Deal lost: ${event.data.reason}` };
+    default:
+      // Not a customer's event (a forecast submission): never in a timeline.
+      return { channel: '', summary: event.type };
   }
 }
 

@@ -87,6 +87,7 @@ const CASES: Array<[DomainEvent, string, string, string]> = [
   [{ type: 'DealStageChanged', data: { dealId: 'd1', customerId: C, from: 'qualified', to: 'proposal', occurredAt: T } }, 'deal', '', 'Deal moved qualified → proposal'],
   [{ type: 'DealAmountChanged', data: { dealId: 'd1', customerId: C, amount: 99, currency: 'GBP', occurredAt: T } }, 'deal', '', 'Deal amount now 0.99 GBP'],
   [{ type: 'DealCloseDateChanged', data: { dealId: 'd1', customerId: C, expectedCloseDate: '2026-12-31', occurredAt: T } }, 'deal', '', 'Deal expected to close 2026-12-31'],
+  [{ type: 'DealForecastCategoryChanged', data: { dealId: 'd1', customerId: C, owner: 'ann', from: 'pipeline', to: 'commit', occurredAt: T } }, 'deal', '', 'Deal forecast category pipeline → commit'],
   [{ type: 'DealWon', data: { dealId: 'd1', customerId: C, stage: 'proposal', amount: 1_300_000, currency: 'USD', occurredAt: T } }, 'deal', '', 'Deal won: 13000.00 USD'],
   [{ type: 'DealLost', data: { dealId: 'd1', customerId: C, stage: 'proposal', amount: 1, currency: 'USD', reason: 'price', competitor: 'Initech', occurredAt: T } }, 'deal', '', 'Deal lost: price'],
 ];

@@ -4,6 +4,7 @@ export * from './history';
 export * from './pipeline';
 export * from './service';
 export * from './analytics';
+export * from './forecasting';
 
 import { customersProjection } from './customer-360';
 import { historyProjection } from './history';

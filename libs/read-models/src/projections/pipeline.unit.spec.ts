@@ -121,6 +121,7 @@ describe('evolveDeal', () => {
       openedAt: at('2026-01-05'),
       closedAt: null,
       stagesVisited: ['lead'],
+      forecastCategory: 'pipeline',
     });
   });
 
@@ -164,15 +165,20 @@ describe('evolvePipeline', () => {
     expect(doc).toEqual<PipelineDoc>({
       _id: PIPELINE_ID,
       _position: 1,
-      open: { d1: { currency: 'EUR', amount: 100, owner: 'ann', stage: 'lead', closeDate: '2026-01-15', visited: ['lead'] } },
+      open: { d1: { currency: 'EUR', amount: 100, owner: 'ann', stage: 'lead', closeDate: '2026-01-15', visited: ['lead'], openedAt: at('2025-12-01'), stageSince: at('2025-12-01') } },
       closed: {},
       stageOutcomes: {},
+      knownAt: at('2025-12-01'),
+      closedByOwner: {},
+      stageOutcomesByMonth: {},
+      submissions: {},
+      cycle: { ann: { opened: 1, transitions: {}, daysInStage: {}, wonCycleDays: {}, slips: { deals: 0, pushes: 0, daysPushed: 0 } } },
     });
   });
 
   it('holds open deals with their current stage, amount, currency, close date and visited stages', () => {
     const doc = projectPipeline(PIPELINE_EVENTS);
-    expect(doc.open).toEqual({
+    expect(doc.open).toMatchObject({
       d1: { currency: 'EUR', amount: 100_000, owner: 'ann', stage: 'lead', closeDate: '2026-01-15', visited: ['lead'] },
       d2: { currency: 'EUR', amount: 200_000, owner: 'bob', stage: 'proposal', closeDate: '2026-02-10', visited: ['lead', 'qualified', 'proposal', 'negotiation'] },
       d3: { currency: 'EUR', amount: 33_333, owner: 'ann', stage: 'qualified', closeDate: '2026-03-31', visited: ['qualified'] },
@@ -216,7 +222,7 @@ describe('evolvePipeline', () => {
     const events = [...PIPELINE_EVENTS, moved('d6', 'proposal', 'negotiation'), amountChanged('d7', 1, 'EUR'), closeDateChanged('d9', '2030-01-01'), won('d6', 'proposal', 999, 'EUR', '2026-01-21'), lost('d9', 'lead', 1, 'EUR', '2026-01-21')];
     const doc = projectPipeline(events);
     const reference = projectPipeline(PIPELINE_EVENTS);
-    expect({ ...doc, _position: 0 }).toEqual({ ...reference, _position: 0 });
+    expect({ ...doc, _position: 0, knownAt: '' }).toEqual({ ...reference, _position: 0, knownAt: '' });
     expect(doc._position).toBe(events.length);
   });
 
@@ -385,21 +391,23 @@ describe('forecast', () => {
     ]);
   });
 
-  it('rounds each deal’s weighted amount (half up) before adding', () => {
+  it('rounds the weighted amount (half up) once per cell of the view (month, currency, owner, stage, category)', () => {
     const doc = projectPipeline([
-      opened('x', { amount: 3, currency: 'EUR', stage: 'proposal', owner: 'ann', close: '2026-01-10' }), // 1.5 → 2
-      opened('y', { amount: 3, currency: 'EUR', stage: 'proposal', owner: 'ann', close: '2026-01-20' }), // 1.5 → 2
+      opened('x', { amount: 3, currency: 'EUR', stage: 'proposal', owner: 'ann', close: '2026-01-10' }), // x and y share a cell: 3 → 3
+      opened('y', { amount: 3, currency: 'EUR', stage: 'proposal', owner: 'ann', close: '2026-01-20' }),
       opened('z', { amount: 1, currency: 'EUR', stage: 'lead', owner: 'ann', close: '2026-01-20' }), // 0.1 → 0
+      opened('w', { amount: 3, currency: 'EUR', stage: 'proposal', owner: 'bob', close: '2026-01-20' }), // 1.5 → 2
     ]);
-    expect(forecast(doc, options()).byPeriod).toEqual([cell('2026-01', 'EUR', 3, 7, 4)]);
+    expect(forecast(doc, options()).byPeriod).toEqual([cell('2026-01', 'EUR', 4, 10, 5)]);
   });
 
   it('has null win rates when no deal has closed, and nothing at all without a pipeline', () => {
     const openOnly = projectPipeline(PIPELINE_EVENTS.filter((e) => e.type !== 'DealWon' && e.type !== 'DealLost'));
     expect(forecast(openOnly, options()).winRates).toEqual(['lead', 'qualified', 'proposal', 'negotiation'].map((stage) => ({ stage, won: 0, lost: 0, winRate: null })));
     expect(forecast(openOnly, options()).closed).toEqual([]);
-    expect(forecast(undefined, options())).toEqual({
+    expect(forecast(undefined, options())).toMatchObject({
       period: 'month',
+      asOf: { day: null, position: 0 },
       stageProbabilities: DEFAULT_STAGE_PROBABILITIES,
       byPeriod: [],
       byPeriodOwner: [],

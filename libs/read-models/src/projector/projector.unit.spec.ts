@@ -13,6 +13,7 @@ import {
   historyEntry,
   InMemoryReadStore,
   PIPELINE,
+  PIPELINE_DAYS,
   PIPELINE_ID,
   Projector,
   segmentCustomers,
@@ -42,7 +43,7 @@ import { join } from 'node:path';
 const NOW = new Date('2026-06-30T00:00:00Z');
 const now = () => NOW;
 const PROJECTION_NAMES = ALL_PROJECTIONS.map((p) => p.name);
-const COLLECTIONS = [CUSTOMERS, HISTORY, DEALS, PIPELINE, SERVICE, ANALYTICS];
+const COLLECTIONS = [CUSTOMERS, HISTORY, DEALS, PIPELINE, PIPELINE_DAYS, SERVICE, ANALYTICS];
 const day = (iso: string) => `${iso}T10:00:00.000Z`;
 
 type Entry = [streamId: string, event: DomainEvent | { type: string; data: Record<string, unknown> }];
@@ -289,7 +290,7 @@ describe('Projector (in-memory event store and read store)', () => {
       expect(await store.count(HISTORY)).toBe(HEAD - 1); // the operator note has no entry
       // c1: registered, call, o1, complaint filed, d2 opened, escalated, o1 returned, d2 won, resolved, o4
       expect(await store.count(HISTORY, [{ field: 'customerId', op: 'eq', value: 'c1' }])).toBe(10);
-      expect((await store.get<PipelineDoc>(PIPELINE, PIPELINE_ID))?.open).toEqual({
+      expect((await store.get<PipelineDoc>(PIPELINE, PIPELINE_ID))?.open).toMatchObject({
         d1: { currency: 'EUR', amount: 110_000, owner: 'ann', stage: 'proposal', closeDate: '2026-10-31', visited: ['lead', 'proposal'] },
       });
       expect((await store.get<ServiceDoc>(SERVICE, SERVICE_ID))?.categories.delivery).toMatchObject({ filed: 1, open: 0, resolved: 1, escalated: 1 });
@@ -316,7 +317,7 @@ describe('Projector (in-memory event store and read store)', () => {
       expect(batches.length).toBeGreaterThan(HEAD / 3); // the insert-only history is written batch by batch
       for (const b of batches.slice(0, -1)) {
         expect(b.checkpoints).toEqual([]);
-        for (const u of b.upserts) expect([HISTORY, ANALYTICS]).toContain(u.collection); // insert-only, or the ranking's own document
+        for (const u of b.upserts) expect([HISTORY, PIPELINE_DAYS, ANALYTICS]).toContain(u.collection); // insert-only, or the ranking's own document
       }
       expect(last.checkpoints).toEqual(PROJECTION_NAMES.map((projector) => ({ projector, position: HEAD })));
       const cachedWrites = batches.flatMap((b) => b.upserts).filter((u) => [CUSTOMERS, DEALS, PIPELINE, SERVICE].includes(u.collection));
@@ -367,8 +368,8 @@ describe('Projector (in-memory event store and read store)', () => {
       const result = await p.rebuild(['pipeline']);
 
       expect(result.events).toBe(HEAD);
-      expect(resetSpy.mock.calls).toEqual([[[DEALS, PIPELINE], 'pipeline']]);
-      expect([...written].sort()).toEqual([ANALYTICS, DEALS, PIPELINE]); // analytics: the ranking that ends every rebuild
+      expect(resetSpy.mock.calls).toEqual([[[DEALS, PIPELINE, PIPELINE_DAYS], 'pipeline']]);
+      expect([...written].sort()).toEqual([ANALYTICS, DEALS, PIPELINE, PIPELINE_DAYS]); // analytics: the ranking that ends every rebuild
       expect(await dump(store)).toEqual(before);
       expect(await checkpoints(store)).toEqual({ customers: HEAD, history: HEAD, pipeline: HEAD, service: HEAD });
       writeSpy.mockRestore();

@@ -1,5 +1,6 @@
 import { InMemoryReadStore, PIPELINE, PIPELINE_ID, pipelineProjection, type Document, type PipelineDoc } from '@touchpoint/read-models';
-import { GetForecast, GetForecastHandler } from './read-model.queries';
+import { PipelineViews } from './pipeline-views';
+import { GetForecast, GetForecastHandler } from './pipeline.queries';
 
 /** A real in-memory read store that counts document reads. */
 class CountingReadStore extends InMemoryReadStore {
@@ -19,14 +20,14 @@ const pipeline = (position: number, amount: number): PipelineDoc => ({
 });
 
 describe('GetForecastHandler: pipeline and answers cached by the projector checkpoint', () => {
-  const settings = { horizonDays: 365, stageProbabilities: { lead: 0.1, qualified: 0.25, proposal: 0.5, negotiation: 0.75 } };
+  const settings = { horizonDays: 365, stageProbabilities: { lead: 0.1, qualified: 0.25, proposal: 0.5, negotiation: 0.75 }, forecast: { priorStrength: 10, lookbackMonths: 24 } };
   const query = new GetForecast({ period: 'month' });
   const write = (store: InMemoryReadStore, doc: PipelineDoc) => store.write({ upserts: [{ collection: PIPELINE, doc }], deletes: [], checkpoints: [{ projector: pipelineProjection.name, position: doc._position }] });
 
   it('reads the document once while the checkpoint stands still, and again once it moves', async () => {
     const store = new CountingReadStore();
     await store.ensureCollections(pipelineProjection.collections);
-    const handler = new GetForecastHandler(store, settings);
+    const handler = new GetForecastHandler(new PipelineViews(store), settings);
     await write(store, pipeline(7, 1000));
 
     const first = await handler.execute(query);
@@ -44,7 +45,7 @@ describe('GetForecastHandler: pipeline and answers cached by the projector check
   it('answers other options from the same document, each computed for its own options', async () => {
     const store = new CountingReadStore();
     await store.ensureCollections(pipelineProjection.collections);
-    const handler = new GetForecastHandler(store, settings);
+    const handler = new GetForecastHandler(new PipelineViews(store), settings);
     await write(store, pipeline(3, 1000));
 
     const anna = await handler.execute(new GetForecast({ period: 'month', owner: 'anna' }));
