@@ -20,7 +20,7 @@ import type { Engines } from './engines';
 import { HealthController } from './health/health.controller';
 import { ACTOR_RESOLVER, CommandContextFactory, headerActorResolver, type ActorResolver } from './http/command-context.factory';
 import { CommandResponder } from './http/command-responder';
-import { createCheckpointStore } from './engines';
+import { createBlindIndexStore, createCheckpointStore, createKeyStore } from './engines';
 import { createMetrics, METRICS, MetricsController } from './operations/metrics';
 import { Consistency, CONSISTENCY_WAIT_MS } from './queries/consistency';
 import { AnalyticsController, CustomerQueriesController, DealQueriesController } from './queries/read-model.controllers';
@@ -29,6 +29,10 @@ import { StreamsController } from './streams/streams.controller';
 import { ForecastSubmissionsController, PipelineController } from './pipeline/pipeline.controller';
 import { PIPELINE_QUERY_HANDLERS } from './pipeline/pipeline.queries';
 import { PipelineViews } from './pipeline/pipeline-views';
+import { DUPLICATE_FINDER, DuplicatesController, IDENTITY_INDEXER } from './identity/duplicates.controller';
+import { BLIND_INDEX, DuplicateFinder, IdentityIndexer, loadHasher, type BlindIndexHasher, type BlindIndexStore, type ProfileSource } from '@touchpoint/identity';
+import { customerAggregate } from './commands/aggregates';
+import { customerStreamId } from '@touchpoint/domain';
 import { commandExecutor } from './imports/command-executor';
 import { ImportJobs } from './imports/import-jobs';
 import { IMPORT_SETTINGS, ImportsController } from './imports/imports.controller';
@@ -54,6 +58,8 @@ export interface AuthDependencies {
 }
 
 export const CONFIG = Symbol('CONFIG');
+const BLIND_INDEX_HASHER = Symbol('BLIND_INDEX_HASHER');
+const PROFILE_SOURCE = Symbol('PROFILE_SOURCE');
 const ENGINES = Symbol('ENGINES');
 
 /** Starts the in-process projector with the app and closes every engine on shutdown, so processes and tests exit on their own. */
@@ -69,12 +75,15 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly imports: ImportJobs,
     @Inject(LIFETIME_VALUE_MODELS) private readonly models: LifetimeValueModels,
     @Inject(CONFIG) private readonly config: TouchpointConfig,
+    @Inject(IDENTITY_INDEXER) private readonly indexer: IdentityIndexer,
+    @Inject(BLIND_INDEX) private readonly blindIndex: BlindIndexStore,
   ) {}
 
   private fitTimer?: NodeJS.Timeout;
 
   async onApplicationBootstrap(): Promise<void> {
     this.checkpointer?.start();
+    await this.indexer.start();
     if (this.config.TOUCHPOINT_LTV_FIT_EVERY_MS > 0) {
       // Scheduled fits: each recorded as an event like a manual one; a failure is logged and retried next time.
       this.fitTimer = setInterval(() => {
@@ -98,6 +107,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.checkpointer?.stop();
     await this.checkpoints?.close();
     await this.projector?.stop();
+    await this.indexer.stop();
+    await this.blindIndex.close();
     // Snapshot saves run in the background: let them land before the store closes.
     await this.runner.close();
     await this.engines.eventStore.close();
@@ -125,7 +136,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -210,6 +221,40 @@ export class AppModule {
               ids: deps.ids,
               settings: { minRepeatCustomers: config.TOUCHPOINT_LTV_MIN_REPEAT_CUSTOMERS, discountRatePerYear: config.TOUCHPOINT_LTV_DISCOUNT_RATE, unitDays: 7 },
             }),
+        },
+        { provide: BLIND_INDEX, useFactory: () => createBlindIndexStore(config) },
+        {
+          provide: BLIND_INDEX_HASHER,
+          // The index key lives in the key store as a pseudo-subject, beside the customers' keys.
+          useFactory: async () => {
+            const keys = await createKeyStore(config);
+            try {
+              return await loadHasher(keys, config.TOUCHPOINT_BLIND_INDEX_KEY_VERSION);
+            } finally {
+              await keys.close();
+            }
+          },
+        },
+        {
+          provide: PROFILE_SOURCE,
+          inject: [AGGREGATE_RUNNER],
+          useFactory: (runner: AggregateRunner): ProfileSource => async (customerId) => {
+            const { state } = await runner.load(customerAggregate, customerStreamId(customerId));
+            if (state.status !== 'active') return null;
+            const p = state.profile;
+            return { kind: state.kind, name: p.name, email: p.email ?? null, phone: p.phone ?? null, company: p.company ?? null, postalCode: p.address?.postalCode ?? null };
+          },
+        },
+        {
+          provide: IDENTITY_INDEXER,
+          inject: [BLIND_INDEX, BLIND_INDEX_HASHER, PROFILE_SOURCE],
+          useFactory: (index: BlindIndexStore, hasher: BlindIndexHasher, profiles: ProfileSource) =>
+            new IdentityIndexer(engines.eventStore, index, hasher, profiles, { onError: (error) => new Logger('identity').error({ msg: 'duplicate index stopped', error: String(error) }) }),
+        },
+        {
+          provide: DUPLICATE_FINDER,
+          inject: [BLIND_INDEX, BLIND_INDEX_HASHER, PROFILE_SOURCE],
+          useFactory: (index: BlindIndexStore, hasher: BlindIndexHasher, profiles: ProfileSource) => new DuplicateFinder(index, hasher, profiles),
         },
         CommandContextFactory,
         CommandResponder,

@@ -18,6 +18,7 @@ import {
 } from '@touchpoint/event-store';
 import { PERSONAL_DATA_POLICY } from '@touchpoint/domain';
 import { InMemoryReadStore, MongoReadStore, SqliteReadStore, type ReadStore } from '@touchpoint/read-models';
+import { MemoryBlindIndex, PostgresBlindIndex, SqliteBlindIndex, type BlindIndexStore } from '@touchpoint/identity';
 import type { Clock, TouchpointConfig } from '@touchpoint/platform';
 import { join } from 'node:path';
 
@@ -97,6 +98,13 @@ export async function createApiKeyStore(config: TouchpointConfig): Promise<ApiKe
   // Shared by every process when a PostgreSQL database is at hand (the key store's, else the event store's).
   const url = config.TOUCHPOINT_KEY_STORE_URL ?? (config.TOUCHPOINT_EVENT_STORE === 'postgres' ? config.TOUCHPOINT_POSTGRES_URL : undefined);
   return url ? PostgresApiKeyStore.connect(url) : new SqliteApiKeyStore(join(config.TOUCHPOINT_DATA_DIR, 'auth.db'));
+}
+
+/** The blind index of matching keys, beside the key store: its PostgreSQL database (else the postgres event store's), SQLite (blind-index.db), or memory. */
+export async function createBlindIndexStore(config: TouchpointConfig): Promise<BlindIndexStore> {
+  if (config.TOUCHPOINT_EVENT_STORE === 'memory') return new MemoryBlindIndex();
+  const url = config.TOUCHPOINT_KEY_STORE_URL ?? (config.TOUCHPOINT_EVENT_STORE === 'postgres' ? config.TOUCHPOINT_POSTGRES_URL : undefined);
+  return url ? PostgresBlindIndex.connect(url) : new SqliteBlindIndex(join(config.TOUCHPOINT_DATA_DIR, 'blind-index.db'));
 }
 
 /** The JWT verifier when an IdP is configured. */

@@ -81,6 +81,8 @@ export interface SubscribeOptions {
   /** exclusive checkpoint: deliver events strictly after it */
   after: number;
   batchSize?: number;
+  /** As for readStream: the types whose personal fields the subscriber needs in the clear (absent: all). */
+  personalDataOf?: ReadonlySet<string>;
 }
 
 export type BatchHandler = (batch: RecordedEvent[]) => Promise<void> | void;

@@ -86,6 +86,10 @@ export class TouchpointConfig {
   @Matches(/^([a-z_]+=(0(\.\d+)?|1(\.0+)?))(,[a-z_]+=(0(\.\d+)?|1(\.0+)?))*$/, { message: 'must look like lead=0.1,qualified=0.25,...' })
   TOUCHPOINT_STAGE_PROBABILITIES = 'lead=0.1,qualified=0.25,proposal=0.5,negotiation=0.75';
 
+  /** version of the blind-index key (key store subject `blind-index:v<N>`); raise it to rotate (docs/customers.md) */
+  @int() @IsInt() @Min(1) @Max(1_000_000)
+  TOUCHPOINT_BLIND_INDEX_KEY_VERSION = 1;
+
   /** weight of the configured stage probability when forecasts learn win rates, in closed deals (0: the data alone) */
   @int() @IsInt() @Min(0) @Max(100_000)
   TOUCHPOINT_FORECAST_PRIOR_STRENGTH = 10;

@@ -9,3 +9,4 @@ export * from './contracts/chain.contract';
 export * from './contracts/key-store.contract';
 export * from './contracts/api-key-store.contract';
 export * from './contracts/checkpoint-store.contract';
+export * from './contracts/blind-index.contract';

@@ -203,7 +203,7 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
-    return this.inner.subscribeToAll(options, async (batch) => handler(await this.decryptAll(batch)));
+    return this.inner.subscribeToAll(options, async (batch) => handler(await this.decryptAll(batch, options.personalDataOf)));
   }
 
   async findIdempotent(key: string): Promise<(AppendResult & { requestHash: string }) | undefined> {

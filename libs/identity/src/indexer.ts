@@ -1,0 +1,92 @@
+import type { EventStore, RecordedEvent, Subscription } from '@touchpoint/event-store';
+import type { BlindIndexHasher } from './blind-index/hasher';
+import type { BlindIndexStore } from './blind-index/port';
+import { matchingKeys, type MatchProfile } from './match';
+
+/** The customer's current profile in the clear (name, email, phone, company, postcode), or null once erased or unknown. */
+export type ProfileSource = (customerId: string) => Promise<MatchProfile | null>;
+
+/** Events that change what a customer is matched on. */
+export const PROFILE_EVENTS: ReadonlySet<string> = new Set(['CustomerRegistered', 'CustomerProfileChanged', 'CustomerErased']);
+
+/** One checkpoint per key version: a rotation builds the next version from position 0 while lookups stay on the current one. */
+export const indexerCheckpoint = (keyVersion: number) => `identity-indexer:v${keyVersion}`;
+
+/** The hashed matching keys of a profile, as the blind index stores them. */
+export function blindEntries(profile: MatchProfile, hasher: BlindIndexHasher): Array<{ kind: string; hash: string }> {
+  return matchingKeys(profile).map((k) => ({ kind: k.kind, hash: hasher.hash(k.kind, k.value) }));
+}
+
+/**
+ * Keeps the blind index in step with the log, from its own checkpoint: every customer whose profile changed is
+ * indexed again from their current profile (so a replay or a restart indexes the same keys again, harmlessly), and
+ * an erased customer's entries are removed. It reads the log without decrypting it: the profile comes from the
+ * customer's state, not from the events.
+ */
+export class IdentityIndexer {
+  private subscription?: Subscription;
+  private positionValue = 0;
+  private waiters: Array<{ position: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly index: BlindIndexStore,
+    private readonly hasher: BlindIndexHasher,
+    private readonly profileOf: ProfileSource,
+    private readonly options: { batchSize?: number; onError?: (error: unknown) => void } = {},
+  ) {}
+
+  get position(): number {
+    return this.positionValue;
+  }
+
+  async start(): Promise<void> {
+    this.positionValue = await this.index.checkpoint(indexerCheckpoint(this.hasher.version));
+    const subscription = this.events.subscribeToAll({ after: this.positionValue, batchSize: this.options.batchSize ?? 500, personalDataOf: new Set() }, (batch) => this.handle(batch));
+    this.subscription = subscription;
+    subscription.done.catch((error) => this.options.onError?.(error));
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  /** Indexes one batch of the log and stores the checkpoint after it. */
+  async handle(batch: RecordedEvent[]): Promise<void> {
+    if (batch.length === 0) return;
+    const touched = new Set<string>();
+    const erased = new Set<string>();
+    for (const e of batch) {
+      if (e.type === 'CustomerErased') erased.add(String(e.data.customerId));
+      else if (PROFILE_EVENTS.has(e.type)) touched.add(String(e.data.customerId));
+    }
+    // Erasure is final: no need to load the (now empty) profile, and no reason to bring its state back into a cache.
+    for (const customerId of erased) await this.index.remove(customerId);
+    for (const customerId of touched) {
+      if (erased.has(customerId)) continue;
+      const profile = await this.profileOf(customerId);
+      if (profile === null) await this.index.remove(customerId);
+      else await this.index.replace(customerId, blindEntries(profile, this.hasher), this.hasher.version);
+    }
+    const last = batch[batch.length - 1].globalPosition;
+    await this.index.setCheckpoint(indexerCheckpoint(this.hasher.version), last);
+    this.positionValue = last;
+    const ready = this.waiters.filter((w) => w.position <= last);
+    this.waiters = this.waiters.filter((w) => w.position > last);
+    for (const w of ready) w.resolve();
+  }
+
+  /** Resolves true once the index includes `position`, false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (position <= this.positionValue) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { position, resolve: () => (clearTimeout(timer), resolve(true)) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+}
