@@ -30,6 +30,7 @@ import { ForecastSubmissionsController, PipelineController } from './pipeline/pi
 import { PIPELINE_QUERY_HANDLERS } from './pipeline/pipeline.queries';
 import { PipelineViews } from './pipeline/pipeline-views';
 import { DUPLICATE_FINDER, DuplicatesController, IDENTITY_INDEXER } from './identity/duplicates.controller';
+import { MergesController } from './identity/merges.controller';
 import { BLIND_INDEX, DuplicateFinder, IdentityIndexer, loadHasher, type BlindIndexHasher, type BlindIndexStore, type ProfileSource } from '@touchpoint/identity';
 import { customerAggregate } from './commands/aggregates';
 import { customerStreamId } from '@touchpoint/domain';
@@ -136,7 +137,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -240,7 +241,8 @@ export class AppModule {
           inject: [AGGREGATE_RUNNER],
           useFactory: (runner: AggregateRunner): ProfileSource => async (customerId) => {
             const { state } = await runner.load(customerAggregate, customerStreamId(customerId));
-            if (state.status !== 'active') return null;
+            // Erased, unknown, or merged into another record (found through its survivor): nothing to match on.
+            if (state.status !== 'active' || state.mergedInto) return null;
             const p = state.profile;
             return { kind: state.kind, name: p.name, email: p.email ?? null, phone: p.phone ?? null, company: p.company ?? null, postalCode: p.address?.postalCode ?? null };
           },

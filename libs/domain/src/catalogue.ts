@@ -27,6 +27,8 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   ComplaintEscalated: 1,
   ComplaintResolved: 1,
   CustomerErased: 1,
+  CustomerMerged: 1,
+  CustomerUnmerged: 1,
   DealOpened: 1,
   DealStageChanged: 1,
   DealAmountChanged: 1,

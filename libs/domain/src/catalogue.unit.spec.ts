@@ -33,6 +33,8 @@ const SAMPLES: { [T in DomainEventType]: Extract<DomainEvent, { type: T }> } = {
   ComplaintEscalated: { type: 'ComplaintEscalated', data: { customerId: CUSTOMER_ID, complaintId: 'CASE-1', level: 1, reason: 'No reply', occurredAt: AT } },
   ComplaintResolved: { type: 'ComplaintResolved', data: { customerId: CUSTOMER_ID, complaintId: 'CASE-1', resolution: 'Refunded', satisfaction: 5, occurredAt: AT } },
   CustomerErased: { type: 'CustomerErased', data: { customerId: CUSTOMER_ID, occurredAt: AT } },
+  CustomerMerged: { type: 'CustomerMerged', data: { customerId: CUSTOMER_ID, mergeId: DEAL_ID, survivorId: CUSTOMER_ID, duplicateId: DEAL_ID, reason: 'Same person', occurredAt: AT } },
+  CustomerUnmerged: { type: 'CustomerUnmerged', data: { customerId: CUSTOMER_ID, mergeId: DEAL_ID, survivorId: CUSTOMER_ID, duplicateId: DEAL_ID, reason: 'Two people', occurredAt: AT } },
   DealOpened: {
     type: 'DealOpened',
     data: { dealId: DEAL_ID, customerId: CUSTOMER_ID, title: 'Rollout', amount: 100, currency: 'EUR', stage: 'lead', expectedCloseDate: '2026-03-31', owner: 'sales.anna', occurredAt: AT },

@@ -29,6 +29,9 @@ export const PERSONAL_FIELDS: Record<DomainEventType, PersonalField[]> = {
   ComplaintEscalated: [s('reason')],
   ComplaintResolved: [s('resolution')],
   CustomerErased: [],
+  // Why the records were merged is free text: it may name the person.
+  CustomerMerged: [s('reason')],
+  CustomerUnmerged: [s('reason')],
   DealOpened: [s('title')],
   DealStageChanged: [],
   DealAmountChanged: [],

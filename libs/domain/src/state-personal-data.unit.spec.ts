@@ -53,6 +53,8 @@ const customerCommands: CustomerCommand[] = [
   { type: 'FileComplaint', data: { customerId: CUSTOMER, complaintId: 'k-1', category: 'delivery', severity: 'high', channel: 'phone', description: 'Parcel arrived late', orderId: 'o-1', occurredAt: AT } },
   { type: 'EscalateComplaint', data: { customerId: CUSTOMER, complaintId: 'k-1', reason: 'no answer in 48 h', occurredAt: AT } },
   { type: 'ResolveComplaint', data: { customerId: CUSTOMER, complaintId: 'k-1', resolution: 'refunded shipping', satisfaction: 4, occurredAt: AT } },
+  { type: 'AbsorbCustomer', data: { customerId: CUSTOMER, mergeId: 'm-1', survivorId: CUSTOMER, duplicateId: 'dup-1', reason: 'same company registered twice', occurredAt: AT } },
+  { type: 'UndoMerge', data: { customerId: CUSTOMER, mergeId: 'm-1', reason: 'two different companies', occurredAt: AT } },
   { type: 'EraseCustomer', data: { customerId: CUSTOMER, occurredAt: AT } },
 ];
 

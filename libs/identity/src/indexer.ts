@@ -6,8 +6,8 @@ import { matchingKeys, type MatchProfile } from './match';
 /** The customer's current profile in the clear (name, email, phone, company, postcode), or null once erased or unknown. */
 export type ProfileSource = (customerId: string) => Promise<MatchProfile | null>;
 
-/** Events that change what a customer is matched on. */
-export const PROFILE_EVENTS: ReadonlySet<string> = new Set(['CustomerRegistered', 'CustomerProfileChanged', 'CustomerErased']);
+/** Events that change what a customer is matched on (a merged record is matched through its survivor). */
+export const PROFILE_EVENTS: ReadonlySet<string> = new Set(['CustomerRegistered', 'CustomerProfileChanged', 'CustomerErased', 'CustomerMerged', 'CustomerUnmerged']);
 
 /** One checkpoint per key version: a rotation builds the next version from position 0 while lookups stay on the current one. */
 export const indexerCheckpoint = (keyVersion: number) => `identity-indexer:v${keyVersion}`;

@@ -24,7 +24,24 @@ export class CustomerCommandHandler implements ICommandHandler<ExecuteCustomerCo
     @Inject(ERASURE) private readonly erasure: Erasure,
   ) {}
 
-  execute({ command, context }: ExecuteCustomerCommand): Promise<CommandResult> {
+  async execute({ command, context }: ExecuteCustomerCommand): Promise<CommandResult> {
+    if (command.type !== 'EraseCustomer') return this.executeOne(command, context);
+    // Merged records are one person: erasing the survivor erases every record merged into it (a chain too). The
+    // members are read before: after the erasure this process keeps no state of the customer.
+    const members = Object.values((await this.runner.load(customerAggregate, customerStreamId(command.data.customerId))).state.absorbed ?? {});
+    const result = await this.executeOne(command, context);
+    for (const member of members) {
+      await this.execute(
+        new ExecuteCustomerCommand(
+          { type: 'EraseCustomer', data: { customerId: member, occurredAt: command.data.occurredAt } },
+          { ...context, expectedRevision: undefined, ...(context.idempotencyKey !== undefined && { idempotencyKey: `${context.idempotencyKey}#erase:${member}` }) },
+        ),
+      );
+    }
+    return result;
+  }
+
+  private executeOne(command: CustomerCommand, context: CommandContext): Promise<CommandResult> {
     const streamId = customerStreamId(command.data.customerId);
     // Erasure: the key goes first (in the stream's queue), then CustomerErased records it; a retry after a crash between the two completes it.
     const precondition =

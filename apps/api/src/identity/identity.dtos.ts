@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsNumber, IsOptional, IsString, Length, Max, Min, IsInt } from 'class-validator';
+import { IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { Optional } from '../http/validators';
 import { ConsistencyQuery } from '../queries/query.dtos';
 
 export class CustomerDuplicatesQueryDto extends ConsistencyQuery {
@@ -13,4 +14,24 @@ export class DuplicatesScanQueryDto extends ConsistencyQuery {
   /** pairs per page, at least (a page ends with a whole group of customers sharing a key); 1–200, default 50 */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional() @IsString() @Length(1, 500) cursor?: string;
+}
+
+export class MergeCustomerDto {
+  /** the record to merge into this one */
+  @IsUUID() duplicateId: string;
+  /** why: kept on both records (personal data: erased with them) */
+  @IsString() @Length(1, 500) reason: string;
+  /** optional client-chosen merge id; generated when absent */
+  @Optional() @IsUUID() mergeId?: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
+}
+
+export class UndoMergeDto {
+  @IsString() @Length(1, 500) reason: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
+}
+
+export class MergePreviewQueryDto extends ConsistencyQuery {
+  /** the record that would be merged in (preview only) */
+  @IsOptional() @IsUUID() duplicateId?: string;
 }

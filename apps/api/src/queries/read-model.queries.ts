@@ -4,6 +4,7 @@ import { CLOCK, type Clock } from '@touchpoint/platform';
 import {
   ANALYTICS,
   CUSTOMERS,
+  CUSTOMER_IDENTITY,
   DEALS,
   HISTORY,
   lifetimeValue,
@@ -16,6 +17,7 @@ import {
   type CustomerBody,
   type DealDoc,
   type HistoryEntry,
+  type IdentityDoc,
   type LifetimeValue,
   type ReadStore,
   type ServiceDoc,
@@ -39,6 +41,27 @@ export interface ReadSideSettings {
 export interface Paged<T> {
   items: T[];
   nextCursor: string | null;
+}
+
+/**
+ * The record a customer id reads as, and every id of its group: a merged id reads as its survivor (the end of its
+ * chain of merges); the survivor's group is itself and every record merged into it.
+ */
+export async function customerGroup(store: ReadStore, customerId: string): Promise<{ root: string; ids: string[] }> {
+  const loaded = new Map<string, IdentityDoc | undefined>();
+  const identity = async (id: string) => {
+    if (!loaded.has(id)) loaded.set(id, await store.get<IdentityDoc>(CUSTOMER_IDENTITY, id));
+    return loaded.get(id);
+  };
+  let root = customerId;
+  for (let hops = 0; hops < 1000; hops++) {
+    const next = (await identity(root))?.mergedInto?.survivorId;
+    if (next === undefined) break;
+    root = next;
+  }
+  const ids = [root];
+  for (let i = 0; i < ids.length && ids.length < 1000; i++) ids.push(...Object.values((await identity(ids[i]))?.absorbed ?? {}));
+  return { root, ids };
 }
 
 const customerNotFound = (id: string) => new NotFoundException(`customer ${id} has no read model (unknown, or not projected yet: pass minPosition to wait)`);
@@ -120,9 +143,12 @@ export class GetCustomer360Handler implements IQueryHandler<GetCustomer360> {
     @Inject(LIFETIME_VALUE_MODELS) private readonly models: LifetimeValueModels,
   ) {}
   async execute({ customerId }: GetCustomer360) {
-    const doc = await this.store.get<CustomerBody>(CUSTOMERS, customerId);
+    const { root } = await customerGroup(this.store, customerId);
+    const doc = await this.store.get<CustomerBody>(CUSTOMERS, root);
     if (!doc) throw customerNotFound(customerId);
-    return present360(doc, await this.models.lifetimeValue(doc, this.clock.now().toISOString(), this.settings.horizonDays));
+    const answer = present360(doc, await this.models.lifetimeValue(doc, this.clock.now().toISOString(), this.settings.horizonDays));
+    // A merged id answers with its survivor, saying so.
+    return root === customerId ? answer : { ...answer, mergedInto: root, requestedId: customerId };
   }
 }
 
@@ -138,7 +164,7 @@ export class GetLifetimeValueHandler implements IQueryHandler<GetLifetimeValue> 
   async execute({ customerId, horizonDays, asOf }: GetLifetimeValue) {
     const horizon = horizonDays ?? this.settings.horizonDays;
     if (asOf === undefined) {
-      const doc = await this.store.get<CustomerBody>(CUSTOMERS, customerId);
+      const doc = await this.store.get<CustomerBody>(CUSTOMERS, (await customerGroup(this.store, customerId)).root);
       if (!doc) throw customerNotFound(customerId);
       return this.models.lifetimeValue(doc, this.clock.now().toISOString(), horizon);
     }
@@ -164,8 +190,10 @@ export class GetCustomerHistoryHandler implements IQueryHandler<GetCustomerHisto
   constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
   async execute(q: GetCustomerHistory) {
     const sort: SortKey[] = [{ field: 'sortKey', direction: q.order === 'oldest' ? 'asc' : 'desc' }];
+    // A merged group's history is every record's: the entries keep the id of the record they happened to.
+    const { ids } = await customerGroup(this.store, q.customerId);
     const page = await this.store.find<HistoryEntry>(HISTORY, {
-      filter: [{ field: 'customerId', op: 'eq', value: q.customerId }, ...q.filter],
+      filter: [ids.length === 1 ? { field: 'customerId', op: 'eq', value: ids[0] } : { field: 'customerId', op: 'in', value: ids }, ...q.filter],
       sort,
       limit: q.limit,
       after: decodeCursor(q.cursor, sort),

@@ -49,6 +49,16 @@ export type EscalateComplaint = { type: 'EscalateComplaint'; data: { customerId:
 export type EraseCustomer = { type: 'EraseCustomer'; data: { customerId: string; occurredAt: string } };
 export type ResolveComplaint = { type: 'ResolveComplaint'; data: { customerId: string; complaintId: string; resolution: string; satisfaction: number; occurredAt: string } };
 
+type MergeData = { customerId: string; mergeId: string; survivorId: string; duplicateId: string; reason: string; occurredAt: string };
+/** On the duplicate's stream: the record joins the survivor and stops taking commands. */
+export type MergeCustomerInto = { type: 'MergeCustomerInto'; data: MergeData };
+/** On the survivor's stream: the duplicate's record is combined with this one. */
+export type AbsorbCustomer = { type: 'AbsorbCustomer'; data: MergeData };
+/** On the survivor's stream: the merge is undone (read models split the two again). */
+export type UndoMerge = { type: 'UndoMerge'; data: { customerId: string; mergeId: string; reason: string; occurredAt: string } };
+/** On the duplicate's stream, after UndoMerge: the record takes commands again. */
+export type ReleaseMergedCustomer = { type: 'ReleaseMergedCustomer'; data: { customerId: string; mergeId: string; reason: string; occurredAt: string } };
+
 export type CustomerCommand =
   | RegisterCustomer
   | ChangeCustomerProfile
@@ -63,4 +73,8 @@ export type CustomerCommand =
   | FileComplaint
   | EscalateComplaint
   | ResolveComplaint
-  | EraseCustomer;
+  | EraseCustomer
+  | MergeCustomerInto
+  | AbsorbCustomer
+  | UndoMerge
+  | ReleaseMergedCustomer;

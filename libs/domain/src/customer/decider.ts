@@ -32,11 +32,23 @@ export interface CustomerState {
   contacts: Record<string, true>;
   orders: Record<string, OrderState>;
   complaints: Record<string, ComplaintStatus>;
+  /** set while this record is merged into another: it takes no commands but erasure and the release */
+  mergedInto?: { survivorId: string; mergeId: string };
+  /** the merges this record absorbed and has not undone: mergeId → duplicate's id */
+  absorbed?: Record<string, string>;
 }
 
 export const initialCustomerState = (): CustomerState => ({ status: 'unknown', profile: { tags: [] }, contacts: {}, orders: {}, complaints: {} });
 
 function requireCustomer(state: CustomerState, customerId: string): void {
+  requireRecord(state, customerId);
+  if (state.mergedInto) {
+    throw conflict('customer_merged', `customer ${customerId} was merged into ${state.mergedInto.survivorId}; send commands to ${state.mergedInto.survivorId}`, 'customerId');
+  }
+}
+
+/** The record exists and was not erased (it may be merged into another). */
+function requireRecord(state: CustomerState, customerId: string): void {
   if (state.status === 'erased') throw conflict('customer_erased', `customer ${customerId} was erased; nothing more can be recorded about them`, 'customerId');
   if (state.status !== 'active') throw notFound('customer_not_found', `customer ${customerId} does not exist`, 'customerId');
 }
@@ -245,8 +257,38 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     }
     case 'EraseCustomer': {
       if (state.status === 'erased') return [];
-      requireCustomer(state, data.customerId);
+      // A merged record is erased too (with its survivor, or on its own): erasure is never refused for a merge.
+      requireRecord(state, data.customerId);
       return [{ type: 'CustomerErased', data }];
+    }
+    case 'MergeCustomerInto': {
+      // Retried after an interruption between the two appends: already done, nothing more to record.
+      if (state.mergedInto?.mergeId === data.mergeId) return [];
+      requireCustomer(state, data.customerId);
+      if (data.survivorId === data.customerId) throw ruleViolated('merge_into_itself', 'a customer cannot be merged into itself', 'duplicateId');
+      if (data.customerId !== data.duplicateId) throw ruleViolated('wrong_stream', 'MergeCustomerInto goes to the duplicate\'s stream', 'duplicateId');
+      return [{ type: 'CustomerMerged', data }];
+    }
+    case 'AbsorbCustomer': {
+      if (state.absorbed?.[data.mergeId] !== undefined) return [];
+      requireCustomer(state, data.customerId);
+      if (data.duplicateId === data.customerId) throw ruleViolated('merge_into_itself', 'a customer cannot be merged into itself', 'duplicateId');
+      if (data.customerId !== data.survivorId) throw ruleViolated('wrong_stream', 'AbsorbCustomer goes to the survivor\'s stream', 'survivorId');
+      if (Object.values(state.absorbed ?? {}).includes(data.duplicateId)) throw conflict('already_merged', `customer ${data.duplicateId} is already merged into ${data.customerId}`, 'duplicateId');
+      return [{ type: 'CustomerMerged', data }];
+    }
+    case 'UndoMerge': {
+      requireRecord(state, data.customerId);
+      const duplicateId = state.absorbed?.[data.mergeId];
+      if (duplicateId === undefined) throw notFound('merge_not_found', `customer ${data.customerId} has no merge ${data.mergeId} in effect`, 'mergeId');
+      return [{ type: 'CustomerUnmerged', data: { ...data, survivorId: data.customerId, duplicateId } }];
+    }
+    case 'ReleaseMergedCustomer': {
+      if (state.status === 'erased') return [];
+      requireRecord(state, data.customerId);
+      // Released already (a retry), or never merged by this merge: nothing to record.
+      if (state.mergedInto?.mergeId !== data.mergeId) return [];
+      return [{ type: 'CustomerUnmerged', data: { ...data, survivorId: state.mergedInto.survivorId, duplicateId: data.customerId } }];
     }
     default: {
       const _exhaustive: never = type;
@@ -323,6 +365,18 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     case 'CustomerErased':
       // Keeps what decisions need (orders, complaints); the profile goes.
       return { ...state, status: 'erased', profile: { tags: [] }, contacts: {} };
+    case 'CustomerMerged':
+      return data.customerId === data.duplicateId
+        ? { ...state, mergedInto: { survivorId: data.survivorId, mergeId: data.mergeId } }
+        : { ...state, absorbed: { ...state.absorbed, [data.mergeId]: data.duplicateId } };
+    case 'CustomerUnmerged': {
+      if (data.customerId === data.duplicateId) {
+        const { mergedInto: _m, ...rest } = state;
+        return rest;
+      }
+      const { [data.mergeId]: _undone, ...absorbed } = state.absorbed ?? {};
+      return { ...state, absorbed };
+    }
     default: {
       const _exhaustive: never = type;
       return state;

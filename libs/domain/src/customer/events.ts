@@ -135,6 +135,22 @@ export type CustomerErased = {
   data: { customerId: string; occurredAt: string };
 };
 
+/**
+ * Two records of one customer became one: recorded on both streams with the same data (`customerId` says whose stream
+ * it is). On the duplicate's stream it is recorded first and locks the record; on the survivor's stream it is the
+ * merge itself (read models combine the two from then on).
+ */
+export type CustomerMerged = {
+  type: 'CustomerMerged';
+  data: { customerId: string; mergeId: string; survivorId: string; duplicateId: string; reason: string; occurredAt: string };
+};
+
+/** A merge undone: recorded on the survivor's stream first (read models split the two again), then on the duplicate's (it takes commands again). */
+export type CustomerUnmerged = {
+  type: 'CustomerUnmerged';
+  data: { customerId: string; mergeId: string; survivorId: string; duplicateId: string; reason: string; occurredAt: string };
+};
+
 export type CustomerEvent =
   | CustomerRegistered
   | CustomerProfileChanged
@@ -149,4 +165,6 @@ export type CustomerEvent =
   | ComplaintFiled
   | ComplaintEscalated
   | ComplaintResolved
-  | CustomerErased;
+  | CustomerErased
+  | CustomerMerged
+  | CustomerUnmerged;

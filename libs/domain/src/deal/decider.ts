@@ -24,6 +24,9 @@ export const initialDealState = (): DealState => ({ status: 'unknown' });
 /** A deal is opened for a customer that exists; the handler loads that customer's state and asks here. */
 export function assertCustomerMayOpenDeal(customer: CustomerState, customerId: string): void {
   if (customer.status !== 'active') throw notFound('customer_not_found', `customer ${customerId} does not exist`, 'customerId');
+  if (customer.mergedInto) {
+    throw conflict('customer_merged', `customer ${customerId} was merged into ${customer.mergedInto.survivorId}; open the deal for ${customer.mergedInto.survivorId}`, 'customerId');
+  }
 }
 
 function requireOpen(state: DealState, dealId: string): Required<Pick<DealState, 'customerId' | 'stage' | 'amount' | 'currency'>> {

@@ -1,5 +1,6 @@
 import { ERASED, own } from '@touchpoint/domain';
 import type { Document } from '../store/port';
+import { applyCustomerEvent, CUSTOMER_IDENTITY, CUSTOMER_PARTS } from './customer-groups';
 import { DAY_MS, type DocumentAccess, type ProjectedEvent, type Projection } from './types';
 
 /** What the projection remembers of each order: enough to net out cancellations and returns. */
@@ -62,6 +63,8 @@ export interface CustomerBody extends Document {
   /** account manager; '' when none (kept non-null so it sorts and filters) */
   owner: string;
   preferredChannel: string | null;
+  /** business time of the last explicit channel choice (merges keep the most recent choice) */
+  preferredChannelChangedAt?: string;
   marketingConsent: { granted: boolean | null; source?: string; changedAt?: string };
   contacts: Array<{ contactId: string; name: string; role?: string; email?: string; phone?: string }>;
   registeredAt: string;
@@ -195,6 +198,8 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
   }
   if (!doc) return doc; // events of a customer we never saw registered: nothing to attach them to
   if (event.type === 'CustomerErased') return { ...scrubCustomer(doc), _position: event.globalPosition }; // not an activity
+  // Merging records is not something the customer did: the record only notes it has seen the event.
+  if (event.type === 'CustomerMerged' || event.type === 'CustomerUnmerged') return { ...doc, _position: event.globalPosition };
   const d = touch(doc, event);
   switch (event.type) {
     case 'CustomerProfileChanged': {
@@ -213,7 +218,7 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
     case 'ContactPersonRemoved':
       return { ...d, contacts: d.contacts.filter((c) => c.contactId !== event.data.contactId) };
     case 'PreferredChannelChanged':
-      return { ...d, preferredChannel: event.data.channel };
+      return { ...d, preferredChannel: event.data.channel, preferredChannelChangedAt: event.data.occurredAt };
     case 'MarketingConsentChanged':
       return { ...d, marketingConsent: { granted: event.data.granted, ...(event.data.source && { source: event.data.source }), changedAt: event.data.occurredAt } };
     case 'TouchpointRecorded': {
@@ -427,6 +432,8 @@ const CUSTOMER_EVENTS = [
   'ComplaintEscalated',
   'ComplaintResolved',
   'CustomerErased',
+  'CustomerMerged',
+  'CustomerUnmerged',
   'DealOpened',
   'DealStageChanged',
   'DealAmountChanged',
@@ -464,9 +471,12 @@ export const customersProjection: Projection = {
       // Grows with every order; only the projector needs it, so queries never read or parse it.
       detached: ['orderBook'],
     },
+    // Merged customers only: each record's own 360 while its group's is the combination (customer-groups.ts).
+    { name: CUSTOMER_PARTS, cached: true, fields: {}, indexes: [], detached: ['orderBook'] },
+    { name: CUSTOMER_IDENTITY, cached: true, fields: {}, indexes: [] },
   ],
   handles: new Set(CUSTOMER_EVENTS),
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
-    docs.update<CustomerDoc>(CUSTOMERS, (event.data as { customerId: string }).customerId, (doc) => evolveCustomer360(doc, event));
+    applyCustomerEvent(event, docs);
   },
 };

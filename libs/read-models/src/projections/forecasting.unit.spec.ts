@@ -521,6 +521,7 @@ function memoryDocs() {
       const next = evolve(existing);
       if (next) c.set(id, next);
     },
+    remove: (collection: string, id: string) => void collections.get(collection)?.delete(id),
   };
   return {
     apply(events: ProjectedEvent[]): void {

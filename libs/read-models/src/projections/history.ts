@@ -36,6 +36,8 @@ const CATEGORY: Record<string, string> = {
   ComplaintEscalated: 'complaint',
   ComplaintResolved: 'complaint',
   CustomerErased: 'customer',
+  CustomerMerged: 'customer',
+  CustomerUnmerged: 'customer',
   DealOpened: 'deal',
   DealStageChanged: 'deal',
   DealAmountChanged: 'deal',
@@ -81,6 +83,16 @@ function describe(event: ProjectedEvent): { channel: string; summary: string } {
       return { channel: '', summary: `Complaint ${event.data.complaintId} resolved (satisfaction ${event.data.satisfaction}/5)` };
     case 'CustomerErased':
       return { channel: '', summary: 'Personal data erased' };
+    case 'CustomerMerged':
+      return {
+        channel: '',
+        summary: event.data.customerId === event.data.survivorId ? `Merged with duplicate ${event.data.duplicateId}: ${event.data.reason}` : `Merged into ${event.data.survivorId}: ${event.data.reason}`,
+      };
+    case 'CustomerUnmerged':
+      return {
+        channel: '',
+        summary: event.data.customerId === event.data.survivorId ? `Merge with ${event.data.duplicateId} undone: ${event.data.reason}` : `Merge into ${event.data.survivorId} undone: ${event.data.reason}`,
+      };
     case 'DealOpened':
       return { channel: '', summary: `Deal "${event.data.title}" opened at ${event.data.stage}: ${money(event.data.amount, event.data.currency)}` };
     case 'DealStageChanged':

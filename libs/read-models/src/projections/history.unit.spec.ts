@@ -75,6 +75,9 @@ const CASES: Array<[DomainEvent, string, string, string]> = [
   [{ type: 'ComplaintEscalated', data: { customerId: C, complaintId: 'K-1', level: 2, reason: 'no answer', occurredAt: T } }, 'complaint', '', 'Complaint K-1 escalated to level 2'],
   [{ type: 'ComplaintResolved', data: { customerId: C, complaintId: 'K-1', resolution: 'refund', satisfaction: 4, occurredAt: T } }, 'complaint', '', 'Complaint K-1 resolved (satisfaction 4/5)'],
   [{ type: 'CustomerErased', data: { customerId: C, occurredAt: T } }, 'customer', '', 'Personal data erased'],
+  [{ type: 'CustomerMerged', data: { customerId: C, mergeId: 'm1', survivorId: C, duplicateId: 'c-2', reason: 'same person', occurredAt: T } }, 'customer', '', 'Merged with duplicate c-2: same person'],
+  [{ type: 'CustomerMerged', data: { customerId: C, mergeId: 'm2', survivorId: 'c-0', duplicateId: C, reason: 'same person', occurredAt: T } }, 'customer', '', 'Merged into c-0: same person'],
+  [{ type: 'CustomerUnmerged', data: { customerId: C, mergeId: 'm1', survivorId: C, duplicateId: 'c-2', reason: 'two people', occurredAt: T } }, 'customer', '', 'Merge with c-2 undone: two people'],
   [
     {
       type: 'DealOpened',

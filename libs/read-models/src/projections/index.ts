@@ -1,5 +1,7 @@
 export * from './types';
 export * from './customer-360';
+export * from './customer-groups';
+export * from './customer-merge';
 export * from './history';
 export * from './pipeline';
 export * from './service';

@@ -20,6 +20,8 @@ export type ProjectedEvent = DomainEvent & {
 export interface DocumentAccess {
   update<D extends Document>(collection: string, id: string, evolve: (doc: D | undefined) => D | undefined): void;
   read<D extends Document>(collection: string, id: string): D | undefined;
+  /** Deletes a document of a cached collection (a merged customer's own 360 gives way to the survivor's). */
+  remove(collection: string, id: string): void;
 }
 
 export interface Projection {

@@ -160,6 +160,8 @@ export class Projector {
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     const dirty = new Map<string, Map<string, Document>>();
+    /** collection → ids deleted in this batch (a later update in the batch takes the id back out) */
+    const removed = new Map<string, Set<string>>();
     let current: ProjectedEvent;
     const access: DocumentAccess = {
       read: <D extends Document>(collection: string, id: string) => this.cache.get(collection)?.get(id) as D | undefined,
@@ -173,6 +175,14 @@ export class Projector {
         let d = dirty.get(collection);
         if (!d) dirty.set(collection, (d = new Map()));
         d.set(id, next);
+        removed.get(collection)?.delete(id);
+      },
+      remove: (collection: string, id: string) => {
+        this.cache.get(collection)?.delete(id);
+        dirty.get(collection)?.delete(id);
+        let r = removed.get(collection);
+        if (!r) removed.set(collection, (r = new Set()));
+        r.add(id);
       },
     };
     const erased: string[] = [];
@@ -187,7 +197,7 @@ export class Projector {
         if (recorded.globalPosition <= (this.checkpoints.get(p.name) ?? 0) || !p.handles.has(recorded.type)) continue;
         p.apply(current, access);
       }
-      if (recorded.type.startsWith('Order') || recorded.type === 'CustomerRegistered') this.segmentationDirty = true;
+      if (recorded.type.startsWith('Order') || recorded.type === 'CustomerRegistered' || recorded.type === 'CustomerMerged' || recorded.type === 'CustomerUnmerged') this.segmentationDirty = true;
     }
     const last = batch[batch.length - 1].globalPosition;
     const checkpoints = this.projections.map((p) => ({ projector: p.name, position: Math.max(last, this.checkpoints.get(p.name) ?? 0) }));
@@ -195,6 +205,7 @@ export class Projector {
       await this.put(
         [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
         checkpoints,
+        [...removed].flatMap(([collection, ids]) => [...ids].map((id) => ({ collection, id }))),
       );
     } catch (error) {
       // The cache already holds this batch; the store does not. Reload from the store before anything else.
@@ -341,9 +352,9 @@ export class Projector {
   }
 
   /** Writes documents (and checkpoints) now, or, during a rebuild, notes the cached ones for writeDeferred. */
-  private async put(upserts: WriteBatch['upserts'], checkpoints: WriteBatch['checkpoints']): Promise<void> {
+  private async put(upserts: WriteBatch['upserts'], checkpoints: WriteBatch['checkpoints'], deletes: WriteBatch['deletes'] = []): Promise<void> {
     const later = this.deferred;
-    if (!later) return this.store.write({ upserts, deletes: [], checkpoints });
+    if (!later) return this.store.write({ upserts, deletes, checkpoints });
     const now: WriteBatch['upserts'] = [];
     for (const u of upserts) {
       if (!this.cache.has(u.collection)) {
@@ -353,6 +364,12 @@ export class Projector {
       let ids = later.get(u.collection);
       if (!ids) later.set(u.collection, (ids = new Set()));
       ids.add(u.doc._id);
+    }
+    // A deleted cached document: noted like a change; writeDeferred finds it gone from the cache and deletes it.
+    for (const d of deletes) {
+      let ids = later.get(d.collection);
+      if (!ids) later.set(d.collection, (ids = new Set()));
+      ids.add(d.id);
     }
     // The stored checkpoints stay where the rebuild began until the cached documents are written.
     if (!now.length) return;
@@ -378,16 +395,19 @@ export class Projector {
   private async writeDeferred(): Promise<void> {
     await this.settleWrites();
     const upserts: WriteBatch['upserts'] = [];
+    const deletes: WriteBatch['deletes'] = [];
     for (const [collection, ids] of this.deferred ?? []) {
       const docs = this.cache.get(collection);
       for (const id of ids) {
         const doc = docs?.get(id);
         if (doc) upserts.push({ collection, doc });
+        else deletes.push({ collection, id });
       }
     }
     this.deferred = undefined;
     const checkpoints = this.projections.map((p) => ({ projector: p.name, position: this.checkpoints.get(p.name) ?? 0 }));
     // In chunks, checkpoints last: a crash in between leaves documents whose _position guard skips the replay it causes.
+    if (deletes.length) await this.store.write({ upserts: [], deletes, checkpoints: [] });
     for (let i = 0; i < upserts.length; i += DEFERRED_CHUNK) {
       await this.store.write({ upserts: upserts.slice(i, i + DEFERRED_CHUNK), deletes: [], checkpoints: i + DEFERRED_CHUNK >= upserts.length ? checkpoints : [] });
     }

@@ -1,0 +1,175 @@
+import { orderCounts, valueByCurrency, type CustomerDoc, type OrderFacts } from './customer-360';
+
+/** A survivor's 360 as shown after merges: the combination of its group's parts, with the ids it absorbed. */
+export type CombinedCustomerDoc = CustomerDoc & { mergedFrom: string[] };
+
+type Consent = CustomerDoc['marketingConsent'];
+type Contact = CustomerDoc['contacts'][number];
+type OpenDeal = CustomerDoc['deals']['open'][string];
+
+/** A counter as a number: an older document that lacks one (or holds garbage) adds 0, never NaN. */
+const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+const sum = <T>(items: T[], pick: (item: T) => unknown) => items.reduce((total, item) => total + num(pick(item)), 0);
+
+/** ISO-8601 times compare as strings; nulls are ignored. */
+const earliest = (times: Array<string | null | undefined>): string | null => times.reduce<string | null>((a, t) => (t == null ? a : a === null || t < a ? t : a), null);
+const latest = (times: Array<string | null | undefined>): string | null => times.reduce<string | null>((a, t) => (t == null ? a : a === null || t > a ? t : a), null);
+
+/** Per-key sums; built through a Map so a key such as "__proto__" stays an ordinary own key. */
+function sumByKey(maps: Array<Record<string, number> | undefined>): Record<string, number> {
+  const out = new Map<string, number>();
+  for (const map of maps) for (const [key, n] of Object.entries(map ?? {})) out.set(key, (out.get(key) ?? 0) + num(n));
+  return Object.fromEntries(out);
+}
+
+/** Distinct values, first occurrence first. */
+const union = (lists: string[][]): string[] => [...new Set(lists.flat())];
+
+/** Entries by key, the first part's entry winning and keeping its place; each entry copied. */
+function unionBy<V extends object>(parts: Array<Array<[string, V]>>): Map<string, V> {
+  const out = new Map<string, V>();
+  for (const entries of parts) for (const [key, value] of entries) if (!out.has(key)) out.set(key, { ...value });
+  return out;
+}
+
+/**
+ * Every part's orders in one book, the survivor's first. An order id of a later part that is already taken is keyed
+ * `<thatCustomerId>/<orderId>` (and, should even that be taken, `<thatCustomerId>/<orderId>#2`, `#3`…): no order is
+ * ever dropped or overwritten.
+ */
+function unionOrderBook(parts: CustomerDoc[]): Record<string, OrderFacts> {
+  const book = new Map<string, OrderFacts>();
+  for (const part of parts) {
+    for (const [orderId, facts] of Object.entries(part.orderBook ?? {})) {
+      let key = orderId;
+      if (book.has(key)) key = `${part.customerId}/${orderId}`;
+      for (let n = 2; book.has(key); n += 1) key = `${part.customerId}/${orderId}#${n}`;
+      book.set(key, { ...facts, ...(facts.refunds && { refunds: facts.refunds.map((r) => [...r] as [at: string, refund: number]) }) });
+    }
+  }
+  return Object.fromEntries(book);
+}
+
+/**
+ * The primary currency exactly as customer-360 picks it (its `primaryCurrency`, not exported): that of the earliest
+ * order that still counts, else of the earliest order, else ''. Ties go to the order met first (the survivor's).
+ */
+function primaryCurrency(orderBook: Record<string, OrderFacts>): string {
+  let first: OrderFacts | undefined;
+  let firstCounted: OrderFacts | undefined;
+  for (const o of Object.values(orderBook)) {
+    if (!first || o.at < first.at) first = o;
+    if (orderCounts(o) && (!firstCounted || o.at < firstCounted.at)) firstCounted = o;
+  }
+  return (firstCounted ?? first)?.currency ?? '';
+}
+
+/** value and valueByCurrency from an order book, as customer-360's `withValue` computes them. */
+function valueOf(orderBook: Record<string, OrderFacts>): Pick<CustomerDoc, 'value' | 'valueByCurrency'> {
+  const byCurrency = valueByCurrency(orderBook);
+  const currency = primaryCurrency(orderBook);
+  const v = byCurrency[currency];
+  return { valueByCurrency: byCurrency, value: { currency, revenue: v?.revenue ?? 0, margin: v ? v.margin : 0, orders: v?.orders ?? 0 } };
+}
+
+/**
+ * The part whose `time` is the latest; a part without a time counts as older than any with one, and ties go to the
+ * part met first (the survivor).
+ */
+function mostRecent<T>(candidates: T[], time: (c: T) => string | undefined): T | undefined {
+  let winner: T | undefined;
+  for (const c of candidates) if (winner === undefined || (time(c) ?? '') > (time(winner) ?? '')) winner = c;
+  return winner;
+}
+
+/** A withdrawal wins (the latest one); else the latest choice; else no choice. */
+function combinedConsent(parts: CustomerDoc[]): Consent {
+  const consents = parts.map((p) => p.marketingConsent).filter((c): c is Consent => c != null);
+  const withdrawal = mostRecent(
+    consents.filter((c) => c.granted === false),
+    (c) => c.changedAt,
+  );
+  const chosen = withdrawal ?? mostRecent(consents.filter((c) => c.granted === true), (c) => c.changedAt);
+  return chosen ? { ...chosen } : { granted: null };
+}
+
+/**
+ * Shows a survivor and the duplicates merged into it as one customer, from each one's own 360 (its "part": the fold of
+ * that customer's own events). The parts are never changed, so unmerging is only ceasing to combine. `others` are the
+ * absorbed customers in merge order (several after chains of merges). Pure: the inputs are not mutated, and the result
+ * shares none of the 360's nested objects with them (a caller may change it freely).
+ *
+ * - identity is the survivor's: _id, customerId, kind, name, email, phone, address, company, owner, externalId and
+ *   segment (segmentation re-ranks the group later), and any field no rule below covers;
+ * - registeredAt is the earliest of all parts, lastActivityAt the latest; firstContactAt the earliest and lastContactAt
+ *   the latest of those that are set (null when no part has one);
+ * - tags: their union, the survivor's first in its order, then new ones in the others' order;
+ * - contacts: their union by contactId, the survivor's first; on a shared contactId the survivor's entry wins;
+ * - touchpoints, complaints, deals and orders: counters summed (byChannel and byType per key); complaints.openIds
+ *   concatenated, the survivor's first; deals.open their union (the survivor's entry wins a shared deal id);
+ * - orderBook: the union of the books; an order id already taken by an earlier part is keyed
+ *   `<thatCustomerId>/<orderId>`. value and valueByCurrency are then recomputed from it exactly as customer-360 does,
+ *   so orders of different parts on one day are one purchase day and the primary currency is that of the group's
+ *   earliest order that counts;
+ * - preferredChannel: the most recent explicit choice by preferredChannelChangedAt, whose time is kept; parts without
+ *   a choice are ignored; ties go to the survivor; a choice without a time (a document projected before the field was
+ *   kept) is older than any dated choice;
+ * - marketingConsent: a withdrawal always wins (the most recent withdrawal, by changedAt, if several); else the most
+ *   recent grant; else `{ granted: null }`. Ties go to the survivor;
+ * - _position: the highest of all parts';
+ * - mergedFrom: the others' customer ids, in the order given.
+ *
+ * `combineCustomers(x, [])` is x with `mergedFrom: []`. Counters missing from an older document count as 0: no NaN.
+ */
+export function combineCustomers(survivor: CustomerDoc, others: CustomerDoc[]): CombinedCustomerDoc {
+  const parts = [survivor, ...others];
+  const orderBook = unionOrderBook(parts);
+  const channel = mostRecent(
+    parts.filter((p) => p.preferredChannel != null),
+    (p) => p.preferredChannelChangedAt,
+  );
+  const { preferredChannelChangedAt: _survivorsChoice, ...identity } = survivor;
+  return {
+    ...identity,
+    ...(survivor.address !== undefined && { address: { ...survivor.address } }),
+    segment: { ...survivor.segment, ...(survivor.segment?.rfm && { rfm: { ...survivor.segment.rfm } }) },
+    _position: Math.max(...parts.map((p) => num(p._position))),
+    registeredAt: earliest(parts.map((p) => p.registeredAt)) ?? survivor.registeredAt,
+    lastActivityAt: latest(parts.map((p) => p.lastActivityAt)) ?? survivor.lastActivityAt,
+    firstContactAt: earliest(parts.map((p) => p.firstContactAt)),
+    lastContactAt: latest(parts.map((p) => p.lastContactAt)),
+    tags: union(parts.map((p) => p.tags ?? [])),
+    contacts: [...unionBy<Contact>(parts.map((p) => (p.contacts ?? []).map((c): [string, Contact] => [c.contactId, c]))).values()],
+    preferredChannel: channel?.preferredChannel ?? null,
+    ...(channel?.preferredChannelChangedAt !== undefined && { preferredChannelChangedAt: channel.preferredChannelChangedAt }),
+    marketingConsent: combinedConsent(parts),
+    touchpoints: {
+      total: sum(parts, (p) => p.touchpoints?.total),
+      inbound: sum(parts, (p) => p.touchpoints?.inbound),
+      outbound: sum(parts, (p) => p.touchpoints?.outbound),
+      byChannel: sumByKey(parts.map((p) => p.touchpoints?.byChannel)),
+      byType: sumByKey(parts.map((p) => p.touchpoints?.byType)),
+    },
+    complaints: {
+      filed: sum(parts, (p) => p.complaints?.filed),
+      open: sum(parts, (p) => p.complaints?.open),
+      resolved: sum(parts, (p) => p.complaints?.resolved),
+      escalated: sum(parts, (p) => p.complaints?.escalated),
+      openIds: parts.flatMap((p) => p.complaints?.openIds ?? []),
+    },
+    deals: {
+      openCount: sum(parts, (p) => p.deals?.openCount),
+      won: sum(parts, (p) => p.deals?.won),
+      lost: sum(parts, (p) => p.deals?.lost),
+      open: Object.fromEntries(unionBy<OpenDeal>(parts.map((p) => Object.entries(p.deals?.open ?? {})))),
+    },
+    orders: {
+      placed: sum(parts, (p) => p.orders?.placed),
+      cancelled: sum(parts, (p) => p.orders?.cancelled),
+      withReturns: sum(parts, (p) => p.orders?.withReturns),
+    },
+    orderBook,
+    ...valueOf(orderBook),
+    mergedFrom: others.map((o) => o.customerId),
+  };
+}
