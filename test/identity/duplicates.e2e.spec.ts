@@ -8,7 +8,9 @@ import Database from 'better-sqlite3';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../support/app';
+import request from 'supertest';
 import { Crm, expectProblem } from '../queries/helpers';
+import { finished } from '../imports/helpers';
 
 describe('duplicate candidates (SQLite engines, through HTTP)', () => {
   let t: TestApp;
@@ -106,5 +108,34 @@ describe('duplicate candidates (SQLite engines, through HTTP)', () => {
     expectProblem(await crm.read('/v1/duplicates?foo=1'), 400, ['foo']);
     expectProblem(await crm.read('/v1/customers/not-a-uuid/duplicates'), 400, ['path:id']);
     expect((await crm.read('/v1/customers/00000000-0000-4000-8000-00000000ffff/duplicates')).status).toBe(404);
+  });
+
+  it('an import of the same people from a second source reports them as possible duplicates, unless told to allow them', async () => {
+    const records = (prefix: string, spelling: 'latin' | 'cyrillic') =>
+      [
+        { type: 'RegisterCustomer', sourceId: `${prefix}-1`, kind: 'person', name: spelling === 'latin' ? 'Mykola Hrytsenko' : 'Микола Гриценко', email: 'M.Hrytsenko+shop@gmail.com', occurredAt: '2024-03-01T10:00:00Z' },
+        { type: 'RegisterCustomer', sourceId: `${prefix}-2`, kind: 'person', name: spelling === 'latin' ? 'Halyna Tkachenko' : 'Галина Ткаченко', phone: '+380671234567', address: { line1: 'Sadova 3', city: 'Lviv', postalCode: '79000', country: 'UA' }, occurredAt: '2024-03-02T10:00:00Z' },
+        { type: 'RegisterCustomer', sourceId: `${prefix}-3`, kind: 'person', name: `Unique ${prefix} Person`, occurredAt: '2024-03-03T10:00:00Z' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n');
+    const run = async (query: string, body: string) => finished(t, (await request(t.http).post(`/v1/imports${query}`).set('content-type', 'application/x-ndjson').send(body).expect(202)).body.importId);
+    const first = await run('?source=webshop', records('W', 'latin'));
+    expect(first).toMatchObject({ status: 'completed', accepted: 3, rejected: 0 });
+    const second = await run('?source=callcentre', records('K', 'cyrillic'));
+    expect(second).toMatchObject({ status: 'completed', accepted: 1, rejected: 2 });
+    const errors = (await request(t.http).get(`/v1/imports/${second.importId}/errors`).expect(200)).body.items;
+    expect(errors.map((e: { sourceId: string; code: string }) => [e.sourceId, e.code])).toEqual([
+      ['K-1', 'possible_duplicate'],
+      ['K-2', 'possible_duplicate'],
+    ]);
+    expect(errors[0].message).toMatch(/looks like existing customer [0-9a-f-]{36} \(score 0\.\d+: same_email, similar_name\)/);
+    // Told to allow them, the same file registers them; the pairs are then in the duplicate scan.
+    const third = await run('?source=callcentre&duplicates=allow', records('K', 'cyrillic'));
+    expect(third).toMatchObject({ status: 'completed', accepted: 2, alreadyImported: 1, rejected: 0 });
+    crm.position = Math.max(crm.position, third.lastPosition);
+    const pairs = await crm.get('/v1/duplicates', { minScore: 0.5 });
+    expect(pairs.items.length).toBeGreaterThanOrEqual(2);
+    expectProblem(await request(t.http).post('/v1/imports?duplicates=maybe').set('content-type', 'application/x-ndjson').send('{}'), 400, ['duplicates']);
   });
 });

@@ -114,6 +114,7 @@ describe('customer 360 and lifetime value (memory engine)', () => {
       tags: ['key-account', 'wholesale'],
       owner: 'boris',
       preferredChannel: 'phone',
+      preferredChannelChangedAt: '2025-11-01T09:30:00.000Z',
       marketingConsent: { granted: false, source: 'call', changedAt: '2025-11-01T09:30:00.000Z' },
       contacts: [{ contactId: expect.any(String), name: 'Maria Shevchenko', role: 'Buyer', phone: '+380501112233' }],
       registeredAt: '2025-03-02T10:00:00.000Z',

@@ -60,6 +60,8 @@ export interface AuthDependencies {
 
 export const CONFIG = Symbol('CONFIG');
 const BLIND_INDEX_HASHER = Symbol('BLIND_INDEX_HASHER');
+/** An imported registration scoring this much against an existing customer is reported, not registered ("very likely the same"). */
+const IMPORT_DUPLICATE_SCORE = 0.8;
 const PROFILE_SOURCE = Symbol('PROFILE_SOURCE');
 const ENGINES = Symbol('ENGINES');
 
@@ -197,9 +199,19 @@ export class AppModule {
         },
         {
           provide: ImportJobs,
-          inject: [AGGREGATE_RUNNER, CommandBus],
-          useFactory: (runner: AggregateRunner, bus: CommandBus) =>
+          inject: [AGGREGATE_RUNNER, CommandBus, DUPLICATE_FINDER, IDENTITY_INDEXER],
+          useFactory: (runner: AggregateRunner, bus: CommandBus, finder: DuplicateFinder, indexer: IdentityIndexer) =>
             new ImportJobs({
+              duplicates: {
+                lookalikes: (r) =>
+                  finder.candidatesForProfile(
+                    { kind: r.kind, name: r.name, email: r.email ?? null, phone: r.phone ?? null, company: r.company ?? null, postalCode: r.address?.postalCode ?? null },
+                    { exclude: r.customerId, minScore: IMPORT_DUPLICATE_SCORE },
+                  ),
+                indexedUpTo: async (position) => {
+                  if (!(await indexer.waitFor(position, 60_000))) throw new Error(`the duplicate index is behind (at ${indexer.position}, not yet ${position})`);
+                },
+              },
               runner,
               store: engines.eventStore,
               execute: commandExecutor((command) => bus.execute(command)),

@@ -18,8 +18,17 @@ export type ValidateBody = (type: RecordType, body: Record<string, unknown>) => 
 
 export type ImportCommand = CustomerCommand | DealCommand;
 
+/** An existing customer a new registration looks like, with the match score (0–1) and its reasons. */
+export interface Lookalike {
+  customerId: string;
+  score: number;
+  reasons: string[];
+}
+
 export interface ImportPorts {
   validate: ValidateBody;
+  /** existing customers that look like a registration (duplicate candidates); absent: registrations are not checked */
+  lookalikes?(registration: Extract<CustomerCommand, { type: 'RegisterCustomer' }>['data']): Promise<Lookalike[]>;
   /** the live command path: the same handlers, runner and decider as an HTTP command */
   execute(command: ImportCommand, context: CommandContext): Promise<CommandResult>;
 }
@@ -42,6 +51,8 @@ export interface ImportSettings {
   window?: number;
   /** rejections kept for reading back (default 10,000); all are counted */
   keepRejections?: number;
+  /** `reject` (default): a registration that looks like an existing customer is rejected as possible_duplicate; `allow`: registered anyway */
+  duplicates?: 'reject' | 'allow';
 }
 
 export class ImportProgress {
@@ -212,6 +223,22 @@ export async function runImport(lines: AsyncIterable<ParsedLine>, ports: ImportP
       extra: { importId: settings.importId, source: settings.source, sourceId: p.sourceId, sourceLine: p.line },
     };
     try {
+      if (p.command.type === 'RegisterCustomer' && ports.lookalikes && settings.duplicates !== 'allow') {
+        // A rerun finds the record's own customer: that is not a duplicate.
+        const own = p.command.data.customerId;
+        const found = (await ports.lookalikes(p.command.data)).filter((c) => c.customerId !== own);
+        if (found.length) {
+          const best = found[0];
+          reject(p.line, {
+            type: p.type,
+            sourceId: p.sourceId,
+            field: 'sourceId',
+            code: 'possible_duplicate',
+            message: `looks like existing customer ${best.customerId} (score ${best.score}: ${best.reasons.join(', ')})${found.length > 1 ? ` and ${found.length - 1} more` : ''}; import with duplicates=allow to register it anyway, then merge or keep both`,
+          });
+          return;
+        }
+      }
       const result = await ports.execute(p.command, context);
       if (!result.replayed) {
         progress.accepted += 1;

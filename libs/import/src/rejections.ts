@@ -15,6 +15,7 @@ export const REJECTION_CODES = [
   'invalid_date',
   'invalid_value',
   'business_rule',
+  'possible_duplicate',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 

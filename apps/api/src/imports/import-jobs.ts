@@ -30,6 +30,8 @@ export interface ImportOptions {
   mapping?: CsvMapping;
   /** a file name, or `http` */
   input: string;
+  /** what to do with a registration that looks like an existing customer (default reject) */
+  duplicates?: 'reject' | 'allow';
 }
 
 export class ImportOptionsError extends Error {
@@ -40,7 +42,7 @@ export class ImportOptionsError extends Error {
 }
 
 /** Options from flags or a query string; every problem is named by field. */
-export function parseImportOptions(raw: { format?: string; source?: string; maxErrors?: string | number; timeZone?: string; mapping?: unknown; input: string }): ImportOptions {
+export function parseImportOptions(raw: { format?: string; source?: string; maxErrors?: string | number; timeZone?: string; mapping?: unknown; duplicates?: string; input: string }): ImportOptions {
   const errors: FieldError[] = [];
   const format = raw.format ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') errors.push({ field: 'format', code: 'invalid_value', message: 'format must be ndjson or csv' });
@@ -51,6 +53,7 @@ export function parseImportOptions(raw: { format?: string; source?: string; maxE
     maxErrors = Number(raw.maxErrors);
     if (!Number.isSafeInteger(maxErrors) || maxErrors < 1 || !/^\d+$/.test(String(raw.maxErrors))) errors.push({ field: 'maxErrors', code: 'invalid_value', message: 'maxErrors must be a positive integer' });
   }
+  if (raw.duplicates !== undefined && raw.duplicates !== 'reject' && raw.duplicates !== 'allow') errors.push({ field: 'duplicates', code: 'invalid_value', message: 'duplicates must be reject or allow' });
   if (raw.timeZone !== undefined && !isTimeZone(raw.timeZone)) errors.push({ field: 'timeZone', code: 'invalid_value', message: 'timeZone must be an IANA zone such as Europe/Kyiv' });
   let mapping: CsvMapping | undefined;
   if (format === 'csv') {
@@ -65,7 +68,15 @@ export function parseImportOptions(raw: { format?: string; source?: string; maxE
     }
   } else if (raw.mapping !== undefined) errors.push({ field: 'mapping', code: 'unknown_field', message: 'a mapping goes with format csv' });
   if (errors.length) throw new ImportOptionsError(errors);
-  return { format: format as 'ndjson' | 'csv', source, maxErrors, ...(raw.timeZone !== undefined && { timeZone: raw.timeZone }), ...(mapping && { mapping }), input: raw.input };
+  return {
+    format: format as 'ndjson' | 'csv',
+    source,
+    maxErrors,
+    ...(raw.timeZone !== undefined && { timeZone: raw.timeZone }),
+    ...(mapping && { mapping }),
+    ...(raw.duplicates !== undefined && { duplicates: raw.duplicates as 'reject' | 'allow' }),
+    input: raw.input,
+  };
 }
 
 export interface ImportStatus {
@@ -108,6 +119,8 @@ export interface ImportJobsDeps {
   maxLineBytes: number;
   /** jobs whose status is kept in memory after they end (older ones are read back from the log) */
   keepFinished?: number;
+  /** duplicate check for registrations (the API's blind index); absent in the CLI */
+  duplicates?: { lookalikes: NonNullable<ImportPorts['lookalikes']>; indexedUpTo(position: number): Promise<void> };
 }
 
 /** A byte source an import reads once, from its start; `bytesRead` lets progress show an ETA. */
@@ -212,9 +225,11 @@ export class ImportJobs {
       const lines: AsyncIterable<ParsedLine> =
         options.format === 'csv' ? csvRecords(bytes, options.mapping!, this.deps.maxLineBytes) : ndjsonRecords(bytes, this.deps.maxLineBytes);
       const timeZone = options.timeZone ?? options.mapping?.timeZone;
+      // Registrations are compared with every customer known when the import began.
+      if (this.deps.duplicates && options.duplicates !== 'allow') await this.deps.duplicates.indexedUpTo(settings.headAtStart);
       const outcome = await runImport(
         lines,
-        { execute: this.deps.execute, validate: this.deps.validate },
+        { execute: this.deps.execute, validate: this.deps.validate, ...(this.deps.duplicates && { lookalikes: this.deps.duplicates.lookalikes }) },
         {
           importId: job.status.importId,
           source: options.source,
@@ -224,6 +239,7 @@ export class ImportJobs {
           maxErrors: options.maxErrors,
           headAtStart: settings.headAtStart,
           now: () => this.deps.clock.now().toISOString(),
+          duplicates: options.duplicates ?? 'reject',
         },
         progress,
       );

@@ -92,7 +92,7 @@ export class ImportsController {
     }
     let options;
     try {
-      options = parseImportOptions({ format: q.format ?? (contentType === 'text/csv' ? 'csv' : 'ndjson'), source: q.source, maxErrors: q.maxErrors, timeZone: q.timeZone, mapping, input: 'http' });
+      options = parseImportOptions({ format: q.format ?? (contentType === 'text/csv' ? 'csv' : 'ndjson'), source: q.source, maxErrors: q.maxErrors, timeZone: q.timeZone, mapping, duplicates: q.duplicates, input: 'http' });
     } catch (error) {
       if (error instanceof ImportOptionsError) throw new BadRequestProblem(error.errors);
       throw error;

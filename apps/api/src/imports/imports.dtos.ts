@@ -11,6 +11,8 @@ export class StartImportQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000_000) maxErrors?: number;
   /** IANA zone for dates written without one, e.g. America/New_York */
   @IsOptional() @IsString() @Length(1, 64) timeZone?: string;
+  /** A registration that looks like an existing customer (duplicate score ≥ 0.8): `reject` it as possible_duplicate (default) or `allow` it. */
+  @IsOptional() @IsIn(['reject', 'allow']) duplicates?: 'reject' | 'allow';
   /** The CSV column mapping, as JSON (docs/import.md). */
   @IsOptional() @IsString() @Length(2, 20_000) mapping?: string;
 }
