@@ -10,6 +10,9 @@ import { mulberry32 } from '@touchpoint/value-models';
 import { scenarioEngines, startTestApp, type TestApp } from '../support/app';
 import { Crm, expectProblem } from '../queries/helpers';
 
+// Two apps and a random history per case: slower than the default 5 s on a loaded machine.
+jest.setTimeout(60_000);
+
 const S = '00000000-0000-4000-a000-00000000000a';
 const D = '00000000-0000-4000-a000-00000000000b';
 const OTHER = '00000000-0000-4000-a000-00000000000c';

@@ -19,4 +19,5 @@ describeWith(postgres && mongo)('on PostgreSQL + MongoDB:', () => {
   require('../queries/history.e2e.spec');
   require('../queries/rebuild.e2e.spec');
   require('../pipeline/forecast-learning.e2e.spec');
+  require('../identity/merges.e2e.spec');
 });

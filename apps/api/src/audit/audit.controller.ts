@@ -126,17 +126,7 @@ export class AuditController {
       asOf = { time: 'record', position: Number(q.asOf) };
     } else asOf = { time, instant: normaliseInstant(q.asOf, 'asOf') };
     const streams = await this.streamsOf(id, req);
-    const log = this.log;
-    async function* all() {
-      let c: LogCursor = { after: 0, next: {} };
-      for (;;) {
-        const page = await log.page(streams, c, 1000);
-        yield* page.events;
-        c = page.cursor;
-        if (page.done || page.events.length === 0) return;
-      }
-    }
-    const state = await customerAsOf(all(), asOf, { explain: q.explain === 'true' });
+    const state = await customerAsOf(this.log.iterateStreams(streams, 1000), asOf, { explain: q.explain === 'true' });
     if (!state.doc) throw new NotFoundException(`customer ${id} was not registered as of ${'position' in asOf ? `position ${asOf.position}` : asOf.instant} (${time} time)`);
     const at = 'instant' in asOf ? asOf.instant : (state.lastRecordedAt ?? this.clock.now().toISOString());
     return {

@@ -11,10 +11,8 @@ import {
   customerAsOf,
   READ_STORE,
   rootOf,
-  type AuditEvent,
   type CustomerDoc,
   type IdentityDoc,
-  type LogCursor,
   type ReadStore,
 } from '@touchpoint/read-models';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -136,17 +134,7 @@ export class MergesController {
 
   /** A record's own 360, folded from its own events (its stream and its deals'), as the projection folds them. */
   private async partOf(customerId: string): Promise<CustomerDoc | undefined> {
-    const streams = await this.log.streams(customerId);
-    const log = this.log;
-    async function* all(): AsyncIterable<AuditEvent> {
-      let c: LogCursor = { after: 0, next: {} };
-      for (;;) {
-        const page = await log.page(streams, c, 1000);
-        yield* page.events;
-        c = page.cursor;
-        if (page.done || page.events.length === 0) return;
-      }
-    }
-    return (await customerAsOf(all(), { time: 'record', instant: '9999-12-31T23:59:59.999Z' })).doc;
+    return (await customerAsOf(this.log.iterate(customerId, 1000), { time: 'record', instant: '9999-12-31T23:59:59.999Z' })).doc;
   }
+
 }

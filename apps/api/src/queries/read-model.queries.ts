@@ -28,7 +28,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { LIFETIME_VALUE_MODELS, type LifetimeValueAnswer, type LifetimeValueModels } from '../lifetime-value/lifetime-value-models';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
-import { CustomerLog, customerAsOf, type LogCursor } from '@touchpoint/read-models';
+import { CustomerLog, customerAsOf } from '@touchpoint/read-models';
 
 export const READ_SIDE_SETTINGS = Symbol('READ_SIDE_SETTINGS');
 export interface ReadSideSettings {
@@ -169,17 +169,7 @@ export class GetLifetimeValueHandler implements IQueryHandler<GetLifetimeValue> 
       return this.models.lifetimeValue(doc, this.clock.now().toISOString(), horizon);
     }
     // As of a past business date: the customer folded from the log up to then with the live projection's code.
-    const log = new CustomerLog(this.events, this.store);
-    const streams = await log.streams(customerId);
-    const all = async function* () {
-      for (let cursor: LogCursor = { after: 0, next: {} }; ; ) {
-        const page = await log.page(streams, cursor, 1000);
-        yield* page.events;
-        if (page.done || page.events.length === 0) return;
-        cursor = page.cursor;
-      }
-    };
-    const { doc } = await customerAsOf(all(), { time: 'business', instant: asOf });
+    const { doc } = await customerAsOf(new CustomerLog(this.events, this.store).iterate(customerId, 1000), { time: 'business', instant: asOf });
     if (!doc) throw new NotFoundException(`customer ${customerId} had no record by ${asOf}`);
     return this.models.lifetimeValue(doc, asOf, horizon);
   }

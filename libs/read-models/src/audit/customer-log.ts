@@ -78,7 +78,11 @@ export class CustomerLog {
 
   /** Streams every event of the customer in global order, page by page. */
   async *iterate(customerId: string, pageSize = 500): AsyncGenerator<AuditEvent> {
-    const streams = await this.streams(customerId);
+    yield* this.iterateStreams(await this.streams(customerId), pageSize);
+  }
+
+  /** Every event of these streams in global order, page by page (memory stays flat whatever the history's length). */
+  async *iterateStreams(streams: string[], pageSize = 500): AsyncGenerator<AuditEvent> {
     let cursor: LogCursor = { after: 0, next: {} };
     for (;;) {
       const page = await this.page(streams, cursor, pageSize);

@@ -145,11 +145,16 @@ function primaryCurrency(orderBook: Record<string, OrderFacts>): string {
   return (firstCounted ?? first)?.currency ?? '';
 }
 
-function withValue(doc: CustomerDoc): CustomerDoc {
-  const byCurrency = valueByCurrency(doc.orderBook);
-  const currency = primaryCurrency(doc.orderBook);
+/** value (in the primary currency) and valueByCurrency from an order book: what a merge recomputes from the union too. */
+export function valueOfOrders(orderBook: Record<string, OrderFacts>): Pick<CustomerDoc, 'value' | 'valueByCurrency'> {
+  const byCurrency = valueByCurrency(orderBook);
+  const currency = primaryCurrency(orderBook);
   const v = byCurrency[currency];
-  return { ...doc, valueByCurrency: byCurrency, value: { currency, revenue: v?.revenue ?? 0, margin: v ? v.margin : 0, orders: v?.orders ?? 0 } };
+  return { valueByCurrency: byCurrency, value: { currency, revenue: v?.revenue ?? 0, margin: v ? v.margin : 0, orders: v?.orders ?? 0 } };
+}
+
+function withValue(doc: CustomerDoc): CustomerDoc {
+  return { ...doc, ...valueOfOrders(doc.orderBook) };
 }
 
 function touch(doc: CustomerDoc, event: ProjectedEvent): CustomerDoc {

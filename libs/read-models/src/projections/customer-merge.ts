@@ -1,4 +1,4 @@
-import { orderCounts, valueByCurrency, type CustomerDoc, type OrderFacts } from './customer-360';
+import { valueOfOrders, type CustomerDoc, type OrderFacts } from './customer-360';
 
 /** A survivor's 360 as shown after merges: the combination of its group's parts, with the ids it absorbed. */
 export type CombinedCustomerDoc = CustomerDoc & { mergedFrom: string[] };
@@ -48,28 +48,6 @@ function unionOrderBook(parts: CustomerDoc[]): Record<string, OrderFacts> {
     }
   }
   return Object.fromEntries(book);
-}
-
-/**
- * The primary currency exactly as customer-360 picks it (its `primaryCurrency`, not exported): that of the earliest
- * order that still counts, else of the earliest order, else ''. Ties go to the order met first (the survivor's).
- */
-function primaryCurrency(orderBook: Record<string, OrderFacts>): string {
-  let first: OrderFacts | undefined;
-  let firstCounted: OrderFacts | undefined;
-  for (const o of Object.values(orderBook)) {
-    if (!first || o.at < first.at) first = o;
-    if (orderCounts(o) && (!firstCounted || o.at < firstCounted.at)) firstCounted = o;
-  }
-  return (firstCounted ?? first)?.currency ?? '';
-}
-
-/** value and valueByCurrency from an order book, as customer-360's `withValue` computes them. */
-function valueOf(orderBook: Record<string, OrderFacts>): Pick<CustomerDoc, 'value' | 'valueByCurrency'> {
-  const byCurrency = valueByCurrency(orderBook);
-  const currency = primaryCurrency(orderBook);
-  const v = byCurrency[currency];
-  return { valueByCurrency: byCurrency, value: { currency, revenue: v?.revenue ?? 0, margin: v ? v.margin : 0, orders: v?.orders ?? 0 } };
 }
 
 /**
@@ -169,7 +147,7 @@ export function combineCustomers(survivor: CustomerDoc, others: CustomerDoc[]): 
       withReturns: sum(parts, (p) => p.orders?.withReturns),
     },
     orderBook,
-    ...valueOf(orderBook),
+    ...valueOfOrders(orderBook),
     mergedFrom: others.map((o) => o.customerId),
   };
 }
