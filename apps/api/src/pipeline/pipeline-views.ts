@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { emptyView, PIPELINE, PIPELINE_DAYS, PIPELINE_ID, pipelineProjection, READ_STORE, viewOf, type PipelineDayDoc, type PipelineDoc, type PipelineView, type ReadStore } from '@touchpoint/read-models';
+import { decodeDayView, emptyView, PIPELINE, PIPELINE_DAYS, PIPELINE_ID, pipelineProjection, READ_STORE, viewOf, type PipelineDayDoc, type PipelineDoc, type PipelineView, type ReadStore } from '@touchpoint/read-models';
 
 /** Day views are immutable once written; this many are kept parsed (an accuracy report reads periods × lead times). */
 const MAX_CACHED_DAYS = 512;
@@ -36,7 +36,7 @@ export class PipelineViews {
     if (known) return known;
     const page = await this.store.find<PipelineDayDoc>(PIPELINE_DAYS, { filter: [{ field: 'day', op: 'lte', value: day }], sort: [{ field: 'day', direction: 'desc' }], limit: 1 });
     const found = page.items[0];
-    const result: PipelineView = found ? { day: found.day, position: found.position, open: found.open, closed: found.closed, stageOutcomes: found.stageOutcomes, submissions: found.submissions } : emptyView();
+    const result: PipelineView = found ? decodeDayView(found) : emptyView();
     if (this.days.size >= MAX_CACHED_DAYS) this.days.delete(this.days.keys().next().value as string);
     this.days.set(day, result);
     return result;

@@ -35,17 +35,76 @@ export interface PipelineView {
   /** global position of the last event in the view */
   position: number;
   open: OpenCell[];
+  /** per owner: every month in the live view; from three months before the view's day in a day's view (see dayView) */
   closed: ClosedCell[];
+  /** all owners together, every month (the forecast's `closed` list) */
+  closedTotals: Array<{ month: string; currency: string; won: Outcome; lost: Outcome }>;
   /** close month → stage → closed deals that had visited it */
   stageOutcomes: Record<string, Record<string, StageOutcome>>;
   submissions: SubmissionEntry[];
 }
 
-export interface PipelineDayDoc extends Document, PipelineView {
+/**
+ * A day's view as stored: the open and per-owner closed cells as rows of values (a third of the size of objects:
+ * an accuracy report parses one per period and lead time).
+ */
+export interface StoredDayView {
+  day: string;
+  position: number;
+  /** [month, currency, owner, stage, category, count, amount] */
+  openRows: Array<[string, string, string, string, ForecastCategory, number, number]>;
+  /** [month, currency, owner, wonCount, wonAmount, lostCount, lostAmount] */
+  closedRows: Array<[string, string, string, number, number, number, number]>;
+  closedTotals: PipelineView['closedTotals'];
+  stageOutcomes: PipelineView['stageOutcomes'];
+  submissions: SubmissionEntry[];
+}
+
+export interface PipelineDayDoc extends Document, StoredDayView {
   day: string;
 }
 
-export const emptyView = (): PipelineView => ({ day: null, position: 0, open: [], closed: [], stageOutcomes: {}, submissions: [] });
+export const emptyView = (): PipelineView => ({ day: null, position: 0, open: [], closed: [], closedTotals: [], stageOutcomes: {}, submissions: [] });
+
+/**
+ * What a forecast reads of a view: per-owner closed cells and submissions from three months before the view's day on
+ * (a period's won-so-far and its submissions; what came before is in `closedTotals` and the accuracy report). A day's
+ * view is stored this way and the live view is read this way, so a forecast as of a day equals the one read then.
+ */
+export function dayView(view: PipelineView): PipelineView {
+  if (view.day === null) return view;
+  const from = shiftPeriod(view.day.slice(0, 7), -3);
+  return {
+    ...view,
+    closed: view.closed.filter((c) => c.month >= from),
+    submissions: view.submissions.filter((s) => periodEnd(s.period).slice(0, 7) >= from),
+  };
+}
+
+export function encodeDayView(view: PipelineView & { day: string }, position: number): StoredDayView {
+  const v = dayView(view);
+  return {
+    day: v.day!,
+    position,
+    openRows: v.open.map((c) => [c.month, c.currency, c.owner, c.stage, c.category, c.count, c.amount]),
+    closedRows: v.closed.map((c) => [c.month, c.currency, c.owner, c.won.count, c.won.amount, c.lost.count, c.lost.amount]),
+    closedTotals: v.closedTotals,
+    stageOutcomes: v.stageOutcomes,
+    submissions: v.submissions,
+  };
+}
+
+export function decodeDayView(doc: StoredDayView): PipelineView {
+  return {
+    day: doc.day,
+    position: doc.position,
+    open: doc.openRows.map(([month, currency, owner, stage, category, count, amount]) => ({ month, currency, owner, stage, category, count, amount })),
+    closed: doc.closedRows.map(([month, currency, owner, wc, wa, lc, la]) => ({ month, currency, owner, won: { count: wc, amount: wa }, lost: { count: lc, amount: la } })),
+    closedTotals: doc.closedTotals,
+    stageOutcomes: doc.stageOutcomes,
+    submissions: doc.submissions,
+  };
+}
 
 /** Sums the open deals into cells; copies the rest (the result shares nothing with the document). */
 export function viewOf(doc: PipelineDoc | undefined): PipelineView {
@@ -67,9 +126,14 @@ export function viewOf(doc: PipelineDoc | undefined): PipelineView {
       for (const [owner, o] of Object.entries(byOwner)) closed.push({ month, currency, owner, won: { ...o.won }, lost: { ...o.lost } });
     }
   }
+  const closedTotals: PipelineView['closedTotals'] = [];
+  for (const [month, byCurrency] of Object.entries(doc.closed)) {
+    for (const [currency, o] of Object.entries(byCurrency)) closedTotals.push({ month, currency, won: { ...o.won }, lost: { ...o.lost } });
+  }
   return {
     day: doc.knownAt?.slice(0, 10) ?? null,
     position: doc._position,
+    closedTotals: closedTotals.sort((a, b) => compareKeys([a.month, a.currency], [b.month, b.currency])),
     open: [...cells.values()].sort((a, b) => compareKeys([a.month, a.currency, a.owner, a.stage, a.category], [b.month, b.currency, b.owner, b.stage, b.category])),
     closed: closed.sort((a, b) => compareKeys([a.month, a.currency, a.owner], [b.month, b.currency, b.owner])),
     stageOutcomes: structuredClone(doc.stageOutcomesByMonth ?? {}),
@@ -402,7 +466,7 @@ const isView = (x: PipelineDoc | PipelineView): x is PipelineView => Array.isArr
  * every forecast method side by side (`forecasts`). From the live pipeline or from a past day's view alike.
  */
 export function forecast(source: PipelineDoc | PipelineView | undefined, options: ForecastOptions, learning: Omit<ForecastSettings, 'stageProbabilities'> = DEFAULT_FORECAST_SETTINGS): Forecast {
-  const view = source === undefined ? emptyView() : isView(source) ? source : viewOf(source);
+  const view = dayView(source === undefined ? emptyView() : isView(source) ? source : viewOf(source));
   const byPeriod = new Map<string, ForecastCell & Record<never, string>>();
   const byOwner = new Map<string, ForecastCell & { owner: string }>();
   const byStage = new Map<string, ForecastCell & { stage: string }>();
@@ -422,7 +486,7 @@ export function forecast(source: PipelineDoc | PipelineView | undefined, options
   const sorted = <T extends { period: string; currency: string }>(m: Map<string, T>, extra: (t: T) => string = () => '') =>
     [...m.values()].sort((a, b) => (a.period + a.currency + extra(a) < b.period + b.currency + extra(b) ? -1 : 1));
   const closedByPeriod = new Map<string, Forecast['closed'][number]>();
-  for (const c of view.closed) {
+  for (const c of view.closedTotals) {
     const period = periodOf(`${c.month}-01`, options.period);
     if (!inRange(period) || (options.currency !== undefined && c.currency !== options.currency)) continue;
     const key = `${period}|${c.currency}`;

@@ -1,6 +1,6 @@
 import { ERASED, type ForecastCategory, type ForecastSubmitted } from '@touchpoint/domain';
 import type { Document } from '../store/port';
-import { viewOf, type PipelineDayDoc } from './forecasting';
+import { encodeDayView, viewOf, type PipelineDayDoc } from './forecasting';
 import { DAY_MS, msBetween, type DocumentAccess, type ProjectedEvent, type Projection } from './types';
 
 export interface DealDoc extends Document {
@@ -326,8 +326,8 @@ export const pipelineProjection: Projection = {
       // The first event of a later day closes the previous one: keep the pipeline as it stood then.
       const day = current.knownAt.slice(0, 10);
       if (knownAt(current.knownAt, event).slice(0, 10) > day) {
-        const view = viewOf(current);
-        docs.update<PipelineDayDoc>(PIPELINE_DAYS, day, () => ({ _id: day, _position: event.globalPosition, ...view, day }));
+        const view = { ...viewOf(current), day };
+        docs.update<PipelineDayDoc>(PIPELINE_DAYS, day, () => ({ _id: day, _position: event.globalPosition, ...encodeDayView(view, view.position) }));
       }
     }
     if (event.type !== 'ForecastSubmitted') docs.update<DealDoc>(DEALS, (event.data as { dealId: string }).dealId, (doc) => evolveDeal(doc, event));
