@@ -1,3 +1,4 @@
+import { ERASED } from '@touchpoint/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@touchpoint/event-store';
 import type { BlindIndexHasher } from './blind-index/hasher';
 import type { BlindIndexStore } from './blind-index/port';
@@ -11,6 +12,21 @@ export const PROFILE_EVENTS: ReadonlySet<string> = new Set(['CustomerRegistered'
 
 /** One checkpoint per key version: a rotation builds the next version from position 0 while lookups stay on the current one. */
 export const indexerCheckpoint = (keyVersion: number) => `identity-indexer:v${keyVersion}`;
+
+/** The profile a registration event states; undefined when it reads as erased (its key is gone: ask the state). */
+function profileInRegistration(data: Record<string, unknown>): MatchProfile | undefined {
+  if (typeof data.name !== 'string' || data.name === ERASED) return undefined;
+  const text = (v: unknown) => (typeof v === 'string' && v !== ERASED ? v : null);
+  const address = data.address as { postalCode?: unknown } | undefined;
+  return {
+    kind: data.kind === 'company' ? 'company' : 'person',
+    name: data.name,
+    email: text(data.email),
+    phone: text(data.phone),
+    company: text(data.company),
+    postalCode: text(address?.postalCode),
+  };
+}
 
 /** The hashed matching keys of a profile, as the blind index stores them. */
 export function blindEntries(profile: MatchProfile, hasher: BlindIndexHasher): Array<{ kind: string; hash: string }> {
@@ -42,7 +58,8 @@ export class IdentityIndexer {
 
   async start(): Promise<void> {
     this.positionValue = await this.index.checkpoint(indexerCheckpoint(this.hasher.version));
-    const subscription = this.events.subscribeToAll({ after: this.positionValue, batchSize: this.options.batchSize ?? 500, personalDataOf: new Set() }, (batch) => this.handle(batch));
+    // Registrations are opened (their profile is in them); every other event is read sealed.
+    const subscription = this.events.subscribeToAll({ after: this.positionValue, batchSize: this.options.batchSize ?? 500, personalDataOf: new Set(['CustomerRegistered']) }, (batch) => this.handle(batch));
     this.subscription = subscription;
     subscription.done.catch((error) => this.options.onError?.(error));
   }
@@ -57,15 +74,24 @@ export class IdentityIndexer {
     if (batch.length === 0) return;
     const touched = new Set<string>();
     const erased = new Set<string>();
+    /** a customer whose last profile event in the batch is its registration: the profile is in the event */
+    const registered = new Map<string, MatchProfile>();
     for (const e of batch) {
-      if (e.type === 'CustomerErased') erased.add(String(e.data.customerId));
-      else if (PROFILE_EVENTS.has(e.type)) touched.add(String(e.data.customerId));
+      const customerId = String(e.data.customerId);
+      if (e.type === 'CustomerErased') erased.add(customerId);
+      else if (PROFILE_EVENTS.has(e.type)) {
+        touched.add(customerId);
+        const profile = e.type === 'CustomerRegistered' ? profileInRegistration(e.data) : undefined;
+        if (profile) registered.set(customerId, profile);
+        else registered.delete(customerId);
+      }
     }
     // Erasure is final: no need to load the (now empty) profile, and no reason to bring its state back into a cache.
     for (const customerId of erased) await this.index.remove(customerId);
     for (const customerId of touched) {
       if (erased.has(customerId)) continue;
-      const profile = await this.profileOf(customerId);
+      // A registration carries the whole profile: no need to load the customer (an import registers thousands).
+      const profile = registered.get(customerId) ?? (await this.profileOf(customerId));
       if (profile === null) await this.index.remove(customerId);
       else await this.index.replace(customerId, blindEntries(profile, this.hasher), this.hasher.version);
     }
