@@ -9,6 +9,8 @@ import { createContext, type Scenario } from './context';
 import { ROLES } from './roles';
 import { appendEmbedded, appendPostgres } from './scenarios/append';
 import { clv } from './scenarios/clv';
+import { duplicatesScenario } from './scenarios/duplicates';
+import { forecastHistoryScenario } from './scenarios/forecast-history';
 import { longHistory } from './scenarios/history';
 import { httpAppend } from './scenarios/http';
 import { importScenario } from './scenarios/import';
@@ -32,6 +34,8 @@ const SCENARIOS: Array<{ name: string; engines: string; run: Scenario }> = [
   { name: 'kafka', engines: 'kafka', run: kafka },
   { name: 'import', engines: 'sqlite', run: importScenario },
   { name: 'clv', engines: 'sqlite', run: clv },
+  { name: 'duplicates', engines: 'sqlite', run: duplicatesScenario },
+  { name: 'forecast-history', engines: 'sqlite', run: forecastHistoryScenario },
 ];
 
 function machine() {

@@ -12,6 +12,7 @@ import { createProjector } from '../../apps/api/src/app.module';
 import { createApiKeyStore, createEngines, createKeyStore, withEncryption } from '../../apps/api/src/engines';
 import { nextParentMessage, type ChildMessage } from './child';
 import { appendGenerated, generateDataset, type DatasetOptions } from './dataset';
+import { writeForecastHistory } from './scenarios/forecast-history';
 import { peakRssMiB } from './stats';
 import { openAppEventStore } from './stores';
 
@@ -138,4 +139,4 @@ async function serveBare(_args: unknown, report: Report): Promise<{ peakRssMiB: 
   return { peakRssMiB: peakRssMiB() };
 }
 
-export const ROLES = { generate, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };
+export const ROLES = { generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };

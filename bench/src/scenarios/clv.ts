@@ -189,7 +189,7 @@ function cpuSeconds(pid: number): number {
  * Waits until the process has been idle (under 5 % of a core) for a second, e.g. while the in-process projector
  * re-ranks every customer after a fit was recorded; answers how long it was busy (ms). Off Linux: at once.
  */
-async function waitIdle(pid: number, limitMs = 120_000): Promise<number> {
+export async function waitIdle(pid: number, limitMs = 120_000): Promise<number> {
   const started = Date.now();
   let quiet = 0;
   let before = cpuSeconds(pid);
@@ -210,7 +210,7 @@ async function waitIdle(pid: number, limitMs = 120_000): Promise<number> {
 }
 
 /** Polls /health until the projector is at `head` (or, without a head, has no lag). */
-async function waitForProjector(ctx: BenchContext, base: string, head?: number, limitMs = 30 * 60_000): Promise<number> {
+export async function waitForProjector(ctx: BenchContext, base: string, head?: number, limitMs = 30 * 60_000): Promise<number> {
   const started = Date.now();
   const bar = head ? ctx.progress('projector catch-up', head) : undefined;
   try {
