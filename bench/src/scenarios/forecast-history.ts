@@ -60,7 +60,7 @@ export interface ForecastHistoryOptions {
 const START = '2024-09-01T00:00:00.000Z';
 const END = '2026-11-10T00:00:00.000Z';
 const FULL_SIZES = { customers: 20_000, owners: 50, deals: 100_000 };
-const QUICK_SIZES = { customers: 1_000, owners: 5, deals: 2_000 };
+const QUICK_SIZES = { customers: 500, owners: 5, deals: 1_000 };
 
 export function forecastHistoryDataset(ctx: Pick<BenchContext, 'quick'>): ForecastHistoryOptions {
   return { seed: SEED ^ 0xf0c, ...(ctx.quick ? QUICK_SIZES : FULL_SIZES), start: START, end: END };

@@ -91,9 +91,16 @@ export class IdentityIndexer {
     for (const customerId of touched) {
       if (erased.has(customerId)) continue;
       // A registration carries the whole profile: no need to load the customer (an import registers thousands).
-      const profile = registered.get(customerId) ?? (await this.profileOf(customerId));
-      if (profile === null) await this.index.remove(customerId);
-      else await this.index.replace(customerId, blindEntries(profile, this.hasher), this.hasher.version);
+      const fromRegistration = registered.get(customerId);
+      const profile = fromRegistration ?? (await this.profileOf(customerId));
+      if (profile === null) {
+        await this.index.remove(customerId);
+        continue;
+      }
+      const entries = blindEntries(profile, this.hasher);
+      // A new record with nothing to match on has no entries to replace: skip the write (most imported records).
+      if (fromRegistration && entries.length === 0) continue;
+      await this.index.replace(customerId, entries, this.hasher.version);
     }
     const last = batch[batch.length - 1].globalPosition;
     await this.index.setCheckpoint(indexerCheckpoint(this.hasher.version), last);
