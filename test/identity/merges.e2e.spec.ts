@@ -19,11 +19,12 @@ const OTHER = '00000000-0000-4000-a000-00000000000c';
 const DAY = 86_400_000;
 
 type Send = (crm: Crm, customerId: string) => Promise<unknown>;
+type Step = { at: string; run: Send; touchpoint?: true };
 
 /** A seeded random history: touchpoints, orders (some cancelled or returned), complaints, consent, channel, deals. */
-function history(seed: number, label: string): Array<{ at: string; run: Send }> {
+function history(seed: number, label: string): Step[] {
   const rng = mulberry32(seed);
-  const out: Array<{ at: string; run: Send }> = [];
+  const out: Step[] = [];
   let t = Date.parse('2025-02-01T09:00:00Z') + Math.floor(rng() * 5) * DAY;
   const next = () => new Date((t += Math.floor(1 + rng() * 9) * DAY + Math.floor(rng() * 600) * 60_000)).toISOString();
   for (let i = 0; i < 14; i++) {
@@ -33,7 +34,7 @@ function history(seed: number, label: string): Array<{ at: string; run: Send }> 
     if (kind <= 1) {
       const type = ['call', 'email', 'web_visit', 'meeting'][Math.floor(rng() * 4)];
       const direction = rng() < 0.5 ? 'inbound' : 'outbound';
-      out.push({ at, run: (crm, id) => crm.touchpoint(id, { type, direction, subject: `About ${n}`, occurredAt: at }) });
+      out.push({ at, touchpoint: true, run: (crm, id) => crm.touchpoint(id, { type, direction, subject: `About ${n}`, occurredAt: at }) });
     } else if (kind <= 3) {
       const total = (1 + Math.floor(rng() * 40)) * 500;
       const currency = rng() < 0.8 ? 'EUR' : 'USD';
@@ -124,9 +125,17 @@ describe.each(CASES)('merge and undo (%s engine, seed %i, through HTTP)', (engin
     expect(res.status).toBe(201);
     const mergeId = res.body.ids.mergeId;
     expect(res.headers.location).toBe(`/v1/customers/${S}/merges/${mergeId}`);
-    for (const e of events.slice(half).filter((x) => x.id !== D)) await both((crm) => e.run(crm, e.id));
-    await m.command('post', `/v1/customers/${S}/merges/${mergeId}/undo`, { reason: 'Two different people after all' });
-    for (const e of events.slice(half).filter((x) => x.id === D)) await both((crm) => e.run(crm, e.id));
+    // While merged, the duplicate's touchpoints are recorded on the survivor (the only record taking commands) and
+    // given back by the undo; the plain app records them on the duplicate. Its other events wait for the undo.
+    const givenBack: string[] = [];
+    for (const e of events.slice(half).filter((x) => x.id !== D || x.touchpoint)) {
+      const res = (await e.run(m, e.id === D ? S : e.id)) as { body: { events: Array<{ eventId: string }> } };
+      if (e.id === D) givenBack.push(res.body.events[0].eventId);
+      await e.run(p, e.id);
+    }
+    const undo = await m.command('post', `/v1/customers/${S}/merges/${mergeId}/undo`, { reason: 'Two different people after all', reassignEventIds: givenBack });
+    expect(undo.status).toBe(200);
+    for (const e of events.slice(half).filter((x) => x.id === D && !x.touchpoint)) await both((crm) => e.run(crm, e.id));
     await ranked(m);
     await ranked(p);
     for (const id of [S, D, OTHER]) {
@@ -222,6 +231,41 @@ describe('while merged (memory engine, through HTTP)', () => {
     expectProblem(await request(t.http).post(`/v1/customers/${S}/merges/00000000-0000-4000-a000-0000000000ee/undo`).send({ reason: 'x' }), 404, ['mergeId'], 'merge_not_found');
   });
 
+  it('an undo gives back only touchpoints recorded on the survivor since the merge, and a retry gives them back once', async () => {
+    const [s, d] = ['00000000-0000-4000-a000-0000000000e7', '00000000-0000-4000-a000-0000000000e8'];
+    for (const id of [s, d]) await crm.register({ customerId: id, kind: 'person', name: `Given ${id.slice(-2)}` });
+    const before = (await crm.touchpoint(s, { type: 'call', occurredAt: '2025-05-01T10:00:00Z' })).body.events[0].eventId;
+    const merge = await crm.command('post', `/v1/customers/${s}/merges`, { duplicateId: d, reason: 'same' });
+    const mergeId = merge.body.ids.mergeId;
+    const call = (await crm.touchpoint(s, { type: 'call', occurredAt: '2025-05-02T10:00:00Z' })).body.events[0].eventId;
+    const email = (await crm.touchpoint(s, { type: 'email', direction: 'outbound', occurredAt: '2025-05-03T10:00:00Z' })).body.events[0].eventId;
+    const orderEvent = (await crm.command('post', `/v1/customers/${s}/orders`, { orderId: 'GB-1', currency: 'EUR', lines: [{ sku: 'X', quantity: 1, unitPrice: 100 }] })).body.events[0].eventId;
+    const undo = (reassignEventIds: string[], key?: string) =>
+      request(t.http).post(`/v1/customers/${s}/merges/${mergeId}/undo`).set(key ? { 'Idempotency-Key': key } : {}).send({ reason: 'two people', reassignEventIds });
+    // Recorded before the merge, not an event of this record, not a touchpoint: refused, and nothing changes.
+    expectProblem(await undo([before]), 422, ['reassignEventIds[0]'], 'event_not_reassignable');
+    expectProblem(await undo([call, '00000000-0000-4000-a000-0000000000ff']), 422, ['reassignEventIds[1]'], 'event_not_reassignable');
+    expectProblem(await undo([orderEvent]), 422, ['reassignEventIds[0]'], 'event_not_reassignable');
+    expectProblem(await undo(['not-an-id']), 400, ['reassignEventIds']);
+    expect((await crm.get(`/v1/customers/${d}`)).customerId).toBe(s);
+    const done = await undo([email, email.toUpperCase()], 'undo-gb');
+    expect(done.status).toBe(200);
+    const again = await undo([email, email.toUpperCase()], 'undo-gb');
+    expect(again.body.replayed).toBe(true);
+    expect(again.status).toBe(200);
+    const survivor = await crm.get(`/v1/customers/${s}`, { minPosition: again.body.globalPosition });
+    expect(survivor.touchpoints).toMatchObject({ total: 2, byType: { call: 2 } });
+    expect(survivor.lastContactAt).toBe('2025-05-02T10:00:00.000Z');
+    const duplicate = await crm.get(`/v1/customers/${d}`);
+    expect(duplicate).toMatchObject({ customerId: d, touchpoints: { total: 1, outbound: 1, byType: { email: 1 } }, lastContactAt: '2025-05-03T10:00:00.000Z' });
+    // The duplicate's timeline has the touchpoint (recorded again after its CustomerUnmerged); the survivor's has not.
+    const types = async (id: string) => (await crm.pages(`/v1/customers/${id}/history`, { order: 'oldest', limit: 50 })).items.map((e: { type: string; summary: string }) => e.type);
+    expect((await types(d)).sort()).toEqual(['CustomerMerged', 'CustomerRegistered', 'CustomerUnmerged', 'TouchpointRecorded']);
+    expect((await types(s)).filter((x) => x === 'TouchpointRecorded')).toHaveLength(2);
+    const unmerged = (await crm.pages(`/v1/customers/${s}/history`, { limit: 50 })).items.find((e: { type: string }) => e.type === 'CustomerUnmerged');
+    expect(unmerged.summary).toContain('1 touchpoint given back to the duplicate');
+  });
+
   it('of two concurrent merges of one record, exactly one succeeds and the other gets 409', async () => {
     const a = '00000000-0000-4000-a000-0000000000a1';
     const b = '00000000-0000-4000-a000-0000000000a2';
@@ -253,7 +297,7 @@ describe('while merged (memory engine, through HTTP)', () => {
   });
 
   it('erasing the survivor erases every record merged into it', async () => {
-    const [s, d] = ['00000000-0000-4000-a000-0000000000c1', '00000000-0000-4000-a000-0000000000c2'];
+    const [s, d] = ['00000000-0000-4000-a000-0000000000c7', '00000000-0000-4000-a000-0000000000c8'];
     await crm.register({ customerId: s, kind: 'person', name: 'Iryna Melnyk', email: 'iryna@example.com' });
     await crm.register({ customerId: d, kind: 'person', name: 'Ірина Мельник', email: 'iryna.m@example.com' });
     await crm.command('post', `/v1/customers/${s}/merges`, { duplicateId: d, reason: 'same' });

@@ -8,6 +8,7 @@
 import * as lifetimeValueDtos from '../../apps/api/src/lifetime-value/lifetime-value.dtos';
 import * as pipelineDtos from '../../apps/api/src/pipeline/pipeline.dtos';
 import * as identityDtos from '../../apps/api/src/identity/identity.dtos';
+import * as taskDtos from '../../apps/api/src/tasks/tasks.dtos';
 import 'reflect-metadata';
 import { getMetadataStorage } from 'class-validator';
 import request from 'supertest';
@@ -25,7 +26,7 @@ interface Operation {
 }
 
 const DTO_CLASSES: Record<string, Function> = Object.fromEntries(
-  Object.entries({ ...customerDtos, ...dealDtos, ...lifetimeValueDtos, ...pipelineDtos, ...identityDtos }).filter(([, value]) => typeof value === 'function') as Array<[string, Function]>,
+  Object.entries({ ...customerDtos, ...dealDtos, ...lifetimeValueDtos, ...pipelineDtos, ...identityDtos, ...taskDtos }).filter(([, value]) => typeof value === 'function') as Array<[string, Function]>,
 );
 
 /** Fields class-validator lets the client leave out (@IsOptional, or our @Optional through ValidateIf). */

@@ -66,7 +66,7 @@ export async function startTestApp(options: { engine?: TestEngine | string; auth
   let rawStore: EventStore & SnapshotStore;
   let readStore: ReadStore;
   let teardown = async () => undefined as void;
-  const env: Record<string, string> = { TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: engine, TOUCHPOINT_READ_STORE: engine, TOUCHPOINT_SEGMENT_EVERY_MS: '0', TOUCHPOINT_AUTH: options.auth ?? 'off', TOUCHPOINT_DEV_MODE: 'false', TOUCHPOINT_RATE_LIMIT_MAX: '0' };
+  const env: Record<string, string> = { TOUCHPOINT_DATA_DIR: dir, TOUCHPOINT_EVENT_STORE: engine, TOUCHPOINT_READ_STORE: engine, TOUCHPOINT_SEGMENT_EVERY_MS: '0', TOUCHPOINT_FOLLOW_UP_CHECK_EVERY_MS: '0', TOUCHPOINT_AUTH: options.auth ?? 'off', TOUCHPOINT_DEV_MODE: 'false', TOUCHPOINT_RATE_LIMIT_MAX: '0' };
   if (realServers) {
     const { mongo } = realServers;
     const pg = await freshPostgresDatabase(realServers.postgres);

@@ -31,6 +31,9 @@ import { PIPELINE_QUERY_HANDLERS } from './pipeline/pipeline.queries';
 import { PipelineViews } from './pipeline/pipeline-views';
 import { DUPLICATE_FINDER, DuplicatesController, IDENTITY_INDEXER } from './identity/duplicates.controller';
 import { MergesController } from './identity/merges.controller';
+import { FollowUpProcess } from './tasks/follow-up.process';
+import { TasksController } from './tasks/tasks.controller';
+import { ExecuteTaskCommand } from './commands';
 import { BLIND_INDEX, DuplicateFinder, IdentityIndexer, loadHasher, type BlindIndexHasher, type BlindIndexStore, type ProfileSource } from '@touchpoint/identity';
 import { customerAggregate } from './commands/aggregates';
 import { customerStreamId } from '@touchpoint/domain';
@@ -80,6 +83,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: TouchpointConfig,
     @Inject(IDENTITY_INDEXER) private readonly indexer: IdentityIndexer,
     @Inject(BLIND_INDEX) private readonly blindIndex: BlindIndexStore,
+    private readonly followUps: FollowUpProcess,
   ) {}
 
   private fitTimer?: NodeJS.Timeout;
@@ -87,6 +91,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationBootstrap(): Promise<void> {
     this.checkpointer?.start();
     await this.indexer.start();
+    this.followUps.start(this.config.TOUCHPOINT_FOLLOW_UP_CHECK_EVERY_MS);
     if (this.config.TOUCHPOINT_LTV_FIT_EVERY_MS > 0) {
       // Scheduled fits: each recorded as an event like a manual one; a failure is logged and retried next time.
       this.fitTimer = setInterval(() => {
@@ -106,6 +111,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     // Running imports stop after their records in flight; a rerun resumes them.
     await this.imports.close();
+    await this.followUps.stop();
     if (this.fitTimer) clearInterval(this.fitTimer);
     await this.checkpointer?.stop();
     await this.checkpoints?.close();
@@ -139,7 +145,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -269,6 +275,17 @@ export class AppModule {
           provide: DUPLICATE_FINDER,
           inject: [BLIND_INDEX, BLIND_INDEX_HASHER, PROFILE_SOURCE],
           useFactory: (index: BlindIndexStore, hasher: BlindIndexHasher, profiles: ProfileSource) => new DuplicateFinder(index, hasher, profiles),
+        },
+        {
+          provide: FollowUpProcess,
+          inject: [CommandBus],
+          useFactory: (bus: CommandBus) =>
+            new FollowUpProcess(engines.readStore, (command, context) => bus.execute(new ExecuteTaskCommand(command, context)), deps.clock, {
+              afterMs: config.TOUCHPOINT_FOLLOW_UP_AFTER_MINUTES * 60_000,
+              maxAgeMs: config.TOUCHPOINT_FOLLOW_UP_MAX_AGE_DAYS * 86_400_000,
+              fallbackAssignee: config.TOUCHPOINT_FOLLOW_UP_ASSIGNEE,
+              batch: 500,
+            }),
         },
         CommandContextFactory,
         CommandResponder,

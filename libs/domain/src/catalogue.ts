@@ -1,10 +1,11 @@
 import type { CustomerEvent } from './customer/events';
 import type { DealEvent } from './deal/events';
 import type { ForecastEvent } from './forecast/events';
+import type { TaskEvent } from './task/events';
 import type { ImportEvent } from './imports/events';
 import type { ValueModelEvent } from './value-model/events';
 
-export type DomainEvent = CustomerEvent | DealEvent | ForecastEvent;
+export type DomainEvent = CustomerEvent | DealEvent | ForecastEvent | TaskEvent;
 export type DomainEventType = DomainEvent['type'];
 
 /**
@@ -28,7 +29,7 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   ComplaintResolved: 1,
   CustomerErased: 1,
   CustomerMerged: 1,
-  CustomerUnmerged: 1,
+  CustomerUnmerged: 2,
   DealOpened: 1,
   DealStageChanged: 1,
   DealAmountChanged: 1,
@@ -37,6 +38,11 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   DealWon: 1,
   DealLost: 1,
   ForecastSubmitted: 1,
+  TaskCreated: 1,
+  TaskRescheduled: 1,
+  TaskReassigned: 1,
+  TaskCompleted: 1,
+  TaskCancelled: 1,
 };
 
 export const isDomainEventType = (type: string): type is DomainEventType => Object.prototype.hasOwnProperty.call(EVENT_SCHEMA_VERSIONS, type);
@@ -100,4 +106,6 @@ export const UPCASTERS: Upcaster[] = [
   unchanged('OrderPlaced'),
   unchanged('OrderCancelled'),
   unchanged('OrderReturned'),
+  // v2 may name touchpoints given back to the duplicate (reassignedEventIds); a v1 undo gave back none.
+  unchanged('CustomerUnmerged'),
 ];

@@ -49,6 +49,14 @@ const SAMPLES: { [T in DomainEventType]: Extract<DomainEvent, { type: T }> } = {
     type: 'ForecastSubmitted',
     data: { submissionId: DEAL_ID, scope: 'owner', name: 'sales.anna', period: '2026-03', currency: 'EUR', amounts: { commit: 100, bestCase: 200 }, occurredAt: AT },
   },
+  TaskCreated: {
+    type: 'TaskCreated',
+    data: { taskId: DEAL_ID, customerId: CUSTOMER_ID, kind: 'call', title: 'Call back about the delivery', assignee: 'sales.anna', priority: 'high', dueAt: AT, occurredAt: AT },
+  },
+  TaskRescheduled: { type: 'TaskRescheduled', data: { taskId: DEAL_ID, customerId: CUSTOMER_ID, dueAt: AT, occurredAt: AT } },
+  TaskReassigned: { type: 'TaskReassigned', data: { taskId: DEAL_ID, customerId: CUSTOMER_ID, assignee: 'sales.petro', occurredAt: AT } },
+  TaskCompleted: { type: 'TaskCompleted', data: { taskId: DEAL_ID, customerId: CUSTOMER_ID, outcome: 'Called, resolved', occurredAt: AT } },
+  TaskCancelled: { type: 'TaskCancelled', data: { taskId: DEAL_ID, customerId: CUSTOMER_ID, reason: 'Customer wrote back', occurredAt: AT } },
 };
 
 // Test upcasters for a made-up `ThingHappened` whose current version is 3.

@@ -2,6 +2,7 @@ export * from './shared';
 export * from './customer';
 export * from './deal';
 export * from './forecast';
+export * from './task';
 export * from './imports';
 export * from './value-model';
 export * from './catalogue';

@@ -41,6 +41,12 @@ export const PERSONAL_FIELDS: Record<DomainEventType, PersonalField[]> = {
   DealLost: [s('reason')],
   // Not about a customer: nothing in it is erased with one (the comment is the submitter's own words).
   ForecastSubmitted: [],
+  // A task is about a customer: what it says is theirs (the assignee is staff).
+  TaskCreated: [s('title'), s('notes')],
+  TaskRescheduled: [s('reason')],
+  TaskReassigned: [],
+  TaskCompleted: [s('outcome')],
+  TaskCancelled: [s('reason')],
 };
 
 /** What an erased field reads as, by kind: a fixed marker that keeps the field's type. */

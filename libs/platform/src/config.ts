@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const int = () => Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)));
 const BOOLEANS: Record<string, boolean> = { '1': true, true: true, yes: true, on: true, '0': false, false: false, no: false, off: false };
@@ -97,6 +97,22 @@ export class TouchpointConfig {
   /** closed deals of the last N close months teach the learned win rates (0: all history) */
   @int() @IsInt() @Min(0) @Max(600)
   TOUCHPOINT_FORECAST_LOOKBACK_MONTHS = 24;
+
+  /** an inbound call, email, chat, SMS, letter, fax or complaint unanswered for this many minutes gets a follow-up task */
+  @int() @IsInt() @Min(1) @Max(525_600)
+  TOUCHPOINT_FOLLOW_UP_AFTER_MINUTES = 1440;
+
+  /** contacts older than this many days are not followed up (missed before the process watched them) */
+  @int() @IsInt() @Min(1) @Max(3650)
+  TOUCHPOINT_FOLLOW_UP_MAX_AGE_DAYS = 7;
+
+  /** how often the follow-up process looks for unanswered contacts, in ms (0: never, e.g. in tests that run it by hand) */
+  @int() @IsInt() @Min(0) @Max(86_400_000)
+  TOUCHPOINT_FOLLOW_UP_CHECK_EVERY_MS = 60_000;
+
+  /** who gets a follow-up task when the customer has no owner */
+  @IsString() @Length(1, 128)
+  TOUCHPOINT_FOLLOW_UP_ASSIGNEE = 'service-desk';
 
   /** cumulative revenue shares closing tiers A and B, e.g. A=0.8,B=0.95 */
   @Matches(/^A=0?\.\d+,B=0?\.\d+$/, { message: 'must look like A=0.8,B=0.95' })

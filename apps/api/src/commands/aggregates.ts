@@ -5,6 +5,7 @@ import {
   customerDecider,
   dealDecider,
   forecastDecider,
+  taskDecider,
   type CustomerCommand,
   type CustomerEvent,
   type CustomerState,
@@ -14,6 +15,9 @@ import {
   type ForecastCommand,
   type ForecastEvent,
   type ForecastState,
+  type TaskCommand,
+  type TaskEvent,
+  type TaskState,
 } from '@touchpoint/domain';
 
 /** Bump a stateVersion whenever that state's shape changes: old snapshots are then ignored and rebuilt. */
@@ -36,6 +40,14 @@ export const forecastAggregate: AggregateSpec<ForecastCommand, ForecastState, Fo
   stateVersion: 'forecast.v1',
   personalDataOf: new Set(),
   startsStream: () => true,
+};
+
+/** One stream per task; its personal fields (title, notes) are sealed with its customer's key. */
+export const taskAggregate: AggregateSpec<TaskCommand, TaskState, TaskEvent> = {
+  decider: taskDecider,
+  stateVersion: 'task.v1',
+  personalDataOf: new Set(),
+  startsStream: (command) => command.type === 'CreateTask',
 };
 
 export const AGGREGATE_RUNNER = Symbol('AGGREGATE_RUNNER');

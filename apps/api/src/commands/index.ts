@@ -2,11 +2,13 @@ import { CustomerCommandHandler } from './customer.command';
 import { DealCommandHandler } from './deal.command';
 import { ForecastCommandHandler } from './forecast.command';
 import { MergeCommandHandler, UnmergeCommandHandler } from './merge.command';
+import { TaskCommandHandler } from './task.command';
 
 export * from './aggregates';
 export * from './customer.command';
 export * from './deal.command';
 export * from './forecast.command';
 export * from './merge.command';
+export * from './task.command';
 
-export const COMMAND_HANDLERS = [CustomerCommandHandler, DealCommandHandler, ForecastCommandHandler, MergeCommandHandler, UnmergeCommandHandler];
+export const COMMAND_HANDLERS = [CustomerCommandHandler, DealCommandHandler, ForecastCommandHandler, MergeCommandHandler, UnmergeCommandHandler, TaskCommandHandler];

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AggregateRunner, CommandContext, CommandResult } from '@touchpoint/application';
-import { conflict, customerStreamId, DomainError, notFound } from '@touchpoint/domain';
+import { conflict, customerStreamId, DomainError, notFound, type CustomerUnmerged, type TouchpointRecorded } from '@touchpoint/domain';
+import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
 import { AGGREGATE_RUNNER, customerAggregate } from './aggregates';
 
 export interface MergeRequest {
@@ -25,7 +26,8 @@ export class ExecuteMerge extends Command<CommandResult> {
 
 export class ExecuteUnmerge extends Command<CommandResult> {
   constructor(
-    readonly request: { survivorId: string; mergeId: string; reason: string; occurredAt: string },
+    /** reassign: ids of touchpoints recorded on the survivor since the merge that belong to the duplicate */
+    readonly request: { survivorId: string; mergeId: string; reason: string; occurredAt: string; reassign?: string[] },
     readonly context: CommandContext,
   ) {
     super();
@@ -85,19 +87,75 @@ export class MergeCommandHandler implements ICommandHandler<ExecuteMerge, Comman
   }
 }
 
-/** The survivor's CustomerUnmerged first (read models split the two), then the duplicate's (it takes commands again). */
+/**
+ * The survivor's CustomerUnmerged first (read models split the two), then the duplicate's (it takes commands again),
+ * followed in the same append by the touchpoints given back to it. A retry after an interruption between the two
+ * appends gives back what the survivor's CustomerUnmerged recorded.
+ */
 @CommandHandler(ExecuteUnmerge)
 export class UnmergeCommandHandler implements ICommandHandler<ExecuteUnmerge, CommandResult> {
-  constructor(@Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner) {}
+  constructor(
+    @Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   async execute({ request, context }: ExecuteUnmerge): Promise<CommandResult> {
     const { survivorId, mergeId, reason, occurredAt } = request;
+    const reassign = request.reassign ?? [];
     const before = (await this.runner.load(customerAggregate, customerStreamId(survivorId))).state;
-    const result = await this.runner.execute(customerAggregate, customerStreamId(survivorId), { type: 'UndoMerge', data: { customerId: survivorId, mergeId, reason, occurredAt } }, step(context, 'unmerge:survivor', true));
+    const recorded = reassign.length > 0 && before.absorbed?.[mergeId] !== undefined ? await this.sinceMerge(survivorId, mergeId) : undefined;
+    const result = await this.runner.execute(
+      customerAggregate,
+      customerStreamId(survivorId),
+      { type: 'UndoMerge', data: { customerId: survivorId, mergeId, reason, occurredAt, ...(recorded && { reassign, recordedSinceMerge: recorded.types }) } },
+      step(context, 'unmerge:survivor', true),
+    );
     // On a replay the survivor's state no longer names the duplicate: the recorded result does.
     const duplicateId = result.ids.duplicateId ?? before.absorbed?.[mergeId];
     if (duplicateId === undefined) throw notFound('merge_not_found', `customer ${survivorId} has no merge ${mergeId}`, 'mergeId');
-    await this.runner.execute(customerAggregate, customerStreamId(duplicateId), { type: 'ReleaseMergedCustomer', data: { customerId: duplicateId, mergeId, reason, occurredAt } }, step(context, 'unmerge:duplicate', false));
+    // The ids the survivor's CustomerUnmerged recorded: just decided (the decider accepted every name), or read back.
+    const found = result.replayed ? await this.sinceMerge(survivorId, mergeId) : recorded;
+    const ids = result.replayed ? (found?.undone?.reassignedEventIds ?? []) : [...new Set(reassign.map((id) => id.toLowerCase()))];
+    const reassigned = ids.flatMap((eventId) => {
+      const touchpoint = found?.touchpoints.get(eventId);
+      return touchpoint ? [{ eventId, touchpoint }] : [];
+    });
+    await this.runner.execute(
+      customerAggregate,
+      customerStreamId(duplicateId),
+      { type: 'ReleaseMergedCustomer', data: { customerId: duplicateId, mergeId, reason, occurredAt, ...(reassigned.length > 0 && { reassigned }) } },
+      step(context, 'unmerge:duplicate', false),
+    );
     return { ...result, ids: { ...result.ids, mergeId, survivorId, duplicateId } };
   }
+
+  /**
+   * The survivor's stream back to this merge, newest first: the events recorded since it (event id → type, without
+   * touchpoints an earlier undo gave back), the touchpoints' data in the clear, and the merge's undo if recorded.
+   */
+  private async sinceMerge(survivorId: string, mergeId: string) {
+    const types: Record<string, string> = {};
+    const touchpoints = new Map<string, TouchpointRecorded['data']>();
+    const givenBack = new Set<string>();
+    let undone: CustomerUnmerged['data'] | undefined;
+    const streamId = customerStreamId(survivorId);
+    let from = await this.store.streamRevision(streamId);
+    while (from >= 0) {
+      const page = await this.store.readStream(streamId, { direction: 'backwards', fromRevision: from, maxCount: 500, personalDataOf: TOUCHPOINTS });
+      for (const e of page) {
+        const data = e.data as { mergeId?: string; survivorId?: string; customerId: string; reassignedEventIds?: string[] };
+        const survivorSide = data.mergeId === mergeId && data.survivorId === data.customerId;
+        if (e.type === 'CustomerMerged' && survivorSide) return { types, touchpoints, undone };
+        if (e.type === 'CustomerUnmerged' && survivorSide) undone = e.data as CustomerUnmerged['data'];
+        if (e.type === 'CustomerUnmerged') for (const id of data.reassignedEventIds ?? []) givenBack.add(id);
+        if (e.type === 'TouchpointRecorded') touchpoints.set(e.eventId, e.data as TouchpointRecorded['data']);
+        if (!givenBack.has(e.eventId)) types[e.eventId] = e.type;
+      }
+      if (page.length === 0) break;
+      from = page[page.length - 1].streamRevision - 1;
+    }
+    return { types, touchpoints, undone };
+  }
 }
+
+const TOUCHPOINTS: ReadonlySet<string> = new Set(['TouchpointRecorded']);

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { Optional } from '../http/validators';
 import { ConsistencyQuery } from '../queries/query.dtos';
 
@@ -28,6 +28,8 @@ export class MergeCustomerDto {
 
 export class UndoMergeDto {
   @IsString() @Length(1, 500) reason: string;
+  /** touchpoints recorded on the survivor since the merge that belong to the duplicate: they move to it (event ids, at most 1,000) */
+  @Optional() @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true }) reassignEventIds?: string[];
   @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 

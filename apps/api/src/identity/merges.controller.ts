@@ -63,7 +63,10 @@ export class MergesController {
     return this.respond.send(reply, command, { created: (r) => `/v1/customers/${survivorId}/merges/${r.ids.mergeId}` });
   }
 
-  /** Undo the merge: CustomerUnmerged on both streams; both records read again as if the merge had never happened. */
+  /**
+   * Undo the merge: CustomerUnmerged on both streams; both records read again as if the merge had never happened.
+   * Touchpoints recorded on the survivor meanwhile stay with it unless `reassignEventIds` names them.
+   */
   @Post(':id/merges/:mergeId/undo')
   @HttpCode(200)
   undo(
@@ -73,7 +76,7 @@ export class MergesController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CommandResult> {
-    return this.respond.send(reply, new ExecuteUnmerge({ survivorId, mergeId, reason: dto.reason, occurredAt: this.respond.occurredAt(dto.occurredAt) }, this.ctx.from(req)));
+    return this.respond.send(reply, new ExecuteUnmerge({ survivorId, mergeId, reason: dto.reason, occurredAt: this.respond.occurredAt(dto.occurredAt), reassign: dto.reassignEventIds }, this.ctx.from(req)));
   }
 
   /** The merges in effect on this customer's record: what it absorbed (with merge ids), or what it was merged into. */

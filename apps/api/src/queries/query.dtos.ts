@@ -5,7 +5,7 @@ import { IsCurrencyCode } from '../http/validators';
 
 /** A date-time with a zone, as stored (a bare date would be ambiguous). */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-const IsInstant = () => (target: object, key: string) => {
+export const IsInstant = () => (target: object, key: string) => {
   IsISO8601({ strict: true })(target, key);
   Matches(INSTANT, { message: '$property must be an ISO 8601 date-time with a zone, e.g. 2026-01-31T00:00:00Z' })(target, key);
 };
@@ -43,13 +43,13 @@ export class ListCustomersQueryDto extends ConsistencyQuery {
   @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
 }
 
-export const HISTORY_CATEGORIES = ['customer', 'touchpoint', 'order', 'complaint', 'deal'] as const;
+export const HISTORY_CATEGORIES = ['customer', 'touchpoint', 'order', 'complaint', 'deal', 'task'] as const;
 
 export class HistoryQueryDto extends ConsistencyQuery {
   @IsOptional() @list() @IsArray() @ArrayMaxSize(CHANNELS.length) @IsIn(CHANNELS, { each: true }) channel?: Channel[];
   /** event types, e.g. TouchpointRecorded,OrderPlaced */
   @IsOptional() @list() @IsArray() @ArrayMaxSize(30) @IsIn(Object.keys(EVENT_SCHEMA_VERSIONS), { each: true }) type?: string[];
-  @IsOptional() @list() @IsArray() @ArrayMaxSize(5) @IsIn(HISTORY_CATEGORIES, { each: true }) category?: string[];
+  @IsOptional() @list() @IsArray() @ArrayMaxSize(HISTORY_CATEGORIES.length) @IsIn(HISTORY_CATEGORIES, { each: true }) category?: string[];
   /** business time, inclusive */
   @IsOptional() @IsInstant() from?: string;
   /** business time, exclusive */

@@ -71,6 +71,7 @@ export function present360(doc: CustomerBody, ltv: LifetimeValue | LifetimeValue
   // A document from the projector (audit as-of) still holds its order book: strip it too.
   const { _id, _position, valueByCurrency: _v, ...rest } = doc;
   delete (rest as { orderBook?: unknown }).orderBook;
+  delete (rest as { sinceMerge?: unknown }).sinceMerge;
   return { ...rest, lifetimeValue: ltv, projectedThrough: _position };
 }
 

@@ -1,4 +1,5 @@
 import type { Address, Channel, ComplaintSeverity, CustomerKind, Direction, OrderLine, ProfilePatch, ReturnedLine, TouchpointType } from './types';
+import type { TouchpointRecorded } from './events';
 
 /**
  * Imperative commands. Ids and `occurredAt` are resolved by the application
@@ -54,10 +55,20 @@ type MergeData = { customerId: string; mergeId: string; survivorId: string; dupl
 export type MergeCustomerInto = { type: 'MergeCustomerInto'; data: MergeData };
 /** On the survivor's stream: the duplicate's record is combined with this one. */
 export type AbsorbCustomer = { type: 'AbsorbCustomer'; data: MergeData };
-/** On the survivor's stream: the merge is undone (read models split the two again). */
-export type UndoMerge = { type: 'UndoMerge'; data: { customerId: string; mergeId: string; reason: string; occurredAt: string } };
-/** On the duplicate's stream, after UndoMerge: the record takes commands again. */
-export type ReleaseMergedCustomer = { type: 'ReleaseMergedCustomer'; data: { customerId: string; mergeId: string; reason: string; occurredAt: string } };
+/**
+ * On the survivor's stream: the merge is undone (read models split the two again). `reassign` names events of the
+ * survivor's stream that belong to the duplicate; `recordedSinceMerge` is what the caller found on the stream after this
+ * merge (event id → type, without events an earlier undo already reassigned), against which the names are checked.
+ */
+export type UndoMerge = {
+  type: 'UndoMerge';
+  data: { customerId: string; mergeId: string; reason: string; occurredAt: string; reassign?: string[]; recordedSinceMerge?: Record<string, string> };
+};
+/** On the duplicate's stream, after UndoMerge: the record takes commands again, and records the reassigned touchpoints. */
+export type ReleaseMergedCustomer = {
+  type: 'ReleaseMergedCustomer';
+  data: { customerId: string; mergeId: string; reason: string; occurredAt: string; reassigned?: Array<{ eventId: string; touchpoint: TouchpointRecorded['data'] }> };
+};
 
 export type CustomerCommand =
   | RegisterCustomer

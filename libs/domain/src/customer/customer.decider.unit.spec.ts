@@ -760,6 +760,64 @@ describe('customer decider', () => {
     });
   });
 
+  describe('merge and undo', () => {
+    const DUPLICATE = '00000000-0000-4000-8000-0000000000d2';
+    const MERGE = '00000000-0000-4000-8000-0000000000e1';
+    const TP1 = '00000000-0000-4000-8000-0000000000f1';
+    const TP2 = '00000000-0000-4000-8000-0000000000f2';
+    const mergeData = { customerId: CUSTOMER_ID, mergeId: MERGE, survivorId: CUSTOMER_ID, duplicateId: DUPLICATE, reason: 'same person', occurredAt: AT };
+    const absorbed: CustomerEvent = { type: 'CustomerMerged', data: mergeData };
+    const locked: CustomerEvent = { type: 'CustomerMerged', data: { ...mergeData, customerId: DUPLICATE } };
+    const undo = (reassign?: string[], recordedSinceMerge?: Record<string, string>): CustomerCommand => ({
+      type: 'UndoMerge',
+      data: { customerId: CUSTOMER_ID, mergeId: MERGE, reason: 'two people', occurredAt: AT, ...(reassign && { reassign }), ...(recordedSinceMerge && { recordedSinceMerge }) },
+    });
+    const since = { [TP1]: 'TouchpointRecorded', [TP2]: 'OrderPlaced' };
+    const touchpoint: TouchpointRecorded = {
+      type: 'TouchpointRecorded',
+      data: { customerId: CUSTOMER_ID, touchpointId: TOUCHPOINT_ID, touchpointType: 'call', channel: 'phone', direction: 'inbound', agent: 'agent.iryna', subject: 'Order for my sister', occurredAt: AT },
+    };
+
+    it('undo without names: CustomerUnmerged naming no touchpoint', () => {
+      spec.given([customerRegistered(), absorbed]).when(undo()).then([{ type: 'CustomerUnmerged', data: { customerId: CUSTOMER_ID, mergeId: MERGE, survivorId: CUSTOMER_ID, duplicateId: DUPLICATE, reason: 'two people', occurredAt: AT } }]);
+    });
+
+    it('undo naming touchpoints recorded since the merge: CustomerUnmerged with their ids, once each, lower case', () => {
+      spec
+        .given([customerRegistered(), absorbed])
+        .when(undo([TP1.toUpperCase(), TP1], since))
+        .then([{ type: 'CustomerUnmerged', data: { customerId: CUSTOMER_ID, mergeId: MERGE, survivorId: CUSTOMER_ID, duplicateId: DUPLICATE, reason: 'two people', occurredAt: AT, reassignedEventIds: [TP1] } }]);
+    });
+
+    it('refuses to give back an event not recorded since the merge, or one that is not a touchpoint', () => {
+      spec.given([customerRegistered(), absorbed]).when(undo([TP1, 'elsewhere'], since)).thenThrows(domainError('rule_violated', 'event_not_reassignable', 'reassignEventIds[1]'));
+      spec.given([customerRegistered(), absorbed]).when(undo([TP2], since)).thenThrows(domainError('rule_violated', 'event_not_reassignable', 'reassignEventIds[0]'));
+    });
+
+    it('refuses an undo on an erased survivor (its touchpoints cannot be given to anyone), and of a merge not in effect', () => {
+      const erased: CustomerEvent = { type: 'CustomerErased', data: { customerId: CUSTOMER_ID, occurredAt: AT } };
+      spec.given([customerRegistered(), absorbed, erased]).when(undo([TP1], since)).thenThrows(domainError('conflict', 'customer_erased', 'customerId'));
+      spec.given([customerRegistered()]).when(undo()).thenThrows(domainError('not_found', 'merge_not_found', 'mergeId'));
+    });
+
+    it('release of the duplicate: its CustomerUnmerged, then the given-back touchpoints recorded on it; a second release records nothing', () => {
+      const release: CustomerCommand = {
+        type: 'ReleaseMergedCustomer',
+        data: { customerId: DUPLICATE, mergeId: MERGE, reason: 'two people', occurredAt: AT, reassigned: [{ eventId: TP1, touchpoint: touchpoint.data }] },
+      };
+      const registeredDuplicate = customerRegistered({ customerId: DUPLICATE });
+      spec
+        .given([registeredDuplicate, locked])
+        .when(release)
+        .then([
+          { type: 'CustomerUnmerged', data: { customerId: DUPLICATE, mergeId: MERGE, survivorId: CUSTOMER_ID, duplicateId: DUPLICATE, reason: 'two people', occurredAt: AT, reassignedEventIds: [TP1] } },
+          { type: 'TouchpointRecorded', data: { ...touchpoint.data, customerId: DUPLICATE } },
+        ]);
+      const released: CustomerEvent = { type: 'CustomerUnmerged', data: { ...mergeData, customerId: DUPLICATE, reason: 'two people' } };
+      spec.given([registeredDuplicate, locked, released]).when(release).then([]);
+    });
+  });
+
   it('keeps each customer in its own stream, customer-<id>', () => {
     expect(customerStreamId(CUSTOMER_ID)).toBe(`customer-${CUSTOMER_ID}`);
   });

@@ -281,14 +281,22 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       requireRecord(state, data.customerId);
       const duplicateId = state.absorbed?.[data.mergeId];
       if (duplicateId === undefined) throw notFound('merge_not_found', `customer ${data.customerId} has no merge ${data.mergeId} in effect`, 'mergeId');
-      return [{ type: 'CustomerUnmerged', data: { ...data, survivorId: data.customerId, duplicateId } }];
+      const { reassign, recordedSinceMerge, ...undo } = data;
+      const reassignedEventIds = checkReassignment(reassign ?? [], recordedSinceMerge ?? {});
+      return [{ type: 'CustomerUnmerged', data: { ...undo, survivorId: data.customerId, duplicateId, ...(reassignedEventIds.length > 0 && { reassignedEventIds }) } }];
     }
     case 'ReleaseMergedCustomer': {
       if (state.status === 'erased') return [];
       requireRecord(state, data.customerId);
       // Released already (a retry), or never merged by this merge: nothing to record.
       if (state.mergedInto?.mergeId !== data.mergeId) return [];
-      return [{ type: 'CustomerUnmerged', data: { ...data, survivorId: state.mergedInto.survivorId, duplicateId: data.customerId } }];
+      const { reassigned = [], ...release } = data;
+      const unmerged: CustomerEvent = {
+        type: 'CustomerUnmerged',
+        data: { ...release, survivorId: state.mergedInto.survivorId, duplicateId: data.customerId, ...(reassigned.length > 0 && { reassignedEventIds: reassigned.map((r) => r.eventId) }) },
+      };
+      // The touchpoints that were the duplicate's, recorded again on its own record (as they would have been).
+      return [unmerged, ...reassigned.map((r): CustomerEvent => ({ type: 'TouchpointRecorded', data: { ...r.touchpoint, customerId: data.customerId } }))];
     }
     default: {
       const _exhaustive: never = type;
@@ -382,6 +390,22 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return state;
     }
   }
+}
+
+/**
+ * The events an undo may give back to the duplicate: touchpoints recorded on the survivor after this merge. Orders,
+ * complaints and deals have a lifecycle on the record they were recorded on; they are cancelled there and recorded again.
+ */
+function checkReassignment(named: string[], recordedSinceMerge: Record<string, string>): string[] {
+  const ids = [...new Set(named.map((id) => id.toLowerCase()))];
+  ids.forEach((id, i) => {
+    const type = own(recordedSinceMerge, id);
+    if (type === undefined) throw ruleViolated('event_not_reassignable', `event ${id} was not recorded on this customer after the merge (or was reassigned already)`, `reassignEventIds[${i}]`);
+    if (type !== 'TouchpointRecorded') {
+      throw ruleViolated('event_not_reassignable', `event ${id} is a ${type}: only touchpoints move with an undo; cancel it here and record it on the other customer`, `reassignEventIds[${i}]`);
+    }
+  });
+  return ids;
 }
 
 export const customerDecider: Decider<CustomerCommand, CustomerState, CustomerEvent> = {

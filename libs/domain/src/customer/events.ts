@@ -145,10 +145,15 @@ export type CustomerMerged = {
   data: { customerId: string; mergeId: string; survivorId: string; duplicateId: string; reason: string; occurredAt: string };
 };
 
-/** A merge undone: recorded on the survivor's stream first (read models split the two again), then on the duplicate's (it takes commands again). */
+/**
+ * A merge undone: recorded on the survivor's stream first (read models split the two again), then on the duplicate's
+ * (it takes commands again). v2: `reassignedEventIds` names touchpoints recorded on the survivor while merged that
+ * belong to the duplicate; they leave the survivor's figures, and the duplicate's stream records them again right after
+ * its own CustomerUnmerged, in the same append (v1 events read as naming none).
+ */
 export type CustomerUnmerged = {
   type: 'CustomerUnmerged';
-  data: { customerId: string; mergeId: string; survivorId: string; duplicateId: string; reason: string; occurredAt: string };
+  data: { customerId: string; mergeId: string; survivorId: string; duplicateId: string; reason: string; occurredAt: string; reassignedEventIds?: string[] };
 };
 
 export type CustomerEvent =

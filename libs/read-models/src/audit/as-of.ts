@@ -58,7 +58,7 @@ export async function customerAsOf(events: AsyncIterable<AuditEvent>, asOf: AsOf
     if (sources) {
       const after = leaves(doc, '', new Map());
       for (const [path, value] of after) {
-        if (path === '_position' || before.get(path) === value) continue;
+        if (path === '_position' || path.startsWith('sinceMerge.') || before.get(path) === value) continue;
         const list = sources.get(path) ?? [];
         list.push(e.eventId);
         sources.set(path, list);

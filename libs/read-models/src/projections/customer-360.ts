@@ -88,9 +88,26 @@ export interface CustomerBody extends Document {
   segment: { tier: string; rfm: RfmScore | null; predictedValue?: number | null; predictedBy?: 'bg_nbd_gamma_gamma' | 'heuristic' | null };
 }
 
+/** A touchpoint as undoing a merge needs it: [occurredAt, channel, direction, touchpointType]. */
+export type TrackedTouchpoint = [at: string, channel: string, direction: string, type: string];
+
+/**
+ * While a record has absorbed others: its contact dates as they stood at the first merge in effect (later activity
+ * other than touchpoints folded in), and each touchpoint recorded since, so an undo can give some back exactly.
+ */
+export interface SinceMerge {
+  merges: string[];
+  firstContactAt: string | null;
+  lastContactAt: string | null;
+  lastActivityAt: string;
+  touchpoints: Record<string, TrackedTouchpoint>;
+}
+
 /** The 360 as the projector keeps it: with every order's facts, from which the figures are recomputed. */
 export interface CustomerDoc extends CustomerBody {
   orderBook: Record<string, OrderFacts>;
+  /** only on a survivor while merges are in effect; never shown */
+  sinceMerge?: SinceMerge;
 }
 
 export const CUSTOMERS = 'customers';
@@ -169,6 +186,69 @@ function externalIdOf(metadata: ProjectedEvent['metadata']): string | null {
 
 /** Customer 360: pure evolve over the customer's events and the deals opened for it. */
 export function evolveCustomer360(doc: CustomerDoc | undefined, event: ProjectedEvent): CustomerDoc | undefined {
+  if (event.type === 'CustomerMerged' || event.type === 'CustomerUnmerged') {
+    // Merging records is not something the customer did: the record only notes it has seen the event.
+    if (!doc) return doc;
+    const seen = { ...doc, _position: event.globalPosition };
+    if (event.data.customerId !== event.data.survivorId) return seen;
+    return event.type === 'CustomerMerged' ? startTracking(seen, event.data.mergeId) : giveBack(seen, event.data.mergeId, event.data.reassignedEventIds ?? []);
+  }
+  const next = evolveOwn(doc, event);
+  return next?.sinceMerge && next !== doc ? track(next.sinceMerge, next, event) : next;
+}
+
+function startTracking(doc: CustomerDoc, mergeId: string): CustomerDoc {
+  const since = doc.sinceMerge;
+  if (since) return since.merges.includes(mergeId) ? doc : { ...doc, sinceMerge: { ...since, merges: [...since.merges, mergeId] } };
+  return { ...doc, sinceMerge: { merges: [mergeId], firstContactAt: doc.firstContactAt, lastContactAt: doc.lastContactAt, lastActivityAt: doc.lastActivityAt, touchpoints: {} } };
+}
+
+function track(since: SinceMerge, doc: CustomerDoc, event: ProjectedEvent): CustomerDoc {
+  if (event.type === 'TouchpointRecorded') {
+    const t = event.data;
+    return { ...doc, sinceMerge: { ...since, touchpoints: { ...since.touchpoints, [event.eventId]: [t.occurredAt, t.channel, t.direction, t.touchpointType] } } };
+  }
+  if (event.type === 'CustomerErased') return doc; // not an activity
+  return { ...doc, sinceMerge: { ...since, lastActivityAt: later(since.lastActivityAt, event.data.occurredAt) as string } };
+}
+
+/** Undoes the effect of the touchpoints given back to the duplicate, as if they had never been recorded here. */
+function giveBack(doc: CustomerDoc, mergeId: string, reassigned: string[]): CustomerDoc {
+  const since = doc.sinceMerge;
+  if (!since) return doc;
+  const moved = new Set(reassigned.filter((id) => own(since.touchpoints, id) !== undefined));
+  const kept = Object.entries(since.touchpoints).filter(([id]) => !moved.has(id));
+  let d = doc;
+  if (moved.size > 0) {
+    const dec = (map: Record<string, number>, key: string) => {
+      const { [key]: count = 0, ...rest } = map;
+      return count > 1 ? { ...rest, [key]: count - 1 } : rest;
+    };
+    let { total, inbound, outbound, byChannel, byType } = d.touchpoints;
+    for (const id of moved) {
+      const [, channel, direction, type] = since.touchpoints[id];
+      total -= 1;
+      if (direction === 'inbound') inbound -= 1;
+      if (direction === 'outbound') outbound -= 1;
+      byChannel = dec(byChannel, channel);
+      byType = dec(byType, type);
+    }
+    const dates = kept.map(([, [at]]) => at);
+    d = {
+      ...d,
+      touchpoints: { total, inbound, outbound, byChannel, byType },
+      firstContactAt: dates.reduce(earlier, since.firstContactAt),
+      lastContactAt: dates.reduce(later, since.lastContactAt),
+      lastActivityAt: dates.reduce(later, since.lastActivityAt) as string,
+    };
+  }
+  const merges = since.merges.filter((m) => m !== mergeId);
+  if (merges.length > 0) return { ...d, sinceMerge: { ...since, merges, touchpoints: Object.fromEntries(kept) } };
+  const { sinceMerge: _done, ...alone } = d;
+  return alone;
+}
+
+function evolveOwn(doc: CustomerDoc | undefined, event: ProjectedEvent): CustomerDoc | undefined {
   if (event.type === 'CustomerRegistered') {
     const { customerId, kind, name, email, phone, address, company, tags, owner, occurredAt } = event.data;
     return {
@@ -203,8 +283,6 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
   }
   if (!doc) return doc; // events of a customer we never saw registered: nothing to attach them to
   if (event.type === 'CustomerErased') return { ...scrubCustomer(doc), _position: event.globalPosition }; // not an activity
-  // Merging records is not something the customer did: the record only notes it has seen the event.
-  if (event.type === 'CustomerMerged' || event.type === 'CustomerUnmerged') return { ...doc, _position: event.globalPosition };
   const d = touch(doc, event);
   switch (event.type) {
     case 'CustomerProfileChanged': {

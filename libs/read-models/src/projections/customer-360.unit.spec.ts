@@ -597,3 +597,82 @@ describe('lifetimeValue', () => {
     expect(lifetimeValue(doc, AS_OF, year)).toMatchObject({ revenue: 0, orders: 0, averageOrderValue: 0, lastOrderAt: null, recencyDays: null, pActive: 0, predictedRevenue: 0, predictedMargin: 0 });
   });
 });
+
+describe('customer 360: touchpoints given back by undoing a merge', () => {
+  const M1 = 'merge-1';
+  const M2 = 'merge-2';
+  const merged = (mergeId: string, duplicateId: string, occurredAt: string): CustomerEvent => ({
+    type: 'CustomerMerged',
+    data: { customerId: C, mergeId, survivorId: C, duplicateId, reason: 'same person', occurredAt },
+  });
+  const unmerged = (mergeId: string, duplicateId: string, occurredAt: string, reassignedEventIds?: string[]): CustomerEvent => ({
+    type: 'CustomerUnmerged',
+    data: { customerId: C, mergeId, survivorId: C, duplicateId, reason: 'two people', occurredAt, ...(reassignedEventIds && { reassignedEventIds }) },
+  });
+  /** Folds with event ids named by the test (the given-back ones are named by id). */
+  const fold = (events: Array<[id: string, event: DomainEvent]>) => {
+    const wrap = logOf();
+    return events.reduce<CustomerDoc | undefined>((d, [id, e]) => evolveCustomer360(d, { ...wrap(e), eventId: id }), undefined)!;
+  };
+  /** The document as a reader compares it: without the log position. */
+  const figures = ({ _position: _p, ...doc }: CustomerDoc) => doc;
+
+  it('equals the record that never had them: counters, per-channel and per-type keys, contact and activity dates', () => {
+    const early = touchpoint('t0', 'call', 'phone', 'inbound', '2026-01-12T09:00:00.000Z');
+    const kept = touchpoint('t1', 'meeting', 'in_person', 'outbound', '2026-02-01T09:00:00.000Z');
+    const order = placed('o1', 'EUR', 5000, 3000, '2026-02-05T09:00:00.000Z');
+    const givenBackEmail = touchpoint('t2', 'email', 'email', 'inbound', '2026-03-01T09:00:00.000Z');
+    const givenBackCall = touchpoint('t3', 'call', 'phone', 'outbound', '2026-03-02T09:00:00.000Z');
+    const withMerge = fold([
+      ['e0', registered()],
+      ['e1', early],
+      ['e2', merged(M1, 'dup-1', '2026-01-20T09:00:00.000Z')],
+      ['e3', kept],
+      ['e4', givenBackEmail],
+      ['e5', order],
+      ['e6', givenBackCall],
+      ['e7', unmerged(M1, 'dup-1', '2026-03-10T09:00:00.000Z', ['e4', 'e6'])],
+    ]);
+    const never = fold([
+      ['e0', registered()],
+      ['e1', early],
+      ['e3', kept],
+      ['e5', order],
+    ]);
+    expect(figures(withMerge)).toEqual(figures(never));
+    expect(withMerge.touchpoints).toEqual({ total: 2, inbound: 1, outbound: 1, byChannel: { phone: 1, in_person: 1 }, byType: { call: 1, meeting: 1 } });
+    expect(withMerge.lastContactAt).toBe('2026-02-01T09:00:00.000Z');
+    expect(withMerge.lastActivityAt).toBe('2026-02-05T09:00:00.000Z');
+    expect(withMerge.sinceMerge).toBeUndefined();
+  });
+
+  it('keeps tracking while another merge is in effect, and gives back only what is named', () => {
+    const a = touchpoint('t1', 'call', 'phone', 'inbound', '2026-02-01T09:00:00.000Z');
+    const b = touchpoint('t2', 'call', 'phone', 'inbound', '2026-02-02T09:00:00.000Z');
+    const doc = fold([
+      ['e0', registered()],
+      ['e1', merged(M1, 'dup-1', '2026-01-20T09:00:00.000Z')],
+      ['e2', a],
+      ['e3', merged(M2, 'dup-2', '2026-01-21T09:00:00.000Z')],
+      ['e4', b],
+      ['e5', unmerged(M2, 'dup-2', '2026-03-01T09:00:00.000Z', ['e4'])],
+    ]);
+    expect(doc.touchpoints.total).toBe(1);
+    expect(doc.lastContactAt).toBe('2026-02-01T09:00:00.000Z');
+    expect(doc.sinceMerge).toMatchObject({ merges: [M1], touchpoints: { e2: ['2026-02-01T09:00:00.000Z', 'phone', 'inbound', 'call'] } });
+    const alone = evolveCustomer360(doc, { ...logOf(10)(unmerged(M1, 'dup-1', '2026-03-02T09:00:00.000Z')), eventId: 'e6' })!;
+    expect(alone.sinceMerge).toBeUndefined();
+    expect(alone.touchpoints.total).toBe(1);
+  });
+
+  it('reads an undo that names nothing (a v1 event) as giving back nothing', () => {
+    const doc = fold([
+      ['e0', registered()],
+      ['e1', merged(M1, 'dup-1', '2026-01-20T09:00:00.000Z')],
+      ['e2', touchpoint('t1', 'call', 'phone', 'inbound', '2026-02-01T09:00:00.000Z')],
+      ['e3', unmerged(M1, 'dup-1', '2026-03-01T09:00:00.000Z')],
+    ]);
+    expect(doc.touchpoints.total).toBe(1);
+    expect(doc.sinceMerge).toBeUndefined();
+  });
+});

@@ -106,7 +106,7 @@ export function combineCustomers(survivor: CustomerDoc, others: CustomerDoc[]): 
     parts.filter((p) => p.preferredChannel != null),
     (p) => p.preferredChannelChangedAt,
   );
-  const { preferredChannelChangedAt: _survivorsChoice, ...identity } = survivor;
+  const { preferredChannelChangedAt: _survivorsChoice, sinceMerge: _tracking, ...identity } = survivor;
   return {
     ...identity,
     ...(survivor.address !== undefined && { address: { ...survivor.address } }),

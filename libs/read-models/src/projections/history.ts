@@ -45,6 +45,11 @@ const CATEGORY: Record<string, string> = {
   DealForecastCategoryChanged: 'deal',
   DealWon: 'deal',
   DealLost: 'deal',
+  TaskCreated: 'task',
+  TaskRescheduled: 'task',
+  TaskReassigned: 'task',
+  TaskCompleted: 'task',
+  TaskCancelled: 'task',
 };
 
 /** Minor units in the currency's own decimals (JPY 0, EUR 2, BHD 3). */
@@ -91,7 +96,7 @@ function describe(event: ProjectedEvent): { channel: string; summary: string } {
     case 'CustomerUnmerged':
       return {
         channel: '',
-        summary: event.data.customerId === event.data.survivorId ? `Merge with ${event.data.duplicateId} undone: ${event.data.reason}` : `Merge into ${event.data.survivorId} undone: ${event.data.reason}`,
+        summary: `${event.data.customerId === event.data.survivorId ? `Merge with ${event.data.duplicateId} undone` : `Merge into ${event.data.survivorId} undone`}${movedTouchpoints(event.data.reassignedEventIds)}: ${event.data.reason}`,
       };
     case 'DealOpened':
       return { channel: '', summary: `Deal "${event.data.title}" opened at ${event.data.stage}: ${money(event.data.amount, event.data.currency)}` };
@@ -107,11 +112,26 @@ function describe(event: ProjectedEvent): { channel: string; summary: string } {
       return { channel: '', summary: `Deal forecast category ${event.data.from} → ${event.data.to}` };
     case 'DealLost':
       return { channel: '', summary: `Deal lost: ${event.data.reason}` };
+    case 'TaskCreated': {
+      const t = event.data;
+      const cause = t.causedBy ? ' (follow-up of an unanswered contact)' : '';
+      return { channel: '', summary: `${t.kind === 'todo' ? 'Task' : t.kind[0].toUpperCase() + t.kind.slice(1)} planned for ${t.assignee}, due ${t.dueAt}${cause}: ${t.title}` };
+    }
+    case 'TaskRescheduled':
+      return { channel: '', summary: `Task moved to ${event.data.dueAt}${event.data.reason ? `: ${event.data.reason}` : ''}` };
+    case 'TaskReassigned':
+      return { channel: '', summary: `Task reassigned to ${event.data.assignee}` };
+    case 'TaskCompleted':
+      return { channel: '', summary: `Task done${event.data.outcome ? `: ${event.data.outcome}` : ''}` };
+    case 'TaskCancelled':
+      return { channel: '', summary: `Task cancelled${event.data.reason ? `: ${event.data.reason}` : ''}` };
     default:
       // Not a customer's event (a forecast submission): never in a timeline.
       return { channel: '', summary: event.type };
   }
 }
+
+const movedTouchpoints = (ids: string[] | undefined) => (ids?.length ? ` (${ids.length} touchpoint${ids.length === 1 ? '' : 's'} given back to the duplicate)` : '');
 
 /** Pure: the timeline entry an event becomes. */
 export function historyEntry(event: ProjectedEvent): HistoryEntry {
@@ -162,6 +182,8 @@ export const historyProjection: Projection = {
   handles: new Set(Object.keys(CATEGORY)),
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
     docs.update<HistoryEntry>(HISTORY, event.eventId, () => historyEntry(event));
+    // Touchpoints an undo gave back leave the survivor's timeline; the duplicate's stream records them again.
+    if (event.type === 'CustomerUnmerged' && event.data.customerId === event.data.survivorId) for (const id of event.data.reassignedEventIds ?? []) docs.remove(HISTORY, id);
   },
   erase: [{ collection: HISTORY, field: 'customerId', scrub: (doc) => scrubHistoryEntry(doc as HistoryEntry) }],
 };

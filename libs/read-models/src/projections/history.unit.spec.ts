@@ -93,6 +93,17 @@ const CASES: Array<[DomainEvent, string, string, string]> = [
   [{ type: 'DealForecastCategoryChanged', data: { dealId: 'd1', customerId: C, owner: 'ann', from: 'pipeline', to: 'commit', occurredAt: T } }, 'deal', '', 'Deal forecast category pipeline → commit'],
   [{ type: 'DealWon', data: { dealId: 'd1', customerId: C, stage: 'proposal', amount: 1_300_000, currency: 'USD', occurredAt: T } }, 'deal', '', 'Deal won: 13000.00 USD'],
   [{ type: 'DealLost', data: { dealId: 'd1', customerId: C, stage: 'proposal', amount: 1, currency: 'USD', reason: 'price', competitor: 'Initech', occurredAt: T } }, 'deal', '', 'Deal lost: price'],
+  [
+    { type: 'TaskCreated', data: { taskId: 't1', customerId: C, kind: 'call', title: 'Call back', assignee: 'ann', priority: 'high', dueAt: T, causedBy: { eventId: 'e1', type: 'TouchpointRecorded' }, occurredAt: T } },
+    'task',
+    '',
+    `Call planned for ann, due ${T} (follow-up of an unanswered contact): Call back`,
+  ],
+  [{ type: 'TaskCreated', data: { taskId: 't2', customerId: C, kind: 'todo', title: 'Send samples', assignee: 'ann', priority: 'low', dueAt: T, occurredAt: T } }, 'task', '', `Task planned for ann, due ${T}: Send samples`],
+  [{ type: 'TaskRescheduled', data: { taskId: 't1', customerId: C, dueAt: T, reason: 'asked', occurredAt: T } }, 'task', '', `Task moved to ${T}: asked`],
+  [{ type: 'TaskReassigned', data: { taskId: 't1', customerId: C, assignee: 'bob', occurredAt: T } }, 'task', '', 'Task reassigned to bob'],
+  [{ type: 'TaskCompleted', data: { taskId: 't1', customerId: C, outcome: 'done well', occurredAt: T } }, 'task', '', 'Task done: done well'],
+  [{ type: 'TaskCancelled', data: { taskId: 't2', customerId: C, occurredAt: T } }, 'task', '', 'Task cancelled'],
 ];
 
 // ---------------------------------------------------------------- tests

@@ -1,0 +1,32 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { AggregateRunner, CommandContext, CommandResult } from '@touchpoint/application';
+import { assertTaskSubject, customerStreamId, dealStreamId, taskStreamId, type TaskCommand } from '@touchpoint/domain';
+import { AGGREGATE_RUNNER, customerAggregate, dealAggregate, taskAggregate } from './aggregates';
+
+export class ExecuteTaskCommand extends Command<CommandResult> {
+  constructor(
+    readonly command: TaskCommand,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ExecuteTaskCommand)
+export class TaskCommandHandler implements ICommandHandler<ExecuteTaskCommand, CommandResult> {
+  constructor(@Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner) {}
+
+  execute({ command, context }: ExecuteTaskCommand): Promise<CommandResult> {
+    const precondition =
+      command.type === 'CreateTask'
+        ? async () => {
+            const { customerId, dealId } = command.data;
+            const customer = (await this.runner.load(customerAggregate, customerStreamId(customerId))).state;
+            const deal = dealId === undefined ? undefined : (await this.runner.load(dealAggregate, dealStreamId(dealId))).state;
+            assertTaskSubject(customer, customerId, deal, dealId);
+          }
+        : undefined;
+    return this.runner.execute(taskAggregate, taskStreamId(command.data.taskId), command, context, precondition);
+  }
+}
