@@ -9,6 +9,9 @@ import * as lifetimeValueDtos from '../../apps/api/src/lifetime-value/lifetime-v
 import * as pipelineDtos from '../../apps/api/src/pipeline/pipeline.dtos';
 import * as identityDtos from '../../apps/api/src/identity/identity.dtos';
 import * as taskDtos from '../../apps/api/src/tasks/tasks.dtos';
+import * as paymentDtos from '../../apps/api/src/customers/payments.dtos';
+import * as salesDtos from '../../apps/api/src/sales/sales.dtos';
+import * as quoteDtos from '../../apps/api/src/quotes/quotes.dtos';
 import 'reflect-metadata';
 import { getMetadataStorage } from 'class-validator';
 import request from 'supertest';
@@ -26,7 +29,7 @@ interface Operation {
 }
 
 const DTO_CLASSES: Record<string, Function> = Object.fromEntries(
-  Object.entries({ ...customerDtos, ...dealDtos, ...lifetimeValueDtos, ...pipelineDtos, ...identityDtos, ...taskDtos }).filter(([, value]) => typeof value === 'function') as Array<[string, Function]>,
+  Object.entries({ ...customerDtos, ...dealDtos, ...lifetimeValueDtos, ...pipelineDtos, ...identityDtos, ...taskDtos, ...paymentDtos, ...salesDtos, ...quoteDtos }).filter(([, value]) => typeof value === 'function') as Array<[string, Function]>,
 );
 
 /** Fields class-validator lets the client leave out (@IsOptional, or our @Optional through ValidateIf). */

@@ -4,6 +4,7 @@
  * repeated runs, a rebuild of the read models and concurrent runs, and none when an answer came in time.
  */
 import request from 'supertest';
+import ICAL from 'ical.js';
 import { PROJECTOR, type Projector } from '@touchpoint/read-models';
 import { FollowUpProcess, followUpTaskId } from '../../apps/api/src/tasks/follow-up.process';
 import { scenarioEngines, startTestApp, type TestApp } from '../support/app';
@@ -88,10 +89,15 @@ describe.each(scenarioEngines(['memory', 'sqlite']))('tasks (%s engine, through 
     expect(day.overdue.map((x: { title: string }) => x.title)).toEqual(['Yesterday']);
     expect(day.due.map((x: { title: string; overdue: boolean }) => [x.title, x.overdue])).toEqual([['This morning', true], ['Site visit', false], ['This afternoon', false]]);
     expect(day.due[1]).toMatchObject({ kind: 'meeting', dueAt: '2026-03-02T12:00:00.000Z', endsAt: '2026-03-02T13:30:00.000Z' });
+    // The 360 counts the open tasks and those overdue now; lists filter on it.
+    expect((await crm.get(`/v1/customers/${boris}`)).tasks).toEqual({ open: 5, overdue: 2, nextDueAt: '2026-03-01T09:00:00.000Z' });
+    expect((await crm.get(`/v1/customers/${customer}`)).tasks).toMatchObject({ open: 0, overdue: 0 });
+    expect((await crm.get('/v1/customers', { overdueTasks: 'true' })).items.map((c: { customerId: string }) => c.customerId)).toEqual([boris]);
     // Time passes: what was due this afternoon becomes overdue with no event at all.
     t.clock.set('2026-03-02T17:00:00Z');
     try {
       expect((await crm.get('/v1/tasks', { ...q, status: 'overdue' })).items).toHaveLength(4);
+      expect((await crm.get(`/v1/customers/${boris}`)).tasks.overdue).toBe(4);
     } finally {
       t.clock.set('2026-03-02T10:00:00Z');
     }
@@ -122,6 +128,56 @@ describe('who may change a task (authentication on: API keys)', () => {
     // Reading is open to every role that works with customers; changing is not.
     expect((await request(t.http).get('/v1/tasks').set({ Authorization: t.bearer('analyst') })).status).toBe(200);
     expect((await request(t.http).post('/v1/tasks').set({ Authorization: t.bearer('analyst') }).send(task)).status).toBe(403);
+  });
+});
+
+describe('the iCalendar feed (authentication on)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ auth: 'required', engine: 'sqlite' });
+  });
+  afterAll(() => t?.close());
+
+  it('gives the owner a secret feed URL whose calendar an independent parser reads: slots, blocks, alarms, status', async () => {
+    const sales = { Authorization: t.bearer('sales') };
+    const customerId = (await request(t.http).post('/v1/customers').set(sales).send({ kind: 'company', name: 'Dnipro Logistics' })).body.ids.customerId;
+    const meeting = await request(t.http).post('/v1/tasks').set(sales).send({ customerId, kind: 'meeting', title: 'Site visit', notes: 'Bring the samples', dueAt: '2026-03-04T09:00:00Z', endsAt: '2026-03-04T10:30:00Z', remindAt: '2026-03-04T08:30:00Z' });
+    const call = await request(t.http).post('/v1/tasks').set(sales).send({ customerId, kind: 'call', title: 'Call the buyer', dueAt: '2026-03-03T14:00:00Z' });
+    const cancelled = await request(t.http).post('/v1/tasks').set(sales).send({ customerId, kind: 'todo', title: 'Send the price list', dueAt: '2026-03-05T09:00:00Z' });
+    await request(t.http).post(`/v1/tasks/${cancelled.body.ids.taskId}/cancellation`).set(sales).send({ reason: 'Sent by email already' }).expect(200);
+    const owner = (await request(t.http).get(`/v1/tasks/${meeting.body.ids.taskId}`).set(sales).query({ minPosition: await t.store.headPosition() })).body.assignee;
+
+    const sub = await request(t.http).get('/v1/calendar/subscription').set(sales);
+    expect(sub.body.owner).toBe(owner);
+    expect(sub.status).toBe(200);
+    expect(sub.body.url).toMatch(/\.ics\?token=v1\./);
+    // Someone else's calendar: refused to sales, given to an admin.
+    expect((await request(t.http).get('/v1/calendar/subscription').query({ owner: 'sales.boris' }).set(sales)).status).toBe(403);
+    expect((await request(t.http).get('/v1/calendar/subscription').query({ owner: 'sales.boris' }).set({ Authorization: t.bearer('admin') })).body.owner).toBe('sales.boris');
+
+    // No Authorization header: the token in the URL is the key.
+    const feed = await request(t.http).get(sub.body.url);
+    expect(feed.status).toBe(200);
+    expect(feed.headers['content-type']).toMatch(/^text\/calendar/);
+    const calendar = new ICAL.Component(ICAL.parse(feed.text));
+    const events = calendar.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
+    expect(events.map((e) => e.summary)).toEqual(['Call the buyer', 'Site visit', 'Send the price list']);
+    const [callEvent, meetingEvent, cancelledEvent] = events;
+    expect(callEvent.uid).toBe(`${call.body.ids.taskId}@touchpoint`);
+    expect(callEvent.startDate.toJSDate().toISOString()).toBe('2026-03-03T14:00:00.000Z');
+    expect(callEvent.endDate.toJSDate().toISOString()).toBe('2026-03-03T14:15:00.000Z');
+    expect(meetingEvent.startDate.toJSDate().toISOString()).toBe('2026-03-04T09:00:00.000Z');
+    expect(meetingEvent.endDate.toJSDate().toISOString()).toBe('2026-03-04T10:30:00.000Z');
+    expect(meetingEvent.description).toContain('Bring the samples');
+    const alarm = meetingEvent.component.getFirstSubcomponent('valarm')!;
+    expect((alarm.getFirstPropertyValue('trigger') as ICAL.Time).toJSDate().toISOString()).toBe('2026-03-04T08:30:00.000Z');
+    expect(cancelledEvent.component.getFirstPropertyValue('status')).toBe('CANCELLED');
+
+    // A wrong token, or a token for another owner, finds nothing.
+    expect((await request(t.http).get(`/v1/calendar/${encodeURIComponent(owner)}.ics`).query({ token: 'v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status).toBe(404);
+    expect((await request(t.http).get(`/v1/calendar/sales.boris.ics`).query({ token: sub.body.url.split('token=')[1] })).status).toBe(404);
+    expect((await request(t.http).get(`/v1/calendar/${encodeURIComponent(owner)}.ics`)).status).toBe(400);
   });
 });
 

@@ -33,6 +33,12 @@ import { DUPLICATE_FINDER, DuplicatesController, IDENTITY_INDEXER } from './iden
 import { MergesController } from './identity/merges.controller';
 import { FollowUpProcess } from './tasks/follow-up.process';
 import { TasksController } from './tasks/tasks.controller';
+import { CalendarController } from './tasks/calendar.controller';
+import { PaymentsController } from './customers/payments.controller';
+import { CompetitionController, CompetitorOffersController } from './customers/competitors.controller';
+import { SalesController } from './sales/sales.controller';
+import { PriceListsController, QUOTE_SETTINGS, QuotesController } from './quotes/quotes.controller';
+import { CALENDAR_TOKENS, CalendarTokens } from './tasks/calendar-tokens';
 import { ExecuteTaskCommand } from './commands';
 import { BLIND_INDEX, DuplicateFinder, IdentityIndexer, loadHasher, type BlindIndexHasher, type BlindIndexStore, type ProfileSource } from '@touchpoint/identity';
 import { customerAggregate } from './commands/aggregates';
@@ -145,7 +151,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -277,6 +283,17 @@ export class AppModule {
           useFactory: (index: BlindIndexStore, hasher: BlindIndexHasher, profiles: ProfileSource) => new DuplicateFinder(index, hasher, profiles),
         },
         {
+          provide: CALENDAR_TOKENS,
+          useFactory: async () => {
+            const keys = await createKeyStore(config);
+            try {
+              return await CalendarTokens.load(keys, config.TOUCHPOINT_CALENDAR_KEY_VERSION);
+            } finally {
+              await keys.close();
+            }
+          },
+        },
+        {
           provide: FollowUpProcess,
           inject: [CommandBus],
           useFactory: (bus: CommandBus) =>
@@ -287,6 +304,7 @@ export class AppModule {
               batch: 500,
             }),
         },
+        { provide: QUOTE_SETTINGS, useValue: { discountLimitPct: config.TOUCHPOINT_QUOTE_DISCOUNT_LIMIT_PCT } },
         CommandContextFactory,
         CommandResponder,
         Consistency,

@@ -300,7 +300,7 @@ export class AggregateRunner {
   }
 }
 
-const ID_FIELDS = ['customerId', 'dealId', 'touchpointId', 'orderId', 'complaintId', 'contactId', 'submissionId', 'mergeId', 'survivorId', 'duplicateId', 'taskId'];
+const ID_FIELDS = ['customerId', 'dealId', 'touchpointId', 'orderId', 'complaintId', 'contactId', 'submissionId', 'mergeId', 'survivorId', 'duplicateId', 'taskId', 'quoteId', 'priceListId', 'invoiceId', 'paymentId', 'offerId'];
 
 export function toCommandResult(result: AppendResult, streamId: string): CommandResult {
   const ids: Record<string, string> = {};

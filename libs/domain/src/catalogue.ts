@@ -2,10 +2,12 @@ import type { CustomerEvent } from './customer/events';
 import type { DealEvent } from './deal/events';
 import type { ForecastEvent } from './forecast/events';
 import type { TaskEvent } from './task/events';
+import type { SalesOrgEvent } from './sales/events';
+import type { PriceListEvent, QuoteEvent } from './quote/events';
 import type { ImportEvent } from './imports/events';
 import type { ValueModelEvent } from './value-model/events';
 
-export type DomainEvent = CustomerEvent | DealEvent | ForecastEvent | TaskEvent;
+export type DomainEvent = CustomerEvent | DealEvent | ForecastEvent | TaskEvent | SalesOrgEvent | PriceListEvent | QuoteEvent;
 export type DomainEventType = DomainEvent['type'];
 
 /**
@@ -30,6 +32,10 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   CustomerErased: 1,
   CustomerMerged: 1,
   CustomerUnmerged: 2,
+  InvoiceIssued: 1,
+  PaymentReceived: 1,
+  InvoiceWrittenOff: 1,
+  CompetitorOfferRecorded: 1,
   DealOpened: 1,
   DealStageChanged: 1,
   DealAmountChanged: 1,
@@ -43,6 +49,16 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   TaskReassigned: 1,
   TaskCompleted: 1,
   TaskCancelled: 1,
+  SellerPlaced: 1,
+  QuotaSet: 1,
+  BonusPlanPublished: 1,
+  PriceListPublished: 1,
+  QuoteDrafted: 1,
+  QuoteRevised: 1,
+  QuoteDiscountApproved: 1,
+  QuoteSent: 1,
+  QuoteAccepted: 1,
+  QuoteRejected: 1,
 };
 
 export const isDomainEventType = (type: string): type is DomainEventType => Object.prototype.hasOwnProperty.call(EVENT_SCHEMA_VERSIONS, type);

@@ -3,6 +3,8 @@ export * from './customer';
 export * from './deal';
 export * from './forecast';
 export * from './task';
+export * from './sales';
+export * from './quote';
 export * from './imports';
 export * from './value-model';
 export * from './catalogue';

@@ -32,6 +32,12 @@ export const PERSONAL_FIELDS: Record<DomainEventType, PersonalField[]> = {
   // Why the records were merged is free text: it may name the person.
   CustomerMerged: [s('reason')],
   CustomerUnmerged: [s('reason')],
+  // Amounts and dates are facts analytics count; a bank reference or a write-off reason may name the person.
+  InvoiceIssued: [],
+  PaymentReceived: [s('reference')],
+  InvoiceWrittenOff: [s('reason')],
+  // The competitor is a company; the terms are what the customer told us, in their words.
+  CompetitorOfferRecorded: [s('terms')],
   DealOpened: [s('title')],
   DealStageChanged: [],
   DealAmountChanged: [],
@@ -47,6 +53,18 @@ export const PERSONAL_FIELDS: Record<DomainEventType, PersonalField[]> = {
   TaskReassigned: [],
   TaskCompleted: [s('outcome')],
   TaskCancelled: [s('reason')],
+  // The sales organisation: staff and money, about no customer.
+  SellerPlaced: [],
+  QuotaSet: [],
+  BonusPlanPublished: [],
+  PriceListPublished: [],
+  // A quote is about a customer; its lines are products and prices. The rejection reason is the customer's words.
+  QuoteDrafted: [],
+  QuoteRevised: [],
+  QuoteDiscountApproved: [],
+  QuoteSent: [],
+  QuoteAccepted: [],
+  QuoteRejected: [s('reason')],
 };
 
 /** What an erased field reads as, by kind: a fixed marker that keeps the field's type. */

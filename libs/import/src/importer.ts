@@ -120,7 +120,7 @@ export function prepareRecord(line: number, input: unknown, settings: Pick<Impor
   const at = { ...base, sourceId };
   const spec = RECORD_SPECS[type];
   for (const field of RESERVED_ID_FIELDS) {
-    if (field in rest) return { ...at, code: 'unknown_field', field, message: `${field} is not a record field: records refer to each other by source ids (customer, deal, order, complaint, contact)` };
+    if (field in rest) return { ...at, code: 'unknown_field', field, message: `${field} is not a record field: records refer to each other by source ids (customer, deal, order, complaint, contact, invoice)` };
   }
   const refs: Partial<Record<Ref, string>> = {};
   for (const ref of [...spec.refs, ...(spec.optionalRefs ?? [])]) {
@@ -169,9 +169,10 @@ export function prepareRecord(line: number, input: unknown, settings: Pick<Impor
 /** Names a field as the record spells it (the DTO's `type` of a touchpoint is the record's `touchpointType`; ids come from references). */
 function recordField(field: string, type: RecordType): string {
   if (type === 'RecordTouchpoint' && field === 'type') return 'touchpointType';
+  if (type === 'RecordPayment' && field === 'paymentId') return 'sourceId';
   const ref = (Object.entries(REF_ID_FIELD) as Array<[Ref, string]>).find(([, id]) => id === field)?.[0];
   if (ref) {
-    const own = (type === 'PlaceOrder' && ref === 'order') || (type === 'FileComplaint' && ref === 'complaint') || (type === 'RegisterCustomer' && ref === 'customer') || (type === 'OpenDeal' && ref === 'deal');
+    const own = (type === 'PlaceOrder' && ref === 'order') || (type === 'FileComplaint' && ref === 'complaint') || (type === 'IssueInvoice' && ref === 'invoice') || (type === 'RegisterCustomer' && ref === 'customer') || (type === 'OpenDeal' && ref === 'deal');
     return own ? 'sourceId' : ref;
   }
   return field.replace(/\[(\d+)\]/g, '.$1');

@@ -16,6 +16,9 @@ export const RECORD_TYPES = [
   'FileComplaint',
   'EscalateComplaint',
   'ResolveComplaint',
+  'IssueInvoice',
+  'RecordPayment',
+  'WriteOffInvoice',
   'OpenDeal',
   'ChangeDealStage',
   'ChangeDealAmount',
@@ -27,7 +30,7 @@ export type RecordType = (typeof RECORD_TYPES)[number];
 export const isRecordType = (type: unknown): type is RecordType => typeof type === 'string' && (RECORD_TYPES as readonly string[]).includes(type);
 
 /** What a record may refer to, by the referred record's `sourceId`. */
-export type Ref = 'customer' | 'deal' | 'order' | 'complaint' | 'contact';
+export type Ref = 'customer' | 'deal' | 'order' | 'complaint' | 'contact' | 'invoice';
 
 interface RecordSpec {
   stream: 'customer' | 'deal';
@@ -54,6 +57,9 @@ export const RECORD_SPECS: Record<RecordType, RecordSpec> = {
   FileComplaint: { stream: 'customer', refs: ['customer'], optionalRefs: ['order'] },
   EscalateComplaint: onCustomer('complaint'),
   ResolveComplaint: onCustomer('complaint'),
+  IssueInvoice: { stream: 'customer', refs: ['customer'], optionalRefs: ['order'] },
+  RecordPayment: onCustomer('invoice'),
+  WriteOffInvoice: onCustomer('invoice'),
   OpenDeal: { stream: 'deal', refs: ['customer'] },
   ChangeDealStage: onDeal,
   ChangeDealAmount: onDeal,
@@ -63,7 +69,7 @@ export const RECORD_SPECS: Record<RecordType, RecordSpec> = {
 };
 
 /** Touchpoint ids a record may not set: they follow from source ids, so a rerun finds the same ones. */
-export const RESERVED_ID_FIELDS = ['customerId', 'dealId', 'orderId', 'complaintId', 'contactId', 'touchpointId'] as const;
+export const RESERVED_ID_FIELDS = ['customerId', 'dealId', 'orderId', 'complaintId', 'contactId', 'touchpointId', 'invoiceId', 'paymentId'] as const;
 
 /** The id field a reference resolves to in the command. */
 export const REF_ID_FIELD: Record<Ref, (typeof RESERVED_ID_FIELDS)[number]> = {
@@ -72,6 +78,7 @@ export const REF_ID_FIELD: Record<Ref, (typeof RESERVED_ID_FIELDS)[number]> = {
   order: 'orderId',
   complaint: 'complaintId',
   contact: 'contactId',
+  invoice: 'invoiceId',
 };
 
 /** Fixed namespace of Touchpoint's import ids (UUID v5): the same source and source id give the same id on every machine. */
@@ -110,6 +117,8 @@ export function resolveIds(type: RecordType, source: string, sourceId: string, r
   // Orders and complaints keep the source's number: it is what people search for, and it is unique per customer.
   if (refs.order !== undefined) ids.orderId = refs.order;
   if (refs.complaint !== undefined) ids.complaintId = refs.complaint;
+  // Invoices and payments keep the source's numbers too (a payment's is the bank's or the payment system's id).
+  if (refs.invoice !== undefined) ids.invoiceId = refs.invoice;
   switch (type) {
     case 'RegisterCustomer':
       ids.customerId = importedId(source, 'customer', sourceId);
@@ -129,6 +138,12 @@ export function resolveIds(type: RecordType, source: string, sourceId: string, r
     case 'FileComplaint':
       ids.complaintId = sourceId;
       break;
+    case 'IssueInvoice':
+      ids.invoiceId = sourceId;
+      break;
+    case 'RecordPayment':
+      ids.paymentId = sourceId;
+      break;
     default:
       break;
   }
@@ -141,6 +156,8 @@ export const BODY_ID_FIELDS: Partial<Record<RecordType, string[]>> = {
   OpenDeal: ['customerId', 'dealId'],
   PlaceOrder: ['orderId'],
   FileComplaint: ['complaintId', 'orderId'],
+  IssueInvoice: ['invoiceId', 'orderId'],
+  RecordPayment: ['paymentId'],
 };
 
 export interface BuildDefaults {

@@ -114,6 +114,14 @@ export class TouchpointConfig {
   @IsString() @Length(1, 128)
   TOUCHPOINT_FOLLOW_UP_ASSIGNEE = 'service-desk';
 
+  /** version of the calendar feed key (key store subject `calendar-feed:v<N>`); raise it to revoke every feed URL */
+  @int() @IsInt() @Min(1) @Max(1_000_000)
+  TOUCHPOINT_CALENDAR_KEY_VERSION = 1;
+
+  /** the highest extra discount (percent) a seller gives on a quote line without an admin's approval */
+  @int() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100)
+  TOUCHPOINT_QUOTE_DISCOUNT_LIMIT_PCT = 10;
+
   /** cumulative revenue shares closing tiers A and B, e.g. A=0.8,B=0.95 */
   @Matches(/^A=0?\.\d+,B=0?\.\d+$/, { message: 'must look like A=0.8,B=0.95' })
   TOUCHPOINT_TIER_CUTOFFS = 'A=0.8,B=0.95';

@@ -6,6 +6,9 @@ import {
   dealDecider,
   forecastDecider,
   taskDecider,
+  salesOrgDecider,
+  priceListDecider,
+  quoteDecider,
   type CustomerCommand,
   type CustomerEvent,
   type CustomerState,
@@ -18,12 +21,21 @@ import {
   type TaskCommand,
   type TaskEvent,
   type TaskState,
+  type SalesOrgCommand,
+  type SalesOrgEvent,
+  type SalesOrgState,
+  type PriceListCommand,
+  type PriceListEvent,
+  type PriceListState,
+  type QuoteCommand,
+  type QuoteEvent,
+  type QuoteState,
 } from '@touchpoint/domain';
 
 /** Bump a stateVersion whenever that state's shape changes: old snapshots are then ignored and rebuilt. */
 export const customerAggregate: AggregateSpec<CustomerCommand, CustomerState, CustomerEvent> = {
   decider: customerDecider,
-  stateVersion: 'customer.v2',
+  stateVersion: 'customer.v3',
   personalDataOf: CUSTOMER_STATE_PERSONAL_DATA,
   startsStream: (command) => command.type === 'RegisterCustomer',
 };
@@ -48,6 +60,29 @@ export const taskAggregate: AggregateSpec<TaskCommand, TaskState, TaskEvent> = {
   stateVersion: 'task.v1',
   personalDataOf: new Set(),
   startsStream: (command) => command.type === 'CreateTask',
+};
+
+/** The sales organisation: one stream (teams, regions, quotas, bonus plans), changed by admins. */
+export const salesOrgAggregate: AggregateSpec<SalesOrgCommand, SalesOrgState, SalesOrgEvent> = {
+  decider: salesOrgDecider,
+  stateVersion: 'sales-org.v1',
+  personalDataOf: new Set(),
+  startsStream: () => false,
+};
+
+export const priceListAggregate: AggregateSpec<PriceListCommand, PriceListState, PriceListEvent> = {
+  decider: priceListDecider,
+  stateVersion: 'price-list.v1',
+  personalDataOf: new Set(),
+  startsStream: () => false,
+};
+
+/** One stream per quote; a quote holds no personal data but the rejection reason, which its state does not keep. */
+export const quoteAggregate: AggregateSpec<QuoteCommand, QuoteState, QuoteEvent> = {
+  decider: quoteDecider,
+  stateVersion: 'quote.v1',
+  personalDataOf: new Set(),
+  startsStream: (command) => command.type === 'DraftQuote',
 };
 
 export const AGGREGATE_RUNNER = Symbol('AGGREGATE_RUNNER');

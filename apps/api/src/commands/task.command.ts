@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AggregateRunner, CommandContext, CommandResult } from '@touchpoint/application';
-import { assertTaskSubject, customerStreamId, dealStreamId, taskStreamId, type TaskCommand } from '@touchpoint/domain';
-import { AGGREGATE_RUNNER, customerAggregate, dealAggregate, taskAggregate } from './aggregates';
+import { assertTaskSubject, customerStreamId, dealStreamId, SALES_ORG_STREAM, taskStreamId, type SalesOrgCommand, type TaskCommand } from '@touchpoint/domain';
+import { AGGREGATE_RUNNER, customerAggregate, dealAggregate, salesOrgAggregate, taskAggregate } from './aggregates';
 
 export class ExecuteTaskCommand extends Command<CommandResult> {
   constructor(
@@ -28,5 +28,23 @@ export class TaskCommandHandler implements ICommandHandler<ExecuteTaskCommand, C
           }
         : undefined;
     return this.runner.execute(taskAggregate, taskStreamId(command.data.taskId), command, context, precondition);
+  }
+}
+
+export class ExecuteSalesOrgCommand extends Command<CommandResult> {
+  constructor(
+    readonly command: SalesOrgCommand,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ExecuteSalesOrgCommand)
+export class SalesOrgCommandHandler implements ICommandHandler<ExecuteSalesOrgCommand, CommandResult> {
+  constructor(@Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner) {}
+
+  execute({ command, context }: ExecuteSalesOrgCommand): Promise<CommandResult> {
+    return this.runner.execute(salesOrgAggregate, SALES_ORG_STREAM, command, context);
   }
 }

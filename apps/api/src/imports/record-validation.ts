@@ -15,6 +15,7 @@ import {
   ResolveComplaintDto,
   ReturnOrderDto,
 } from '../customers/customer.dtos';
+import { IssueInvoiceDto, RecordPaymentDto, WriteOffInvoiceDto } from '../customers/payments.dtos';
 import { ChangeDealAmountDto, ChangeDealCloseDateDto, ChangeDealStageDto, LoseDealDto, OpenDealDto, WinDealDto } from '../deals/deal.dtos';
 import { flatten, STRICT_VALIDATOR_OPTIONS } from '../http/validation';
 import { IsISO8601 } from 'class-validator';
@@ -40,6 +41,9 @@ const DTOS: Record<RecordType, ClassConstructor<object>> = {
   FileComplaint: FileComplaintDto,
   EscalateComplaint: EscalateComplaintDto,
   ResolveComplaint: ResolveComplaintDto,
+  IssueInvoice: IssueInvoiceDto,
+  RecordPayment: RecordPaymentDto,
+  WriteOffInvoice: WriteOffInvoiceDto,
   OpenDeal: OpenDealDto,
   ChangeDealStage: ChangeDealStageDto,
   ChangeDealAmount: ChangeDealAmountDto,

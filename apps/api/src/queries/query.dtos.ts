@@ -1,6 +1,6 @@
 import { CHANNELS, EVENT_SCHEMA_VERSIONS, type Channel } from '@touchpoint/domain';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsCurrencyCode } from '../http/validators';
 
 /** A date-time with a zone, as stored (a bare date would be ambiguous). */
@@ -36,6 +36,10 @@ export class ListCustomersQueryDto extends ConsistencyQuery {
   @IsOptional() @IsInstant() lastActivityFrom?: string;
   @IsOptional() @IsInstant() lastActivityTo?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) minOpenComplaints?: number;
+  /** only customers whose payment reliability (on-time share of settled invoices, 0–1) is at most this */
+  @IsOptional() @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1) maxPaymentReliability?: number;
+  /** true: only customers with an open task past its due time now */
+  @IsOptional() @IsIn(['true']) overdueTasks?: 'true';
   /** the customer's id in the system it was imported from, as `<source>:<sourceId>` (e.g. cdnow:00004) */
   @IsOptional() @IsString() @Length(3, 330) externalId?: string;
   @IsOptional() @IsIn(CUSTOMER_SORTS) sort?: (typeof CUSTOMER_SORTS)[number];
@@ -43,7 +47,7 @@ export class ListCustomersQueryDto extends ConsistencyQuery {
   @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
 }
 
-export const HISTORY_CATEGORIES = ['customer', 'touchpoint', 'order', 'complaint', 'deal', 'task'] as const;
+export const HISTORY_CATEGORIES = ['customer', 'touchpoint', 'order', 'complaint', 'deal', 'task', 'payment', 'competitor', 'quote'] as const;
 
 export class HistoryQueryDto extends ConsistencyQuery {
   @IsOptional() @list() @IsArray() @ArrayMaxSize(CHANNELS.length) @IsIn(CHANNELS, { each: true }) channel?: Channel[];

@@ -1,10 +1,11 @@
 import { Roles } from '../auth';
-import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { normaliseInstant } from '@touchpoint/domain';
 import type { Condition, SortKey } from '@touchpoint/read-models';
 import type { FastifyRequest } from 'fastify';
+import { CLOCK, type Clock } from '@touchpoint/platform';
 import { PathParam } from '../http/params';
 import { BadRequestProblem } from '../http/problem';
 import { Consistency } from './consistency';
@@ -23,7 +24,7 @@ import {
 const instant = (value: string, field: string) => normaliseInstant(value, field);
 
 /** Each query parameter becomes a whitelisted field/operator pair; values stay values. */
-export function customerFilter(q: ListCustomersQueryDto): Condition[] {
+export function customerFilter(q: ListCustomersQueryDto, now: Date): Condition[] {
   const f: Condition[] = [];
   if (q.tier) f.push({ field: 'tier', op: 'in', value: q.tier });
   if (q.rfmSegment) f.push({ field: 'rfmSegment', op: 'in', value: q.rfmSegment });
@@ -37,6 +38,9 @@ export function customerFilter(q: ListCustomersQueryDto): Condition[] {
   if (q.lastActivityTo) f.push({ field: 'lastActivityAt', op: 'lte', value: instant(q.lastActivityTo, 'lastActivityTo') });
   if (q.minOpenComplaints !== undefined) f.push({ field: 'openComplaints', op: 'gte', value: q.minOpenComplaints });
   if (q.externalId !== undefined) f.push({ field: 'externalId', op: 'eq', value: q.externalId });
+  if (q.maxPaymentReliability !== undefined) f.push({ field: 'paymentReliability', op: 'lte', value: q.maxPaymentReliability });
+  // An open task due before now: its soonest due time is before now (the store compares inclusively).
+  if (q.overdueTasks === 'true') f.push({ field: 'nextTaskDueAt', op: 'lte', value: new Date(now.getTime() - 1).toISOString() });
   return f;
 }
 
@@ -48,6 +52,7 @@ export class CustomerQueriesController {
   constructor(
     private readonly queries: QueryBus,
     private readonly consistency: Consistency,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Customers filtered by tier, RFM segment, value, activity, owner or tag; sorted; cursor pages. */
@@ -61,7 +66,7 @@ export class CustomerQueriesController {
       throw new BadRequestProblem([{ field: 'currency', code: 'currency_required', message: 'sorting or filtering by revenue, margin or predicted value needs currency=XXX (values are never compared across currencies)' }]);
     }
     const sort: SortKey[] = [{ field: sortSpec.replace(/^-/, ''), direction: sortSpec.startsWith('-') ? 'desc' : 'asc' }];
-    return this.queries.execute(new ListCustomers(customerFilter(q), sort, q.limit ?? 50, q.cursor));
+    return this.queries.execute(new ListCustomers(customerFilter(q, this.clock.now()), sort, q.limit ?? 50, q.cursor));
   }
 
   /** The customer 360: profile, contacts, consent, touchpoint counts, complaints, deals, orders, lifetime value, tier. */

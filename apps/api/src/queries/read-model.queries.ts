@@ -19,6 +19,7 @@ import {
   type HistoryEntry,
   type IdentityDoc,
   type LifetimeValue,
+  type PaymentFacts,
   type ReadStore,
   type ServiceDoc,
   type ServiceSummary,
@@ -66,13 +67,58 @@ export async function customerGroup(store: ReadStore, customerId: string): Promi
 
 const customerNotFound = (id: string) => new NotFoundException(`customer ${id} has no read model (unknown, or not projected yet: pass minPosition to wait)`);
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Payment history as of an instant: what is owed per currency, how much of it is overdue and by how long, how fast
+ * and how reliably the customer pays (each figure says how it is computed, in `method`).
+ */
+export function presentPayments(p: PaymentFacts | undefined, asOf: string) {
+  const open = Object.values(p?.open ?? {});
+  const now = Date.parse(asOf);
+  const outstanding: Record<string, number> = {};
+  const overdueAmount: Record<string, number> = {};
+  let daysOverdue = 0;
+  let overdueInvoices = 0;
+  for (const invoice of open) {
+    outstanding[invoice.currency] = (outstanding[invoice.currency] ?? 0) + invoice.outstanding;
+    const dueEnd = Date.parse(`${invoice.dueDate}T23:59:59.999Z`);
+    if (dueEnd < now) {
+      overdueInvoices++;
+      overdueAmount[invoice.currency] = (overdueAmount[invoice.currency] ?? 0) + invoice.outstanding;
+      daysOverdue = Math.max(daysOverdue, Math.floor((now - dueEnd) / DAY_MS) + 1);
+    }
+  }
+  const paid = p?.paid ?? 0;
+  return {
+    invoices: p?.invoices ?? 0,
+    openInvoices: open.length,
+    outstanding,
+    overdueInvoices,
+    overdueAmount,
+    daysOverdue,
+    paid,
+    averageDaysToPay: paid > 0 ? Math.round(((p?.daysToPaySum ?? 0) / paid) * 10) / 10 : null,
+    paidLateShare: paid > 0 ? Math.round(((p?.paidLate ?? 0) / paid) * 10_000) / 10_000 : null,
+    writtenOff: p?.writtenOff ?? 0,
+    writtenOffAmount: p?.writtenOffAmount ?? {},
+    reliability: p?.reliability ?? null,
+    asOf,
+    method:
+      'reliability = invoices paid in full by the end of their due date (UTC) ÷ invoices settled (paid in full or written off); averageDaysToPay = mean days from issue to the settling payment over paid invoices; daysOverdue = days past the due date of the oldest overdue open invoice',
+  };
+}
+
 /** The public shape of the 360: internals (order book, positions) stay inside. */
 export function present360(doc: CustomerBody, ltv: LifetimeValue | LifetimeValueAnswer) {
   // A document from the projector (audit as-of) still holds its order book: strip it too.
   const { _id, _position, valueByCurrency: _v, ...rest } = doc;
   delete (rest as { orderBook?: unknown }).orderBook;
   delete (rest as { sinceMerge?: unknown }).sinceMerge;
-  return { ...rest, lifetimeValue: ltv, projectedThrough: _position };
+  // Open tasks as of the answer's instant: overdue is decided by the clock, never stored.
+  const due = Object.values(doc.tasks?.due ?? {});
+  const tasks = { open: due.length, overdue: due.filter((at) => at < ltv.asOf).length, nextDueAt: doc.tasks?.nextDueAt ?? null };
+  return { ...rest, tasks, payments: presentPayments(doc.payments, ltv.asOf), lifetimeValue: ltv, projectedThrough: _position };
 }
 
 export class GetCustomer360 extends Query<ReturnType<typeof present360>> {

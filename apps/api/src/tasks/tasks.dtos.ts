@@ -75,3 +75,13 @@ export class MyDayQueryDto extends ConsistencyQuery {
   /** the day (UTC), YYYY-MM-DD; default today */
   @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'date must be a date YYYY-MM-DD' }) date?: string;
 }
+
+export class CalendarFeedQueryDto {
+  /** from GET /v1/calendar/{owner}/subscription */
+  @IsString() @Length(10, 200) token: string;
+}
+
+export class CalendarSubscriptionQueryDto {
+  /** whose calendar (an admin may ask for anyone's); default the caller's */
+  @IsOptional() @IsString() @Length(1, 128) owner?: string;
+}

@@ -1,5 +1,5 @@
 import type { Address, Channel, ComplaintSeverity, CustomerKind, Direction, OrderLine, ProfilePatch, ReturnedLine, TouchpointType } from './types';
-import type { TouchpointRecorded } from './events';
+import type { CompetitorOfferRecorded, InvoiceIssued, PaymentReceived, TouchpointRecorded } from './events';
 
 /**
  * Imperative commands. Ids and `occurredAt` are resolved by the application
@@ -70,6 +70,13 @@ export type ReleaseMergedCustomer = {
   data: { customerId: string; mergeId: string; reason: string; occurredAt: string; reassigned?: Array<{ eventId: string; touchpoint: TouchpointRecorded['data'] }> };
 };
 
+export type IssueInvoice = { type: 'IssueInvoice'; data: InvoiceIssued['data'] };
+/** The payment id makes a repeated payment (the same bank line imported twice) a no-op. */
+export type RecordPayment = { type: 'RecordPayment'; data: Omit<PaymentReceived['data'], 'outstanding' | 'currency'> & { currency?: string } };
+export type WriteOffInvoice = { type: 'WriteOffInvoice'; data: { customerId: string; invoiceId: string; reason: string; occurredAt: string } };
+
+export type RecordCompetitorOffer = { type: 'RecordCompetitorOffer'; data: CompetitorOfferRecorded['data'] };
+
 export type CustomerCommand =
   | RegisterCustomer
   | ChangeCustomerProfile
@@ -88,4 +95,8 @@ export type CustomerCommand =
   | MergeCustomerInto
   | AbsorbCustomer
   | UndoMerge
+  | IssueInvoice
+  | RecordPayment
+  | WriteOffInvoice
+  | RecordCompetitorOffer
   | ReleaseMergedCustomer;

@@ -760,6 +760,43 @@ describe('customer decider', () => {
     });
   });
 
+  describe('invoices and payments', () => {
+    const issued: CustomerEvent = { type: 'InvoiceIssued', data: { customerId: CUSTOMER_ID, invoiceId: 'INV-1', orderId: ORDER_ID, currency: 'EUR', amount: 7000, dueDate: '2026-02-03', occurredAt: AT } };
+    const issue = (data: Partial<Extract<CustomerCommand, { type: 'IssueInvoice' }>['data']> = {}): CustomerCommand => ({ type: 'IssueInvoice', data: { ...(issued.data as Extract<CustomerCommand, { type: 'IssueInvoice' }>['data']), ...data } });
+    const pay = (paymentId: string, amount: number, currency?: string): CustomerCommand => ({ type: 'RecordPayment', data: { customerId: CUSTOMER_ID, invoiceId: 'INV-1', paymentId, amount, ...(currency && { currency }), occurredAt: AT } });
+    const paid = (paymentId: string, amount: number, outstanding: number): CustomerEvent => ({ type: 'PaymentReceived', data: { customerId: CUSTOMER_ID, invoiceId: 'INV-1', paymentId, amount, currency: 'EUR', outstanding, occurredAt: AT } });
+
+    it('issues an invoice for an order of the customer', () => {
+      spec.given([customerRegistered(), orderPlaced()]).when(issue()).then([issued]);
+    });
+    it('refuses a second invoice id, an unknown order, another currency than the order, a due date before issue, a zero amount', () => {
+      spec.given([customerRegistered(), orderPlaced(), issued]).when(issue()).thenThrows(domainError('conflict', 'invoice_exists', 'invoiceId'));
+      spec.given([customerRegistered()]).when(issue()).thenThrows(domainError('not_found', 'order_not_found', 'orderId'));
+      spec.given([customerRegistered(), orderPlaced()]).when(issue({ currency: 'USD' })).thenThrows(domainError('rule_violated', 'currency_mismatch', 'currency'));
+      spec.given([customerRegistered(), orderPlaced()]).when(issue({ dueDate: '2026-01-19' })).thenThrows(domainError('rule_violated', 'due_before_issue', 'dueDate'));
+      spec.given([customerRegistered(), orderPlaced()]).when(issue({ amount: 0 })).thenThrows(domainError('rule_violated', 'invalid_amount', 'amount'));
+    });
+    it('records partial payments with what remains, and the settling one with 0', () => {
+      spec.given([customerRegistered(), orderPlaced(), issued]).when(pay('P-1', 2000)).then([paid('P-1', 2000, 5000)]);
+      spec.given([customerRegistered(), orderPlaced(), issued, paid('P-1', 2000, 5000)]).when(pay('P-2', 5000)).then([paid('P-2', 5000, 0)]);
+    });
+    it('a payment id already counted records nothing, even after the invoice is settled', () => {
+      spec.given([customerRegistered(), orderPlaced(), issued, paid('P-1', 7000, 0)]).when(pay('P-1', 7000)).then([]);
+    });
+    it('refuses a payment above the outstanding amount, in another currency, on a settled or unknown invoice', () => {
+      spec.given([customerRegistered(), orderPlaced(), issued, paid('P-1', 2000, 5000)]).when(pay('P-2', 5001)).thenThrows(domainError('rule_violated', 'payment_exceeds_outstanding', 'amount'));
+      spec.given([customerRegistered(), orderPlaced(), issued]).when(pay('P-2', 100, 'USD')).thenThrows(domainError('rule_violated', 'currency_mismatch', 'currency'));
+      spec.given([customerRegistered(), orderPlaced(), issued, paid('P-1', 7000, 0)]).when(pay('P-2', 1)).thenThrows(domainError('conflict', 'invoice_settled', 'invoiceId'));
+      spec.given([customerRegistered()]).when(pay('P-2', 1)).thenThrows(domainError('not_found', 'invoice_not_found', 'invoiceId'));
+    });
+    it('writes off what remains, once', () => {
+      const writeOff: CustomerCommand = { type: 'WriteOffInvoice', data: { customerId: CUSTOMER_ID, invoiceId: 'INV-1', reason: 'Uncollectable', occurredAt: AT } };
+      const writtenOff: CustomerEvent = { type: 'InvoiceWrittenOff', data: { customerId: CUSTOMER_ID, invoiceId: 'INV-1', reason: 'Uncollectable', currency: 'EUR', amount: 5000, occurredAt: AT } };
+      spec.given([customerRegistered(), orderPlaced(), issued, paid('P-1', 2000, 5000)]).when(writeOff).then([writtenOff]);
+      spec.given([customerRegistered(), orderPlaced(), issued, writtenOff]).when(writeOff).thenThrows(domainError('conflict', 'invoice_settled', 'invoiceId'));
+    });
+  });
+
   describe('merge and undo', () => {
     const DUPLICATE = '00000000-0000-4000-8000-0000000000d2';
     const MERGE = '00000000-0000-4000-8000-0000000000e1';

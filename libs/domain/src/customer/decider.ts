@@ -36,7 +36,21 @@ export interface CustomerState {
   mergedInto?: { survivorId: string; mergeId: string };
   /** the merges this record absorbed and has not undone: mergeId → duplicate's id */
   absorbed?: Record<string, string>;
+  /** competitor offers recorded (their ids: a repeated report is a no-op) */
+  competitorOffers?: string[];
+  /** invoices by id: what is still owed, and the payments already counted (a repeated payment id is a no-op) */
+  invoices?: Record<string, InvoiceState>;
 }
+
+export interface InvoiceState {
+  currency: string;
+  amount: number;
+  outstanding: number;
+  status: 'open' | 'paid' | 'written_off';
+  payments: string[];
+}
+
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 export const initialCustomerState = (): CustomerState => ({ status: 'unknown', profile: { tags: [] }, contacts: {}, orders: {}, complaints: {} });
 
@@ -48,6 +62,12 @@ function requireCustomer(state: CustomerState, customerId: string): void {
 }
 
 /** The record exists and was not erased (it may be merged into another). */
+function requireInvoice(state: CustomerState, invoiceId: string): InvoiceState {
+  const invoice = own(state.invoices ?? {}, invoiceId);
+  if (!invoice) throw notFound('invoice_not_found', `invoice ${invoiceId} does not exist`, 'invoiceId');
+  return invoice;
+}
+
 function requireRecord(state: CustomerState, customerId: string): void {
   if (state.status === 'erased') throw conflict('customer_erased', `customer ${customerId} was erased; nothing more can be recorded about them`, 'customerId');
   if (state.status !== 'active') throw notFound('customer_not_found', `customer ${customerId} does not exist`, 'customerId');
@@ -261,6 +281,50 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       requireRecord(state, data.customerId);
       return [{ type: 'CustomerErased', data }];
     }
+    case 'IssueInvoice': {
+      requireCustomer(state, data.customerId);
+      if (own(state.invoices ?? {}, data.invoiceId)) throw conflict('invoice_exists', `invoice ${data.invoiceId} already exists`, 'invoiceId');
+      assertCurrency(data.currency);
+      assertMinorUnits(data.amount, 'amount', { allowZero: false });
+      if (!DATE.test(data.dueDate) || Number.isNaN(Date.parse(`${data.dueDate}T00:00:00Z`))) throw ruleViolated('invalid_date', 'dueDate must be a date YYYY-MM-DD', 'dueDate');
+      if (data.dueDate < data.occurredAt.slice(0, 10)) throw ruleViolated('due_before_issue', `dueDate ${data.dueDate} is before the invoice was issued`, 'dueDate');
+      if (data.orderId !== undefined) {
+        const order = requireOrder(state, data.orderId);
+        if (order.currency !== data.currency) throw ruleViolated('currency_mismatch', `order ${data.orderId} is in ${order.currency}`, 'currency');
+      }
+      return [{ type: 'InvoiceIssued', data }];
+    }
+    case 'RecordPayment': {
+      requireCustomer(state, data.customerId);
+      const invoice = requireInvoice(state, data.invoiceId);
+      // The same payment again (a retried import, a bank line seen twice): already counted.
+      if (invoice.payments.includes(data.paymentId)) return [];
+      if (invoice.status !== 'open') throw conflict('invoice_settled', `invoice ${data.invoiceId} is already ${invoice.status.replace('_', ' ')}`, 'invoiceId');
+      if (data.currency !== undefined && data.currency !== invoice.currency) throw ruleViolated('currency_mismatch', `invoice ${data.invoiceId} is in ${invoice.currency}`, 'currency');
+      assertMinorUnits(data.amount, 'amount', { allowZero: false });
+      if (data.amount > invoice.outstanding) {
+        throw ruleViolated('payment_exceeds_outstanding', `payment of ${data.amount} exceeds the ${invoice.outstanding} outstanding on invoice ${data.invoiceId}`, 'amount');
+      }
+      return [{ type: 'PaymentReceived', data: { ...data, currency: invoice.currency, outstanding: invoice.outstanding - data.amount } }];
+    }
+    case 'WriteOffInvoice': {
+      requireCustomer(state, data.customerId);
+      const invoice = requireInvoice(state, data.invoiceId);
+      if (invoice.status !== 'open') throw conflict('invoice_settled', `invoice ${data.invoiceId} is already ${invoice.status.replace('_', ' ')}`, 'invoiceId');
+      return [{ type: 'InvoiceWrittenOff', data: { ...data, currency: invoice.currency, amount: invoice.outstanding } }];
+    }
+    case 'RecordCompetitorOffer': {
+      requireCustomer(state, data.customerId);
+      // The offer id makes a repeated report of one offer a no-op.
+      if (state.competitorOffers?.includes(data.offerId)) return [];
+      if (data.competitor.trim() === '') throw ruleViolated('invalid_competitor', 'competitor must name the competitor', 'competitor');
+      if ((data.amount === undefined) !== (data.currency === undefined)) {
+        throw ruleViolated('amount_needs_currency', 'an amount needs its currency, and a currency an amount', data.amount === undefined ? 'amount' : 'currency');
+      }
+      if (data.amount !== undefined) assertMinorUnits(data.amount, 'amount');
+      if (data.currency !== undefined) assertCurrency(data.currency);
+      return [{ type: 'CompetitorOfferRecorded', data: { ...data, competitor: data.competitor.trim() } }];
+    }
     case 'MergeCustomerInto': {
       // Retried after an interruption between the two appends: already done, nothing more to record.
       if (state.mergedInto?.mergeId === data.mergeId) return [];
@@ -373,6 +437,20 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     case 'CustomerErased':
       // Keeps what decisions need (orders, complaints); the profile goes.
       return { ...state, status: 'erased', profile: { tags: [] }, contacts: {} };
+    case 'CompetitorOfferRecorded':
+      return { ...state, competitorOffers: [...(state.competitorOffers ?? []), data.offerId] };
+    case 'InvoiceIssued':
+      return { ...state, invoices: { ...state.invoices, [data.invoiceId]: { currency: data.currency, amount: data.amount, outstanding: data.amount, status: 'open', payments: [] } } };
+    case 'PaymentReceived': {
+      const invoice = own(state.invoices ?? {}, data.invoiceId);
+      if (!invoice) return state;
+      const paid: InvoiceState = { ...invoice, outstanding: data.outstanding, status: data.outstanding === 0 ? 'paid' : 'open', payments: [...invoice.payments, data.paymentId] };
+      return { ...state, invoices: { ...state.invoices, [data.invoiceId]: paid } };
+    }
+    case 'InvoiceWrittenOff': {
+      const invoice = own(state.invoices ?? {}, data.invoiceId);
+      return invoice ? { ...state, invoices: { ...state.invoices, [data.invoiceId]: { ...invoice, outstanding: 0, status: 'written_off' } } } : state;
+    }
     case 'CustomerMerged':
       return data.customerId === data.duplicateId
         ? { ...state, mergedInto: { survivorId: data.survivorId, mergeId: data.mergeId } }

@@ -156,6 +156,39 @@ export type CustomerUnmerged = {
   data: { customerId: string; mergeId: string; survivorId: string; duplicateId: string; reason: string; occurredAt: string; reassignedEventIds?: string[] };
 };
 
+/**
+ * An invoice for what the customer bought: the amount due (minor units) by the end of `dueDate` (UTC). Payment
+ * history is the customer's: invoices live on the customer's stream, so the 360, as-of and erasure see them.
+ */
+export type InvoiceIssued = {
+  type: 'InvoiceIssued';
+  data: { customerId: string; invoiceId: string; number?: string; orderId?: string; currency: string; amount: number; dueDate: string; occurredAt: string };
+};
+
+export type PaymentMethod = 'bank_transfer' | 'card' | 'cash' | 'direct_debit' | 'other';
+export const PAYMENT_METHODS: readonly PaymentMethod[] = ['bank_transfer', 'card', 'cash', 'direct_debit', 'other'];
+
+/** Money received against an invoice, in part or in full; `outstanding` is what remains after it (0: settled). */
+export type PaymentReceived = {
+  type: 'PaymentReceived';
+  data: { customerId: string; invoiceId: string; paymentId: string; currency: string; amount: number; outstanding: number; method?: PaymentMethod; reference?: string; occurredAt: string };
+};
+
+/** What remained of an invoice given up as uncollectable: the invoice is settled, nothing more is expected. */
+export type InvoiceWrittenOff = {
+  type: 'InvoiceWrittenOff';
+  data: { customerId: string; invoiceId: string; currency: string; amount: number; reason: string; occurredAt: string };
+};
+
+/**
+ * An offer a competitor made the customer, as the customer or the seller learned of it: who, for how much (minor
+ * units, optional: often only the terms are known), on what terms, and about which of our deals if any.
+ */
+export type CompetitorOfferRecorded = {
+  type: 'CompetitorOfferRecorded';
+  data: { customerId: string; offerId: string; competitor: string; dealId?: string; amount?: number; currency?: string; terms?: string; occurredAt: string };
+};
+
 export type CustomerEvent =
   | CustomerRegistered
   | CustomerProfileChanged
@@ -172,4 +205,8 @@ export type CustomerEvent =
   | ComplaintResolved
   | CustomerErased
   | CustomerMerged
-  | CustomerUnmerged;
+  | CustomerUnmerged
+  | InvoiceIssued
+  | PaymentReceived
+  | InvoiceWrittenOff
+  | CompetitorOfferRecorded;

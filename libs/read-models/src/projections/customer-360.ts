@@ -86,6 +86,71 @@ export interface CustomerBody extends Document {
    * customer is predicted to bring over the horizon, by the fitted model (predictedBy) or the heuristic
    */
   segment: { tier: string; rfm: RfmScore | null; predictedValue?: number | null; predictedBy?: 'bg_nbd_gamma_gamma' | 'heuristic' | null };
+  /** offers competitors made the customer: how many, and each competitor's latest; absent before the first */
+  competitorOffers?: { count: number; latest: Record<string, { competitor: string; at: string; amount?: number; currency?: string; dealId?: string }> };
+  /** payment history; absent before the first invoice */
+  payments?: PaymentFacts;
+  /** open tasks on the customer (task id → due time) and the soonest due time; absent before the first task */
+  tasks?: { open: number; nextDueAt?: string; due: Record<string, string> };
+}
+
+/** Payment history as the 360 keeps it: the open invoices, and counts and sums over the settled ones. */
+export interface PaymentFacts {
+  invoices: number;
+  /** open invoices: what is still owed, by when, and since when */
+  open: Record<string, { currency: string; outstanding: number; dueDate: string; issuedAt: string }>;
+  /** fully paid invoices, and of them those settled after the end (UTC) of their due date */
+  paid: number;
+  paidLate: number;
+  /** over paid invoices: days from issue to the settling payment (business time) */
+  daysToPaySum: number;
+  writtenOff: number;
+  writtenOffAmount: Record<string, number>;
+  /** invoices paid by their due date ÷ invoices settled (paid or written off); null until one is settled */
+  reliability: number | null;
+}
+
+const emptyPayments = (): PaymentFacts => ({ invoices: 0, open: {}, paid: 0, paidLate: 0, daysToPaySum: 0, writtenOff: 0, writtenOffAmount: {}, reliability: null });
+
+/** The on-time share of settled invoices, 4 decimals. */
+export function paymentReliability(p: Pick<PaymentFacts, 'paid' | 'paidLate' | 'writtenOff'>): number | null {
+  const settled = p.paid + p.writtenOff;
+  return settled === 0 ? null : Math.round(((p.paid - p.paidLate) / settled) * 10_000) / 10_000;
+}
+
+function evolvePayments(doc: CustomerDoc, event: ProjectedEvent): CustomerDoc {
+  const p: PaymentFacts = { ...emptyPayments(), ...doc.payments };
+  const open = { ...p.open };
+  switch (event.type) {
+    case 'InvoiceIssued': {
+      const { invoiceId, currency, amount, dueDate, occurredAt } = event.data;
+      open[invoiceId] = { currency, outstanding: amount, dueDate, issuedAt: occurredAt };
+      return { ...doc, payments: { ...p, invoices: p.invoices + 1, open } };
+    }
+    case 'PaymentReceived': {
+      const { invoiceId, outstanding, occurredAt } = event.data;
+      const invoice = own(open, invoiceId);
+      if (!invoice) return doc;
+      if (outstanding > 0) {
+        open[invoiceId] = { ...invoice, outstanding };
+        return { ...doc, payments: { ...p, open } };
+      }
+      delete open[invoiceId];
+      const late = occurredAt > `${invoice.dueDate}T23:59:59.999Z`;
+      const days = Math.max(0, Date.parse(occurredAt) - Date.parse(invoice.issuedAt)) / DAY_MS;
+      const next = { ...p, open, paid: p.paid + 1, paidLate: p.paidLate + (late ? 1 : 0), daysToPaySum: p.daysToPaySum + days };
+      return { ...doc, payments: { ...next, reliability: paymentReliability(next) } };
+    }
+    case 'InvoiceWrittenOff': {
+      const { invoiceId, currency, amount } = event.data;
+      if (!own(open, invoiceId)) return doc;
+      delete open[invoiceId];
+      const next = { ...p, open, writtenOff: p.writtenOff + 1, writtenOffAmount: inc(p.writtenOffAmount, currency, amount) };
+      return { ...doc, payments: { ...next, reliability: paymentReliability(next) } };
+    }
+    default:
+      return doc;
+  }
 }
 
 /** A touchpoint as undoing a merge needs it: [occurredAt, channel, direction, touchpointType]. */
@@ -193,8 +258,26 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
     if (event.data.customerId !== event.data.survivorId) return seen;
     return event.type === 'CustomerMerged' ? startTracking(seen, event.data.mergeId) : giveBack(seen, event.data.mergeId, event.data.reassignedEventIds ?? []);
   }
+  // Planning work is not something the customer did: tasks change the open-task figures only.
+  if (event.type.startsWith('Task')) return doc && evolveOpenTasks(doc, event);
   const next = evolveOwn(doc, event);
   return next?.sinceMerge && next !== doc ? track(next.sinceMerge, next, event) : next;
+}
+
+/** The open tasks from their events; the soonest due time is kept as a field lists filter on (overdue = before now). */
+function evolveOpenTasks(doc: CustomerDoc, event: ProjectedEvent): CustomerDoc {
+  const data = event.data as { taskId: string; dueAt?: string };
+  const due = { ...doc.tasks?.due };
+  if (event.type === 'TaskCreated' || (event.type === 'TaskRescheduled' && own(due, data.taskId) !== undefined)) due[data.taskId] = data.dueAt!;
+  else if (event.type === 'TaskCompleted' || event.type === 'TaskCancelled') delete due[data.taskId];
+  else return { ...doc, _position: event.globalPosition };
+  return { ...doc, _position: event.globalPosition, tasks: openTasks(due) };
+}
+
+export function openTasks(due: Record<string, string>): NonNullable<CustomerBody['tasks']> {
+  const times = Object.values(due);
+  const nextDueAt = times.reduce<string | undefined>((min, at) => (min === undefined || at < min ? at : min), undefined);
+  return { open: times.length, ...(nextDueAt !== undefined && { nextDueAt }), due };
 }
 
 function startTracking(doc: CustomerDoc, mergeId: string): CustomerDoc {
@@ -351,6 +434,21 @@ function evolveOwn(doc: CustomerDoc | undefined, event: ProjectedEvent): Custome
           },
         },
       });
+    }
+    case 'InvoiceIssued':
+    case 'PaymentReceived':
+    case 'InvoiceWrittenOff':
+      return evolvePayments(d, event);
+    case 'CompetitorOfferRecorded': {
+      const { competitor, occurredAt, amount, currency, dealId } = event.data;
+      const seen = d.competitorOffers ?? { count: 0, latest: {} };
+      const key = competitor.trim().toLowerCase();
+      const previous = own(seen.latest, key);
+      const latest = { ...seen.latest };
+      if (!previous || occurredAt >= previous.at) {
+        Object.defineProperty(latest, key, { value: { competitor, at: occurredAt, ...(amount !== undefined && { amount, currency }), ...(dealId !== undefined && { dealId }) }, enumerable: true, writable: true, configurable: true });
+      }
+      return { ...d, competitorOffers: { count: seen.count + 1, latest } };
     }
     case 'ComplaintFiled':
       return { ...d, complaints: { ...d.complaints, filed: d.complaints.filed + 1, open: d.complaints.open + 1, openIds: [...d.complaints.openIds, event.data.complaintId] } };
@@ -517,6 +615,14 @@ const CUSTOMER_EVENTS = [
   'CustomerErased',
   'CustomerMerged',
   'CustomerUnmerged',
+  'TaskCreated',
+  'TaskRescheduled',
+  'TaskCompleted',
+  'TaskCancelled',
+  'InvoiceIssued',
+  'PaymentReceived',
+  'InvoiceWrittenOff',
+  'CompetitorOfferRecorded',
   'DealOpened',
   'DealStageChanged',
   'DealAmountChanged',
@@ -543,6 +649,8 @@ export const customersProjection: Projection = {
         margin: { path: 'value.margin', type: 'number' },
         orders: { path: 'value.orders', type: 'number' },
         lastActivityAt: { path: 'lastActivityAt', type: 'string' },
+        nextTaskDueAt: { path: 'tasks.nextDueAt', type: 'string' },
+        paymentReliability: { path: 'payments.reliability', type: 'number' },
         registeredAt: { path: 'registeredAt', type: 'string' },
         externalId: { path: 'externalId', type: 'string' },
         predictedValue: { path: 'segment.predictedValue', type: 'number' },

@@ -676,3 +676,25 @@ describe('customer 360: touchpoints given back by undoing a merge', () => {
     expect(doc.sinceMerge).toBeUndefined();
   });
 });
+
+describe('customer 360: open tasks', () => {
+  const task = (type: string, taskId: string, dueAt?: string): DomainEvent => ({ type, data: { taskId, customerId: C, ...(dueAt && { dueAt }), kind: 'call', title: 't', assignee: 'ann', priority: 'normal', occurredAt: T0 } }) as unknown as DomainEvent;
+
+  it('counts the open tasks and keeps the soonest due time; planning is not customer activity', () => {
+    const doc = projectKnown([
+      registered(),
+      task('TaskCreated', 'a', '2026-03-05T09:00:00.000Z'),
+      task('TaskCreated', 'b', '2026-03-03T09:00:00.000Z'),
+      task('TaskRescheduled', 'b', '2026-03-07T09:00:00.000Z'),
+      task('TaskCreated', 'c', '2026-03-01T09:00:00.000Z'),
+      task('TaskCompleted', 'c'),
+    ]);
+    expect(doc.tasks).toEqual({ open: 2, nextDueAt: '2026-03-05T09:00:00.000Z', due: { a: '2026-03-05T09:00:00.000Z', b: '2026-03-07T09:00:00.000Z' } });
+    expect(doc.lastActivityAt).toBe(T0);
+  });
+
+  it('drops the soonest due time when no task is open', () => {
+    const doc = projectKnown([registered(), task('TaskCreated', 'a', '2026-03-05T09:00:00.000Z'), task('TaskCancelled', 'a')]);
+    expect(doc.tasks).toEqual({ open: 0, due: {} });
+  });
+});

@@ -1,4 +1,4 @@
-import { valueOfOrders, type CustomerDoc, type OrderFacts } from './customer-360';
+import { openTasks, paymentReliability, valueOfOrders, type CustomerDoc, type OrderFacts, type PaymentFacts } from './customer-360';
 
 /** A survivor's 360 as shown after merges: the combination of its group's parts, with the ids it absorbed. */
 export type CombinedCustomerDoc = CustomerDoc & { mergedFrom: string[] };
@@ -95,6 +95,10 @@ function combinedConsent(parts: CustomerDoc[]): Consent {
  * - marketingConsent: a withdrawal always wins (the most recent withdrawal, by changedAt, if several); else the most
  *   recent grant; else `{ granted: null }`. Ties go to the survivor;
  * - _position: the highest of all parts';
+ * - tasks: the union of the open tasks (task ids are unique), with the soonest due time;
+ * - competitorOffers: counts added, each competitor's latest offer across parts;
+ * - payments: counts and sums added, open invoices united (an id taken by an earlier part keyed `<n>/<invoiceId>`),
+ *   reliability recomputed from the sums;
  * - mergedFrom: the others' customer ids, in the order given.
  *
  * `combineCustomers(x, [])` is x with `mergedFrom: []`. Counters missing from an older document count as 0: no NaN.
@@ -148,6 +152,32 @@ export function combineCustomers(survivor: CustomerDoc, others: CustomerDoc[]): 
     },
     orderBook,
     ...valueOfOrders(orderBook),
+    ...(parts.some((p) => p.tasks) && { tasks: openTasks(Object.assign({}, ...parts.map((p) => p.tasks?.due ?? {}))) }),
+    ...(parts.some((p) => p.competitorOffers) && { competitorOffers: combineOffers(parts.flatMap((p) => (p.competitorOffers ? [p.competitorOffers] : []))) }),
+    ...(parts.some((p) => p.payments) && { payments: combinePayments(parts.flatMap((p) => (p.payments ? [p.payments] : []))) }),
     mergedFrom: others.map((o) => o.customerId),
   };
+}
+
+function combinePayments(all: PaymentFacts[]): PaymentFacts {
+  const open: PaymentFacts['open'] = {};
+  all.forEach((p, n) => {
+    for (const [id, invoice] of Object.entries(p.open)) open[Object.prototype.hasOwnProperty.call(open, id) ? `${n}/${id}` : id] = invoice;
+  });
+  const add = (f: (p: PaymentFacts) => number) => all.reduce((sum, p) => sum + num(f(p)), 0);
+  const writtenOffAmount: Record<string, number> = {};
+  for (const p of all) for (const [currency, amount] of Object.entries(p.writtenOffAmount ?? {})) writtenOffAmount[currency] = (writtenOffAmount[currency] ?? 0) + amount;
+  const sums = { paid: add((p) => p.paid), paidLate: add((p) => p.paidLate), writtenOff: add((p) => p.writtenOff) };
+  return { invoices: add((p) => p.invoices), open, ...sums, daysToPaySum: add((p) => p.daysToPaySum), writtenOffAmount, reliability: paymentReliability(sums) };
+}
+
+function combineOffers(all: Array<NonNullable<CustomerDoc['competitorOffers']>>): NonNullable<CustomerDoc['competitorOffers']> {
+  const latest: NonNullable<CustomerDoc['competitorOffers']>['latest'] = {};
+  for (const o of all) {
+    for (const [key, offer] of Object.entries(o.latest)) {
+      const seen = Object.prototype.hasOwnProperty.call(latest, key) ? latest[key] : undefined;
+      if (!seen || offer.at > seen.at) Object.defineProperty(latest, key, { value: offer, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return { count: all.reduce((sum, o) => sum + num(o.count), 0), latest };
 }

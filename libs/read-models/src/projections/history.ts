@@ -45,6 +45,16 @@ const CATEGORY: Record<string, string> = {
   DealForecastCategoryChanged: 'deal',
   DealWon: 'deal',
   DealLost: 'deal',
+  CompetitorOfferRecorded: 'competitor',
+  QuoteDrafted: 'quote',
+  QuoteRevised: 'quote',
+  QuoteDiscountApproved: 'quote',
+  QuoteSent: 'quote',
+  QuoteAccepted: 'quote',
+  QuoteRejected: 'quote',
+  InvoiceIssued: 'payment',
+  PaymentReceived: 'payment',
+  InvoiceWrittenOff: 'payment',
   TaskCreated: 'task',
   TaskRescheduled: 'task',
   TaskReassigned: 'task',
@@ -112,6 +122,33 @@ function describe(event: ProjectedEvent): { channel: string; summary: string } {
       return { channel: '', summary: `Deal forecast category ${event.data.from} → ${event.data.to}` };
     case 'DealLost':
       return { channel: '', summary: `Deal lost: ${event.data.reason}` };
+    case 'QuoteDrafted':
+    case 'QuoteRevised': {
+      const q = event.data;
+      const approval = q.needsApproval ? ', discount awaiting approval' : '';
+      return { channel: '', summary: `Quote v${q.version} ${event.type === 'QuoteDrafted' ? 'drafted' : 'revised'}: ${q.lines.length} line${q.lines.length === 1 ? '' : 's'}, ${money(q.total, q.currency)} incl. tax${approval}` };
+    }
+    case 'QuoteDiscountApproved':
+      return { channel: '', summary: `Discount of quote v${event.data.version} approved by ${event.data.approvedBy}` };
+    case 'QuoteSent':
+      return { channel: '', summary: `Quote v${event.data.version} sent` };
+    case 'QuoteAccepted':
+      return { channel: '', summary: `Quote v${event.data.version} accepted: order ${event.data.orderId}` };
+    case 'QuoteRejected':
+      return { channel: '', summary: `Quote v${event.data.version} rejected: ${event.data.reason}` };
+    case 'CompetitorOfferRecorded': {
+      const o = event.data;
+      return { channel: '', summary: `Offer from ${o.competitor}${o.amount !== undefined && o.currency ? `: ${money(o.amount, o.currency)}` : ''}${o.terms ? ` (${o.terms})` : ''}` };
+    }
+    case 'InvoiceIssued':
+      return { channel: '', summary: `Invoice ${event.data.number ?? event.data.invoiceId} issued: ${money(event.data.amount, event.data.currency)}, due ${event.data.dueDate}` };
+    case 'PaymentReceived':
+      return {
+        channel: '',
+        summary: `Payment of ${money(event.data.amount, event.data.currency)} on invoice ${event.data.invoiceId}${event.data.outstanding === 0 ? ': settled' : `: ${money(event.data.outstanding, event.data.currency)} outstanding`}`,
+      };
+    case 'InvoiceWrittenOff':
+      return { channel: '', summary: `Invoice ${event.data.invoiceId} written off: ${money(event.data.amount, event.data.currency)}: ${event.data.reason}` };
     case 'TaskCreated': {
       const t = event.data;
       const cause = t.causedBy ? ' (follow-up of an unanswered contact)' : '';

@@ -312,8 +312,9 @@ export const pipelineProjection: Projection = {
         currency: { path: 'currency', type: 'string' },
         amount: { path: 'amount', type: 'number' },
         expectedCloseDate: { path: 'expectedCloseDate', type: 'string' },
+        closedAt: { path: 'closedAt', type: 'string' },
       },
-      indexes: [['customerId'], ['status', 'expectedCloseDate'], ['owner', 'status']],
+      indexes: [['customerId'], ['status', 'expectedCloseDate'], ['owner', 'status'], ['status', 'closedAt'], ['owner', 'status', 'closedAt']],
     },
     { name: PIPELINE, cached: true, fields: {}, indexes: [] },
     // Written once per day that had events, never changed after: not kept in memory.
