@@ -11,6 +11,7 @@ import { appendEmbedded, appendPostgres } from './scenarios/append';
 import { clv } from './scenarios/clv';
 import { duplicatesScenario } from './scenarios/duplicates';
 import { forecastHistoryScenario } from './scenarios/forecast-history';
+import { salesDeskScenario } from './scenarios/sales-desk';
 import { longHistory } from './scenarios/history';
 import { httpAppend } from './scenarios/http';
 import { importScenario } from './scenarios/import';
@@ -36,6 +37,7 @@ const SCENARIOS: Array<{ name: string; engines: string; run: Scenario }> = [
   { name: 'clv', engines: 'sqlite', run: clv },
   { name: 'duplicates', engines: 'sqlite', run: duplicatesScenario },
   { name: 'forecast-history', engines: 'sqlite', run: forecastHistoryScenario },
+  { name: 'sales-desk', engines: 'sqlite', run: salesDeskScenario },
 ];
 
 function machine() {

@@ -39,6 +39,9 @@ export class LatencyRecorder {
 
 export const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 
+/** A single measurement as a latency summary (a wall time reported in the latency columns). */
+export const once = (ms: number): LatencySummary => ({ count: 1, p50: round(ms), p95: round(ms), p99: round(ms), max: round(ms) });
+
 export type Metric = 'throughput' | 'p50' | 'p99' | 'ratio' | 'peakRssMiB';
 
 export interface TargetSpec {

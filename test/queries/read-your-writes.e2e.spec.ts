@@ -1,7 +1,8 @@
 /**
  * Read-your-writes: every command answers with the global position of its
  * last event; a query carrying that position (?minPosition= or X-Min-Position)
- * waits for the projections to reach it, or answers 503 + Retry-After.
+ * waits for the projections to reach it, or answers 503 + Retry-After; a position beyond the head of the log is
+ * refused at once (400).
  */
 import { PROJECTOR, type Projector } from '@touchpoint/read-models';
 import { randomUUID } from 'node:crypto';
@@ -159,18 +160,22 @@ describe('read-your-writes: not yet consistent (memory engine, 50 ms wait)', () 
     expect(res.body.detail).toContain(String(position));
   };
 
-  it('a minPosition far in the future → 503 problem+json with Retry-After, on every query endpoint', async () => {
+  it('a position beyond the head of the log → 400 at once, naming the field, on every query endpoint (it cannot come from a write)', async () => {
     const future = (await t.store.headPosition()) + 1000;
     for (const url of queryEndpoints(customerId)) {
-      expectNotYetConsistent(await request(t.http).get(`${url}?minPosition=${future}`), future);
-      expectNotYetConsistent(await request(t.http).get(url).set('X-Min-Position', String(future)), future);
+      const started = Date.now();
+      expectProblem(await request(t.http).get(`${url}?minPosition=${future}`), 400, ['minPosition'], 'validation_failed');
+      expectProblem(await request(t.http).get(url).set('X-Min-Position', String(future)), 400, ['header:X-Min-Position'], 'validation_failed');
+      expect(Date.now() - started).toBeLessThan(1000);
     }
+    const res = await request(t.http).get(`/v1/customers/${customerId}?minPosition=1${'0'.repeat(14)}`);
+    expect(res.body.errors[0]).toMatchObject({ field: 'minPosition', code: 'position_beyond_head' });
   });
 
-  it('header and query together: the later position is awaited', async () => {
+  it('header and query together: the later position counts, and the field named is the one that gave it', async () => {
     const future = (await t.store.headPosition()) + 1000;
-    expectNotYetConsistent(await request(t.http).get(`/v1/customers/${customerId}?minPosition=1`).set('X-Min-Position', String(future)), future);
-    expectNotYetConsistent(await request(t.http).get(`/v1/customers/${customerId}?minPosition=${future}`).set('X-Min-Position', '1'), future);
+    expectProblem(await request(t.http).get(`/v1/customers/${customerId}?minPosition=1`).set('X-Min-Position', String(future)), 400, ['header:X-Min-Position']);
+    expectProblem(await request(t.http).get(`/v1/customers/${customerId}?minPosition=${future}`).set('X-Min-Position', '1'), 400, ['minPosition']);
   });
 
   it('a stopped projector gives 503 for the new position (never a stale answer), and 200 once it runs', async () => {

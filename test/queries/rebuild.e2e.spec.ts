@@ -28,6 +28,8 @@ function random(seed: number) {
 }
 
 const OWNERS = ['anna', 'boris', 'chen', 'dana'];
+const PRICE_LIST = '00000000-0000-4000-a000-00000000e001';
+const PRICE_LIST_USD = '00000000-0000-4000-a000-00000000e002';
 const TAGS = ['vip', 'newsletter', 'wholesale', 'B2B', 'churn-risk'];
 const CURRENCIES = ['EUR', 'EUR', 'EUR', 'EUR', 'USD', 'UAH'];
 const CATEGORIES = ['delivery', 'billing', 'product'];
@@ -59,8 +61,19 @@ async function generateCustomer(crm: Crm, r: ReturnType<typeof random>, n: numbe
       return { sku: `SKU-${j}`, quantity: r.int(1, 4), unitPrice, unitCost: Math.round(unitPrice * (0.3 + r.int(0, 5) / 10)) };
     });
     const placedAt = r.between(registeredAt);
-    await crm.order(id, { orderId, currency: r.pick(CURRENCIES), lines, ...(r.chance(0.5) && { channel: 'web' }), occurredAt: placedAt });
+    const currency = r.pick(CURRENCIES);
+    await crm.order(id, { orderId, currency, lines, ...(r.chance(0.5) && { channel: 'web' }), occurredAt: placedAt });
     orderIds.push(orderId);
+    if (r.chance(0.5)) {
+      // Payment history: an invoice for the order, paid in full, in part, late, or written off.
+      const amount = lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+      const dueDate = plusDays(placedAt, 14).slice(0, 10);
+      await crm.command('post', `/v1/customers/${id}/invoices`, { invoiceId: `INV-${orderId}`, orderId, currency, amount, dueDate, occurredAt: placedAt });
+      const fate = r.int(0, 3);
+      if (fate <= 1) await crm.command('post', `/v1/customers/${id}/invoices/INV-${orderId}/payments`, { amount, occurredAt: plusDays(placedAt, fate === 0 ? 5 : 30) });
+      else if (fate === 2) await crm.command('post', `/v1/customers/${id}/invoices/INV-${orderId}/payments`, { amount: Math.ceil(amount / 2), occurredAt: plusDays(placedAt, 3) });
+      else await crm.command('post', `/v1/customers/${id}/invoices/INV-${orderId}/write-off`, { reason: 'uncollectable', occurredAt: plusDays(placedAt, 90) });
+    }
     const fate = r.int(0, 6);
     if (fate === 0) await crm.cancelOrder(id, orderId, r.between(placedAt));
     else if (fate === 1) await crm.returnOrder(id, orderId, undefined, r.between(placedAt));
@@ -81,12 +94,22 @@ async function generateCustomer(crm: Crm, r: ReturnType<typeof random>, n: numbe
   }
 
   for (let k = r.int(0, 2); k > 0; k--) {
+    const task = await crm.command('post', '/v1/tasks', { customerId: id, kind: r.pick(['call', 'email', 'todo']), title: `Task ${n}-${k}`, assignee: r.pick(OWNERS), priority: r.pick(['low', 'normal', 'high']), dueAt: plusDays(T0, r.int(-10, 10)) });
+    const fate = r.int(0, 3);
+    if (fate === 0) await crm.command('post', `/v1/tasks/${task.body.ids.taskId}/completion`, { outcome: 'done' });
+    else if (fate === 1) await crm.command('post', `/v1/tasks/${task.body.ids.taskId}/reschedule`, { dueAt: plusDays(T0, r.int(1, 20)) });
+    else if (fate === 2) await crm.command('post', `/v1/tasks/${task.body.ids.taskId}/cancellation`, {});
+  }
+  if (r.chance(0.3)) await crm.command('post', `/v1/customers/${id}/competitor-offers`, { competitor: r.pick(['Rival Corp', 'Initech']), amount: r.int(1, 100) * 1000, currency: 'EUR', occurredAt: r.between(registeredAt) });
+
+  for (let k = r.int(0, 2); k > 0; k--) {
     const openedAt = r.between(registeredAt);
+    const dealCurrency = r.pick(['EUR', 'USD']);
     const dealId = await crm.openDeal({
       customerId: id,
       title: `Deal ${n}-${k}`,
       amount: r.int(1, 500) * 1000,
-      currency: r.pick(['EUR', 'USD']),
+      currency: dealCurrency,
       stage: r.pick(DEAL_STAGES),
       expectedCloseDate: `2026-${String(r.int(1, 9)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`,
       owner: r.pick(OWNERS),
@@ -94,6 +117,17 @@ async function generateCustomer(crm: Crm, r: ReturnType<typeof random>, n: numbe
     });
     for (let s = r.int(0, 2); s > 0; s--) await crm.dealStage(dealId, r.pick(DEAL_STAGES), r.between(openedAt));
     if (r.chance(0.2)) await crm.dealAmount(dealId, r.int(1, 500) * 1000);
+    if (r.chance(0.3)) {
+      // A quote from the price list; sometimes sent and accepted (the order placed, the deal won).
+      const quote = await crm.command('post', `/v1/deals/${dealId}/quotes`, { priceListId: dealCurrency === 'EUR' ? PRICE_LIST : PRICE_LIST_USD, lines: [{ sku: 'SKU-0', quantity: r.int(1, 5) }, { sku: 'SKU-1', quantity: 1, discountPct: r.int(0, 20) }], taxRatePct: 20, validUntil: '2026-12-31' });
+      if (r.chance(0.5)) {
+        await crm.command('post', `/v1/quotes/${quote.body.ids.quoteId}/sending`, { version: 1 });
+        if (r.chance(0.5)) {
+          await crm.command('post', `/v1/quotes/${quote.body.ids.quoteId}/acceptance`, { version: 1 });
+          continue;
+        }
+      }
+    }
     const outcome = r.int(0, 4);
     if (outcome === 0) await crm.winDeal(dealId, r.between(openedAt));
     else if (outcome === 1) await crm.loseDeal(dealId, r.between(openedAt));
@@ -110,6 +144,15 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('rebuild equals live (%s en
     t = await startTestApp({ engine });
     crm = new Crm(t);
     const r = random(20260302);
+    // The sales organisation and the price lists the history refers to.
+    for (const [i, owner] of OWNERS.entries()) {
+      await crm.command('put', `/v1/sales/sellers/${owner}`, { team: `team-${i % 2}`, region: i % 2 ? 'south' : 'north' });
+      await crm.command('post', '/v1/sales/quotas', { scope: 'owner', name: owner, period: '2026-Q1', currency: 'EUR', amount: 500_000 });
+    }
+    await crm.command('post', '/v1/sales/bonus-plans', { name: 'Plan', currency: 'EUR', bands: [{ fromPct: 0, ratePct: 2 }, { fromPct: 100, ratePct: 6 }] });
+    for (const currency of ['EUR', 'USD']) {
+      await crm.command('post', '/v1/price-lists', { priceListId: currency === 'EUR' ? PRICE_LIST : PRICE_LIST_USD, name: currency, currency, validFrom: '2025-01-01', items: [{ sku: 'SKU-0', name: 'Widget', unitPrice: 1200 }, { sku: 'SKU-1', name: 'Gadget', unitPrice: 800 }], tierDiscounts: { A: 5 } });
+    }
     customers = [];
     for (let n = 1; n <= 50; n++) customers.push(await generateCustomer(crm, r, n));
   }, 120_000);
@@ -139,6 +182,15 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('rebuild equals live (%s en
       { minOpenComplaints: 1 },
     ];
     for (const query of lists) shot[`list ${JSON.stringify(query)}`] = (await crm.pages('/v1/customers', { ...query, limit: 13 })).items;
+    for (const id of sample) shot[`payments ${id}`] = await crm.get(`/v1/customers/${id}/payments`);
+    for (const owner of OWNERS) shot[`tasks ${owner}`] = (await crm.pages('/v1/tasks', { assignee: owner, limit: 9 })).items;
+    shot['tasks overdue'] = (await crm.pages('/v1/tasks', { status: 'overdue', limit: 9 })).items;
+    shot['customers with overdue tasks'] = (await crm.pages('/v1/customers', { overdueTasks: 'true', limit: 9 })).items;
+    shot['customers paying unreliably'] = (await crm.pages('/v1/customers', { maxPaymentReliability: 0.5, limit: 9 })).items;
+    shot.attainment = await crm.get('/v1/sales/attainment', { period: '2026-Q1' });
+    shot.regions = await crm.get('/v1/sales/regions', { period: '2026-Q1' });
+    shot.competitors = await crm.get('/v1/analytics/competitors');
+    shot.prices = await crm.get(`/v1/price-lists/${PRICE_LIST}/prices`, { on: '2026-02-01' });
     shot.distribution = await crm.get('/v1/analytics/value-distribution');
     shot.service = await crm.get('/v1/analytics/service');
     for (const query of [{}, { period: 'quarter' }, { owner: 'boris' }, { currency: 'USD', period: 'quarter' }] as Query[]) {
@@ -158,6 +210,11 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('rebuild equals live (%s en
 
   it('a rebuild from the log gives exactly the same answers, and live projection resumes after it', async () => {
     const live = await snapshot();
+    // The sales desk's read models hold something to compare.
+    expect((live.attainment as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    expect((live.competitors as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    expect(OWNERS.every((o) => (live[`tasks ${o}`] as unknown[]).length > 0)).toBe(true);
+    expect(Object.entries(live).filter(([k, v]) => k.startsWith('payments') && (v as { invoices: number }).invoices > 0).length).toBeGreaterThan(0);
     const projector = t.app.get<Projector>(PROJECTOR);
 
     // damage a stored read model behind the projector's back: only a replay from the log repairs it

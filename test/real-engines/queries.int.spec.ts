@@ -20,4 +20,8 @@ describeWith(postgres && mongo)('on PostgreSQL + MongoDB:', () => {
   require('../queries/rebuild.e2e.spec');
   require('../pipeline/forecast-learning.e2e.spec');
   require('../identity/merges.e2e.spec');
+  require('../tasks/tasks.e2e.spec');
+  require('../commands/payments.e2e.spec');
+  require('../sales/attainment.e2e.spec');
+  require('../sales/quotes.e2e.spec');
 });

@@ -148,7 +148,7 @@ describe('API fuzzing against the OpenAPI document (fast-check, fixed seed)', ()
   const coverage = { bodiesFromSchema: 0, validated2xx: 0, validatedCommands: 0 };
 
   beforeAll(async () => {
-    t = await startTestApp({ auth: 'required', env: { TOUCHPOINT_CONSISTENCY_WAIT_MS: '0' } });
+    t = await startTestApp({ auth: 'required', env: { TOUCHPOINT_CONSISTENCY_WAIT_MS: '0', TOUCHPOINT_FEED_MAX_WAIT_MS: '0' } });
     const doc = (await request(t.http).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, DocumentedOperation>>; components: { schemas: Record<string, JsonSchema> } };
     components = doc.components.schemas;
     operations = Object.entries(doc.paths).flatMap(([path, ops]) =>

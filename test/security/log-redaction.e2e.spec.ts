@@ -4,7 +4,7 @@
  * a 500 whose error message quotes personal data and a credential (as database drivers do). Everything
  * written to stdout and stderr is captured and searched for those values.
  */
-import { InMemoryReadStore } from '@touchpoint/read-models';
+import { InMemoryReadStore, PROJECTOR, type Projector } from '@touchpoint/read-models';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -65,6 +65,21 @@ describe('log redaction: no secrets or personal data in the logs', () => {
     const entry = JSON.parse(line!) as { message: { url: string; error: { name: string; message: string; stack: string[] } } };
     expect(entry.message.url).toBe(`/v1/customers/${id}`);
     expect(entry.message.error).toEqual(expect.objectContaining({ name: 'Error', message: expect.stringContaining('[redacted-email]'), stack: expect.any(Array) }));
+
+    // An expected 503 (the read models not there yet: the projector is stopped) is a warning without a stack, not an error.
+    const projector = t.app.get<Projector>(PROJECTOR);
+    await projector.stop();
+    try {
+      const written = await request(t.http).post('/v1/customers').set('authorization', admin).send({ kind: 'person', name: 'Later' }).expect(201);
+      await request(t.http).get('/v1/customers').query({ minPosition: written.body.globalPosition }).set('authorization', admin).expect(503);
+    } finally {
+      await projector.start();
+    }
+    const waited = output.split('\n').filter((l) => l.includes('request not served yet'));
+    expect(waited).toHaveLength(1);
+    expect(JSON.parse(waited[0])).toMatchObject({ level: 'warn', message: { status: 503, url: '/v1/customers', retryAfter: 1 } });
+    expect(waited[0]).not.toContain('stack');
+    expect(output.split('\n').filter((l) => l.includes('request failed'))).toHaveLength(1); // only the real fault above
 
     const secrets = { name: NAME, email: EMAIL, emailLocalPart: 'zoryana.hl', phone: PHONE, phoneDigits: '765-43-21', jwt: JWT.slice(0, 40), adminKey: t.keys.admin, analystKey: t.keys.analyst, keyBody: t.keys.admin.slice(3, 20) };
     for (const [what, value] of Object.entries(secrets)) expect({ what, found: output.includes(value) }).toEqual({ what, found: false });

@@ -38,6 +38,7 @@ import { PaymentsController } from './customers/payments.controller';
 import { CompetitionController, CompetitorOffersController } from './customers/competitors.controller';
 import { SalesController } from './sales/sales.controller';
 import { PriceListsController, QUOTE_SETTINGS, QuotesController } from './quotes/quotes.controller';
+import { FEED_SETTINGS, FeedController } from './streams/feed.controller';
 import { CALENDAR_TOKENS, CalendarTokens } from './tasks/calendar-tokens';
 import { ExecuteTaskCommand } from './commands';
 import { BLIND_INDEX, DuplicateFinder, IdentityIndexer, loadHasher, type BlindIndexHasher, type BlindIndexStore, type ProfileSource } from '@touchpoint/identity';
@@ -151,7 +152,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, FeedController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -305,6 +306,7 @@ export class AppModule {
             }),
         },
         { provide: QUOTE_SETTINGS, useValue: { discountLimitPct: config.TOUCHPOINT_QUOTE_DISCOUNT_LIMIT_PCT } },
+        { provide: FEED_SETTINGS, useValue: { maxStreams: config.TOUCHPOINT_FEED_MAX_STREAMS, heartbeatMs: config.TOUCHPOINT_FEED_HEARTBEAT_MS, maxWaitMs: config.TOUCHPOINT_FEED_MAX_WAIT_MS } },
         CommandContextFactory,
         CommandResponder,
         Consistency,

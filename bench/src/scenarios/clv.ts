@@ -11,7 +11,7 @@ import { runChild, type ChildHandle } from '../child';
 import { watchPeakRss } from '../rss';
 import { SEED, type BenchContext, type Scenario } from '../context';
 import { Rng } from '../prng';
-import { LatencyRecorder, peakRssMiB, resetPeakRss, round, type LatencySummary, type MeasuredRow } from '../stats';
+import { LatencyRecorder, once, peakRssMiB, resetPeakRss, round, type LatencySummary, type MeasuredRow } from '../stats';
 import { startServer, timeGets, type Server } from './http';
 
 /**
@@ -300,7 +300,6 @@ async function sequentialGets(server: Server, paths: readonly string[]): Promise
   return { latency, seconds: Number(process.hrtime.bigint() - started) / 1e9, byModel };
 }
 
-const once = (ms: number): LatencySummary => ({ count: 1, p50: round(ms), p95: round(ms), p99: round(ms), max: round(ms) });
 const fmtParams = (p: object) =>
   Object.entries(p as Record<string, number>)
     .map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`)

@@ -7,7 +7,7 @@ import { runChild } from '../child';
 import { SEED, type BenchContext, type Scenario } from '../context';
 import { Rng } from '../prng';
 import { watchPeakRss } from '../rss';
-import { LatencyRecorder, peakRssMiB, resetPeakRss, round, type LatencySummary, type MeasuredRow } from '../stats';
+import { LatencyRecorder, once, peakRssMiB, resetPeakRss, round, type LatencySummary, type MeasuredRow } from '../stats';
 import { openAppEventStore } from '../stores';
 import { appRunner, runCustomerCommand } from './commands';
 import { startServer, type Server } from './http';
@@ -354,7 +354,6 @@ async function must<T>(answer: Promise<Answer<T>>, status: number, what: string)
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const once = (ms: number): LatencySummary => ({ count: 1, p50: round(ms), p95: round(ms), p99: round(ms), max: round(ms) });
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** CPU seconds (user + system) a process has used so far, from /proc; NaN off Linux. */

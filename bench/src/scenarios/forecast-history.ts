@@ -28,7 +28,7 @@ import { SEED, type BenchContext, type Scenario } from '../context';
 import { Rng } from '../prng';
 import type { TimedResult } from '../roles';
 import { watchPeakRss } from '../rss';
-import { LatencyRecorder, peakRssMiB, round, type LatencySummary, type MeasuredRow } from '../stats';
+import { LatencyRecorder, once, peakRssMiB, round, type LatencySummary, type MeasuredRow } from '../stats';
 import { waitForProjector, waitIdle } from './clv';
 import { startServer, type Server } from './http';
 
@@ -593,7 +593,6 @@ async function timeSequential(server: Server, paths: readonly string[]): Promise
   return { latency, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-const once = (ms: number): LatencySummary => ({ count: 1, p50: round(ms), p95: round(ms), p99: round(ms), max: round(ms) });
 const msList = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');
 
 /** Every forecast answer carries every method, side by side. */

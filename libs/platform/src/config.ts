@@ -122,6 +122,18 @@ export class TouchpointConfig {
   @int() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100)
   TOUCHPOINT_QUOTE_DISCOUNT_LIMIT_PCT = 10;
 
+  /** Server-Sent-Events streams of GET /v1/events one API process serves at once (more: 503 with Retry-After) */
+  @int() @IsInt() @Min(0) @Max(100_000)
+  TOUCHPOINT_FEED_MAX_STREAMS = 64;
+
+  /** the longest a GET /v1/events?wait= long poll is held, in ms (the request's wait is capped to it; 0: never held) */
+  @int() @IsInt() @Min(0) @Max(30_000)
+  TOUCHPOINT_FEED_MAX_WAIT_MS = 30_000;
+
+  /** an idle event stream gets a comment line this often (ms), so proxies keep it open */
+  @int() @IsInt() @Min(100) @Max(600_000)
+  TOUCHPOINT_FEED_HEARTBEAT_MS = 15_000;
+
   /** cumulative revenue shares closing tiers A and B, e.g. A=0.8,B=0.95 */
   @Matches(/^A=0?\.\d+,B=0?\.\d+$/, { message: 'must look like A=0.8,B=0.95' })
   TOUCHPOINT_TIER_CUTOFFS = 'A=0.8,B=0.95';

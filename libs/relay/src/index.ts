@@ -1,2 +1,3 @@
 export * from './checkpoint-store';
 export * from './kafka-relay';
+export * from './envelope';

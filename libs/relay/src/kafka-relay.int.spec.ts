@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PostgresRelayCheckpointStore, SqliteRelayCheckpointStore } from './checkpoint-store';
-import { KafkaRelay, type PublishedEvent } from './kafka-relay';
+import { type PublishedEvent } from './envelope';
+import { KafkaRelay } from './kafka-relay';
 
 const brokers = serverUrl('TOUCHPOINT_TEST_KAFKA_BROKERS', 'Kafka relay');
 const PG = serverUrl('TOUCHPOINT_TEST_PG_URL', 'Kafka relay on the PostgreSQL event store');

@@ -1,4 +1,5 @@
 import { EVENT_SCHEMA_VERSIONS, UPCASTERS, Upcasters, isDomainEventType } from '@touchpoint/domain';
+import { publishedEvent } from './envelope';
 import type { EventStore, RecordedEvent, Subscription } from '@touchpoint/event-store';
 import { describeError } from '@touchpoint/platform';
 import { Kafka, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
@@ -25,19 +26,6 @@ export const DEFAULT_RELAY_PARTITIONS = 6;
 export const DEFAULT_RELAY_RETENTION_MS = -1;
 export const DEFAULT_RELAY_BATCH_SIZE = 500;
 export const DEFAULT_RELAY_NAME = 'kafka-relay';
-
-/** The message value: the stored envelope, with `data` upcast to the current schema version. */
-export interface PublishedEvent {
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  streamId: string;
-  streamRevision: number;
-  globalPosition: number;
-  recordedAt: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-}
 
 export type RelayLog = (fields: Record<string, unknown>) => void;
 
@@ -161,22 +149,11 @@ export class KafkaRelay {
 
   /** The Kafka message for one stored event. */
   toMessage(event: RecordedEvent): Message {
-    const { version, data } = this.upcasters.upcast(event.type, event.schemaVersion, event.data);
-    const value: PublishedEvent = {
-      eventId: event.eventId,
-      type: event.type,
-      schemaVersion: version,
-      streamId: event.streamId,
-      streamRevision: event.streamRevision,
-      globalPosition: event.globalPosition,
-      recordedAt: event.recordedAt,
-      data,
-      metadata: event.metadata,
-    };
+    const value = publishedEvent(event, this.upcasters);
     const headers: Record<string, string> = {
       'event-type': event.type,
       'event-id': event.eventId,
-      'schema-version': String(version),
+      'schema-version': String(value.schemaVersion),
       'stream-id': event.streamId,
       'global-position': String(event.globalPosition),
     };

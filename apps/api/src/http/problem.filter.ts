@@ -86,9 +86,12 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const problem: Problem = { ...toProblem(error), instance: request.url.split('?')[0] };
     // Path only (the query may carry personal filters); never headers or body.
-    if (problem.status >= 500) this.logger.error({ msg: 'request failed', method: request.method, url: problem.instance, status: problem.status, error: describeError(error) });
     const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
     const retryAfter = (error as { retryAfterSeconds?: number })?.retryAfterSeconds ?? (problem.retryAfterSeconds as number | undefined);
+    // A 503 with Retry-After is an expected outcome the client retries (read models not there yet, stream limit):
+    // a warning without a stack, so an alert on error lines means a real fault.
+    if (problem.status === 503 && retryAfter) this.logger.warn({ msg: 'request not served yet; the client retries', method: request.method, url: problem.instance, status: 503, code: problem.code, retryAfter });
+    else if (problem.status >= 500) this.logger.error({ msg: 'request failed', method: request.method, url: problem.instance, status: problem.status, error: describeError(error) });
     delete problem.retryAfterSeconds;
     if (retryAfter) headers['retry-after'] = String(retryAfter);
     if (problem.status === 401) headers['www-authenticate'] = 'Bearer';

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ALL_PROJECTIONS, PROJECTOR, READ_STORE, type Projector, type ReadStore } from '@touchpoint/read-models';
 import type { FastifyRequest } from 'fastify';
+import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
 import { BadRequestProblem } from '../http/problem';
 
 export class NotYetConsistent extends HttpException {
@@ -23,6 +24,7 @@ export class Consistency {
     @Inject(PROJECTOR) private readonly projector: Projector | null,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CONSISTENCY_WAIT_MS) private readonly waitMs: number,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async await(request: FastifyRequest, minPosition?: number): Promise<void> {
@@ -35,6 +37,12 @@ export class Consistency {
       position = Math.max(position ?? 0, Number(header));
     }
     if (position === undefined || position === 0) return;
+    // A position the log has not reached cannot come from a write: say so at once rather than wait and answer 503.
+    const head = await this.store.headPosition();
+    if (position > head) {
+      const field = header !== undefined && (minPosition === undefined || Number(header) > minPosition) ? 'header:X-Min-Position' : 'minPosition';
+      throw new BadRequestProblem([{ field, code: 'position_beyond_head', message: `position ${position} is beyond the head of the log (${head}): use the globalPosition of a command's response` }]);
+    }
     if (this.projector) {
       if (!(await this.projector.waitFor(position, this.waitMs))) throw new NotYetConsistent(position, this.projector.position);
       return;

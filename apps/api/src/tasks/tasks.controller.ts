@@ -18,6 +18,8 @@ import { ConsistencyQuery } from '../queries/query.dtos';
 import { CancelTaskDto, CompleteTaskDto, CreateTaskDto, ListTasksQueryDto, MyDayQueryDto, ReassignTaskDto, RescheduleTaskDto } from './tasks.dtos';
 
 const iso = (at: string) => new Date(at).toISOString();
+/** carried-over tasks shown in "my day"; `truncated` says when there are more (GET /v1/tasks?status=overdue lists them) */
+const MY_DAY_OVERDUE = 50;
 const BY_DUE: SortKey[] = [
   { field: 'dueAt', direction: 'asc' },
   { field: 'rank', direction: 'asc' },
@@ -146,14 +148,15 @@ export class TasksController {
     if (Number.isNaN(Date.parse(start))) throw new BadRequestProblem([{ field: 'date', code: 'invalid_date', message: `${date} is not a date` }]);
     const end = `${date}T23:59:59.999Z`;
     const assignee = this.ctx.from(req).actor;
-    const open = (range: Condition[]) => this.readStore.find<TaskDoc>(TASKS, { filter: [{ field: 'assignee', op: 'eq', value: assignee }, { field: 'status', op: 'eq', value: 'open' }, ...range], sort: BY_DUE, limit: 200 });
+    const open = (range: Condition[], limit: number) => this.readStore.find<TaskDoc>(TASKS, { filter: [{ field: 'assignee', op: 'eq', value: assignee }, { field: 'status', op: 'eq', value: 'open' }, ...range], sort: BY_DUE, limit });
     const cutoff = new Date(Math.min(now.getTime(), Date.parse(start)) - 1).toISOString();
     const [overdue, today, done] = await Promise.all([
-      open([{ field: 'dueAt', op: 'lte', value: cutoff }]),
+      // The oldest carried-over tasks first, a page of them (the list has the rest): a day is not a backlog.
+      open([{ field: 'dueAt', op: 'lte', value: cutoff }], MY_DAY_OVERDUE),
       open([
         { field: 'dueAt', op: 'gte', value: start },
         { field: 'dueAt', op: 'lte', value: end },
-      ]),
+      ], 200),
       this.readStore.find<TaskDoc>(TASKS, {
         filter: [
           { field: 'assignee', op: 'eq', value: assignee },

@@ -1,4 +1,4 @@
-import { ERASED, type TaskCause, type TaskKind, type TaskPriority } from '@touchpoint/domain';
+import { ERASED, type TaskCreated, type TaskPriority } from '@touchpoint/domain';
 import type { Document } from '../store/port';
 import type { DocumentAccess, ProjectedEvent, Projection } from './types';
 
@@ -11,30 +11,20 @@ export const TASKS = 'tasks';
 export const FOLLOW_UPS = 'follow_ups';
 const WAITING = 'follow_up_customers';
 
-export interface TaskDoc extends Document {
-  taskId: string;
-  customerId: string;
-  dealId?: string;
-  kind: TaskKind;
-  title: string;
-  notes?: string;
-  assignee: string;
-  priority: TaskPriority;
-  /** sortable priority: high 0, normal 1, low 2 */
-  rank: number;
-  dueAt: string;
-  endsAt?: string;
-  remindAt?: string;
-  status: 'open' | 'done' | 'cancelled';
-  causedBy?: TaskCause;
-  createdAt: string;
-  createdBy: string;
-  closedAt?: string;
-  outcome?: string;
-  cancelReason?: string;
-  /** every change, oldest first: what the calendar and the audit show */
-  revisions: number;
-}
+/** A task as its events leave it: TaskCreated's fields (as last rescheduled or reassigned), its status and life. */
+export type TaskDoc = Document &
+  Omit<TaskCreated['data'], 'occurredAt'> & {
+    /** sortable priority: high 0, normal 1, low 2 */
+    rank: number;
+    status: 'open' | 'done' | 'cancelled';
+    createdAt: string;
+    createdBy: string;
+    closedAt?: string;
+    outcome?: string;
+    cancelReason?: string;
+    /** events applied: the calendar feed's SEQUENCE */
+    revisions: number;
+  };
 
 /** An inbound contact nobody has answered yet. */
 export interface FollowUpDoc extends Document {
