@@ -102,13 +102,16 @@ elapsed() { awk -v now="$EPOCHREALTIME" -v t0="$TP_T0" 'BEGIN { printf "%.1fs", 
 # ---------------------------------------------------------------- PostgreSQL
 
 ensure_pg_database() {
-  local q
+  local q db
   q=("$(pg_tool psql)" -X -q -t -A -h 127.0.0.1 -p "$TP_PG_PORT" -U postgres -d postgres)
-  if [[ $(PGCONNECT_TIMEOUT=5 "${q[@]}" -c "select 1 from pg_database where datname = '$TP_PG_DB'") != 1 ]]; then
-    PGCONNECT_TIMEOUT=5 "${q[@]}" -c "create database $TP_PG_DB" >/dev/null ||
-      die "could not create database $TP_PG_DB on port $TP_PG_PORT (does it trust user postgres from 127.0.0.1?)"
-    say "created database $TP_PG_DB"
-  fi
+  # The tests' database, and the app's own (env.sh --app), so a local run never shares tables with the tests.
+  for db in "$TP_PG_DB" "$TP_PG_APP_DB"; do
+    if [[ $(PGCONNECT_TIMEOUT=5 "${q[@]}" -c "select 1 from pg_database where datname = '$db'") != 1 ]]; then
+      PGCONNECT_TIMEOUT=5 "${q[@]}" -c "create database $db" >/dev/null ||
+        die "could not create database $db on port $TP_PG_PORT (does it trust user postgres from 127.0.0.1?)"
+      say "created database $db"
+    fi
+  done
 }
 
 start_postgres() {
@@ -287,4 +290,4 @@ if ((${#failed[@]})); then
   exit 1
 fi
 for s in "${TP_SELECTED[@]}"; do status_line "$s" || true; done
-say "ready in $(elapsed). For the app and tests: eval \"\$(scripts/infra/env.sh)\""
+say "ready in $(elapsed). For the tests: eval \"\$(scripts/infra/env.sh)\"; for the app on these servers: eval \"\$(scripts/infra/env.sh --app)\""

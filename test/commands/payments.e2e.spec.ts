@@ -158,10 +158,13 @@ describe.each(scenarioEngines(['memory', 'sqlite']))('payment history (%s engine
       await crm.command('post', `/v1/customers/${id}/invoices`, { invoiceId: inv, currency: 'EUR', amount: 500, dueDate: '2026-03-01', occurredAt: '2026-02-01T09:00:00Z' });
     }
     await crm.command('post', `/v1/customers/${b}/invoices/M-2/payments`, { amount: 500, occurredAt: '2026-02-10T09:00:00Z' });
+    await crm.command('post', `/v1/customers/${b}/invoices`, { invoiceId: 'M-3', currency: 'EUR', amount: 300, dueDate: '2026-03-20', occurredAt: '2026-02-20T09:00:00Z' });
     const merge = await crm.command('post', `/v1/customers/${a}/merges`, { duplicateId: b, reason: 'same person' });
-    expect((await crm.get(`/v1/customers/${a}`)).payments).toMatchObject({ invoices: 2, paid: 1, openInvoices: 1, reliability: 1, overdueInvoices: 1 });
+    // Money for the duplicate's own invoice still arrives after the merge, and is recorded where it is owed.
+    await crm.command('post', `/v1/customers/${b}/invoices/M-3/payments`, { amount: 300, occurredAt: '2026-03-01T09:00:00Z' });
+    expect((await crm.get(`/v1/customers/${a}`)).payments).toMatchObject({ invoices: 3, paid: 2, openInvoices: 1, reliability: 1, overdueInvoices: 1 });
     await crm.command('post', `/v1/customers/${a}/merges/${merge.body.ids.mergeId}/undo`, { reason: 'two people' });
     expect((await crm.get(`/v1/customers/${a}`)).payments).toMatchObject({ invoices: 1, paid: 0, reliability: null });
-    expect((await crm.get(`/v1/customers/${b}`)).payments).toMatchObject({ invoices: 1, paid: 1, reliability: 1 });
+    expect((await crm.get(`/v1/customers/${b}`)).payments).toMatchObject({ invoices: 2, paid: 2, reliability: 1 });
   });
 });

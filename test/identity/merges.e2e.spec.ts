@@ -266,6 +266,15 @@ describe('while merged (memory engine, through HTTP)', () => {
     expect(unmerged.summary).toContain('1 touchpoint given back to the duplicate');
   });
 
+  it('refuses to give touchpoints back to a duplicate erased while merged', async () => {
+    const [s, d] = ['00000000-0000-4000-a000-0000000000e5', '00000000-0000-4000-a000-0000000000e6'];
+    for (const id of [s, d]) await crm.register({ customerId: id, kind: 'person', name: `Erased ${id.slice(-2)}` });
+    const mergeId = (await crm.command('post', `/v1/customers/${s}/merges`, { duplicateId: d, reason: 'same' })).body.ids.mergeId;
+    const call = (await crm.touchpoint(s, { type: 'call', occurredAt: '2025-05-02T10:00:00Z' })).body.events[0].eventId;
+    await crm.command('post', `/v1/customers/${d}/erasure`, {});
+    expectProblem(await request(t.http).post(`/v1/customers/${s}/merges/${mergeId}/undo`).send({ reason: 'two people', reassignEventIds: [call] }), 422, ['reassignEventIds'], 'duplicate_erased');
+  });
+
   it('of two concurrent merges of one record, exactly one succeeds and the other gets 409', async () => {
     const a = '00000000-0000-4000-a000-0000000000a1';
     const b = '00000000-0000-4000-a000-0000000000a2';

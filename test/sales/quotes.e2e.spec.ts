@@ -104,6 +104,13 @@ describe.each(scenarioEngines(['memory', 'sqlite']))('price lists and quotes (%s
     expect(pdfText(bytes)).toContain(`Quote ${quoteId}, version 2`);
   });
 
+  it('prices from the list valid on the server’s date, whatever business time the request records', async () => {
+    const openDeal = (await at(await request(t.http).post('/v1/deals').set(sales).send({ customerId, title: 'Backdated', amount: 1000, currency: 'EUR', expectedCloseDate: '2026-05-31' }), 201)).ids.dealId;
+    const backdated = await at(await request(t.http).post(`/v1/deals/${openDeal}/quotes`).set(sales).send({ priceListId: PRICE_LIST, lines: [{ sku: 'A', quantity: 1 }], taxRatePct: 0, validUntil: '2026-03-31', occurredAt: '2026-02-15T09:00:00Z' }), 201);
+    expect((await get(`/v1/quotes/${backdated.ids.quoteId}`)).terms).toMatchObject({ pricedOn: '2026-03-02', priceListVersion: 2, lines: [{ listPrice: 12000 }] });
+    await at(await request(t.http).post(`/v1/deals/${openDeal}/lost`).set(sales).send({ reason: 'test done' }));
+  });
+
   it('refuses what breaks the rules, with the field named, and records nothing', async () => {
     expectProblem(await request(t.http).post(`/v1/deals/${dealId}/quotes`).set(sales).send({ priceListId: PRICE_LIST, lines: [{ sku: 'A', quantity: 1 }], taxRatePct: 0, validUntil: '2026-03-31' }), 409, ['dealId'], 'deal_closed');
     dealId = (await at(await request(t.http).post('/v1/deals').set(sales).send({ customerId, title: 'Spare parts', amount: 9000, currency: 'EUR', expectedCloseDate: '2026-04-30' }), 201)).ids.dealId;

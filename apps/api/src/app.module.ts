@@ -21,7 +21,8 @@ import { HealthController } from './health/health.controller';
 import { ACTOR_RESOLVER, CommandContextFactory, headerActorResolver, type ActorResolver } from './http/command-context.factory';
 import { CommandResponder } from './http/command-responder';
 import { createBlindIndexStore, createCheckpointStore, createKeyStore } from './engines';
-import { createMetrics, METRICS, MetricsController } from './operations/metrics';
+import { createMetrics, METRICS, MetricsController, PROJECTION_LAG } from './operations/metrics';
+import { ProjectionLag } from './operations/projection-lag';
 import { Consistency, CONSISTENCY_WAIT_MS } from './queries/consistency';
 import { AnalyticsController, CustomerQueriesController, DealQueriesController } from './queries/read-model.controllers';
 import { QUERY_HANDLERS, READ_SIDE_SETTINGS } from './queries/read-model.queries';
@@ -163,7 +164,8 @@ export class AppModule {
         { provide: ERASURE, useValue: engines.erasure },
         { provide: READ_STORE, useValue: engines.readStore },
         { provide: PROJECTOR, useValue: projector },
-        { provide: METRICS, useValue: createMetrics(engines.eventStore, projector) },
+        { provide: PROJECTION_LAG, useValue: { reader: new ProjectionLag(engines.eventStore, engines.readStore, projector, deps.clock), maxLagSeconds: config.TOUCHPOINT_READY_MAX_LAG_SECONDS } },
+        { provide: METRICS, inject: [PROJECTION_LAG], useFactory: (lag: { reader: ProjectionLag }) => createMetrics(engines.eventStore, lag.reader) },
         { provide: CONSISTENCY_WAIT_MS, useValue: config.TOUCHPOINT_CONSISTENCY_WAIT_MS },
         { provide: SIGNING_KEY, useFactory: () => loadSigningKey(config) },
         { provide: CHECKPOINT_STORE, useFactory: () => (isChainedEventStore(engines.eventStore) ? createCheckpointStore(config) : null) },

@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import { describeError, loadConfigOrExit, systemClock } from '@touchpoint/platform';
 import { createProjector } from '../../api/src/app.module';
 import { createEngines } from '../../api/src/engines';
+import { createMetrics } from '../../api/src/operations/metrics';
+import { startOperationsServer } from '../../api/src/operations/operations-server';
+import { ProjectionLag } from '../../api/src/operations/projection-lag';
 
 /**
  * The projector as its own process: run it beside an API started with
@@ -20,8 +23,16 @@ async function main(): Promise<void> {
   });
   await projector.start();
   log({ msg: 'projector started', position: projector.position, lag: projector.lag });
+  // Its own /health and /metrics, so the projector is watched like the APIs (position, lag in events and seconds).
+  const lag = new ProjectionLag(engines.eventStore, engines.readStore, projector, systemClock);
+  const operations =
+    config.TOUCHPOINT_PROJECTOR_PORT > 0
+      ? await startOperationsServer({ port: config.TOUCHPOINT_PROJECTOR_PORT, host: config.HOST, lag, registry: createMetrics(engines.eventStore, lag), maxLagSeconds: config.TOUCHPOINT_READY_MAX_LAG_SECONDS })
+      : undefined;
+  if (operations) log({ msg: 'health and metrics', port: operations.port, paths: ['/health', '/metrics'] });
   const shutdown = async (signal: string) => {
     log({ msg: 'stopping', signal, position: projector.position });
+    await operations?.close();
     await projector.stop();
     await engines.eventStore.close();
     await engines.readStore.close();

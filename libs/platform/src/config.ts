@@ -134,6 +134,14 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(100) @Max(600_000)
   TOUCHPOINT_FEED_HEARTBEAT_MS = 15_000;
 
+  /** /health is down when the oldest event not yet projected is older than this (s); 0: the lag never fails it */
+  @int() @IsInt() @Min(0) @Max(86_400)
+  TOUCHPOINT_READY_MAX_LAG_SECONDS = 300;
+
+  /** the projector process's own HTTP port for /health and /metrics (0: none) */
+  @int() @IsInt() @Min(0) @Max(65535)
+  TOUCHPOINT_PROJECTOR_PORT = 9464;
+
   /** cumulative revenue shares closing tiers A and B, e.g. A=0.8,B=0.95 */
   @Matches(/^A=0?\.\d+,B=0?\.\d+$/, { message: 'must look like A=0.8,B=0.95' })
   TOUCHPOINT_TIER_CUTOFFS = 'A=0.8,B=0.95';

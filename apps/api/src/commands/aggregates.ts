@@ -57,7 +57,7 @@ export const forecastAggregate: AggregateSpec<ForecastCommand, ForecastState, Fo
 /** One stream per task; its personal fields (title, notes) are sealed with its customer's key. */
 export const taskAggregate: AggregateSpec<TaskCommand, TaskState, TaskEvent> = {
   decider: taskDecider,
-  stateVersion: 'task.v1',
+  stateVersion: 'task.v2',
   personalDataOf: new Set(),
   startsStream: (command) => command.type === 'CreateTask',
 };

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AggregateRunner, CommandContext, CommandResult } from '@touchpoint/application';
-import { conflict, customerStreamId, DomainError, notFound, type CustomerUnmerged, type TouchpointRecorded } from '@touchpoint/domain';
+import { conflict, customerStreamId, DomainError, notFound, ruleViolated, type CustomerUnmerged, type TouchpointRecorded } from '@touchpoint/domain';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
 import { AGGREGATE_RUNNER, customerAggregate } from './aggregates';
 
@@ -103,7 +103,12 @@ export class UnmergeCommandHandler implements ICommandHandler<ExecuteUnmerge, Co
     const { survivorId, mergeId, reason, occurredAt } = request;
     const reassign = request.reassign ?? [];
     const before = (await this.runner.load(customerAggregate, customerStreamId(survivorId))).state;
-    const recorded = reassign.length > 0 && before.absorbed?.[mergeId] !== undefined ? await this.sinceMerge(survivorId, mergeId) : undefined;
+    const duplicateOf = before.absorbed?.[mergeId];
+    if (reassign.length > 0 && duplicateOf !== undefined && (await this.runner.load(customerAggregate, customerStreamId(duplicateOf))).state.status === 'erased') {
+      // Its touchpoints could be recorded nowhere: the duplicate's record takes no more events.
+      throw ruleViolated('duplicate_erased', `customer ${duplicateOf} was erased: touchpoints cannot be given back to it`, 'reassignEventIds');
+    }
+    const recorded = reassign.length > 0 && duplicateOf !== undefined ? await this.sinceMerge(survivorId, mergeId) : undefined;
     const result = await this.runner.execute(
       customerAggregate,
       customerStreamId(survivorId),
@@ -124,7 +129,8 @@ export class UnmergeCommandHandler implements ICommandHandler<ExecuteUnmerge, Co
       customerAggregate,
       customerStreamId(duplicateId),
       { type: 'ReleaseMergedCustomer', data: { customerId: duplicateId, mergeId, reason, occurredAt, ...(reassigned.length > 0 && { reassigned }) } },
-      step(context, 'unmerge:duplicate', false),
+      // The copies say where they come from, so readers (the follow-up watch) do not take them for new contacts.
+      { ...step(context, 'unmerge:duplicate', false), ...(reassigned.length > 0 && { extra: { ...context.extra, reassignedBy: mergeId } }) },
     );
     return { ...result, ids: { ...result.ids, mergeId, survivorId, duplicateId } };
   }

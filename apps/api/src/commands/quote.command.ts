@@ -39,6 +39,8 @@ export class PriceListCommandHandler implements ICommandHandler<ExecutePriceList
 }
 
 export interface QuoteDraftRequest {
+  /** the server's date (UTC): prices come from the list version valid that day, whatever business time is recorded */
+  pricedOn: string;
   quoteId: string;
   /** absent on a revision (the quote knows its deal) */
   dealId?: string;
@@ -73,7 +75,7 @@ export class ExecuteQuoteCommand extends Command<CommandResult> {
 /** Accepting a quote version: QuoteAccepted, then the order on the customer, then the deal won; a retry completes what is missing. */
 export class AcceptQuoteVersion extends Command<CommandResult> {
   constructor(
-    readonly request: { quoteId: string; version: number; occurredAt: string },
+    readonly request: { quoteId: string; version: number; occurredAt: string; today: string },
     readonly context: CommandContext,
   ) {
     super();
@@ -102,7 +104,7 @@ export class DraftQuoteHandler implements ICommandHandler<DraftQuoteVersion, Com
     if (deal.status !== 'open') throw conflict('deal_closed', `deal ${dealId} is already ${deal.status}`, 'dealId');
     const list = (await this.runner.load(priceListAggregate, priceListStreamId(request.priceListId))).state;
     if (list.versions.length === 0) throw notFound('price_list_not_found', `price list ${request.priceListId} does not exist`, 'priceListId');
-    const pricedOn = request.occurredAt.slice(0, 10);
+    const pricedOn = request.pricedOn;
     const version = versionOn(list.versions, pricedOn);
     if (!version) throw ruleViolated('no_price_on_date', `price list ${request.priceListId} has no version valid on ${pricedOn}`, 'priceListId');
     if (deal.currency !== undefined && version.currency !== deal.currency) throw ruleViolated('currency_mismatch', `deal ${dealId} is in ${deal.currency}, price list ${request.priceListId} in ${version.currency}`, 'priceListId');
@@ -142,21 +144,24 @@ export class AcceptQuoteHandler implements ICommandHandler<AcceptQuoteVersion, C
   ) {}
 
   async execute({ request, context }: AcceptQuoteVersion): Promise<CommandResult> {
-    const { quoteId, version, occurredAt } = request;
+    const { quoteId, version, occurredAt, today } = request;
     const before = (await this.runner.load(quoteAggregate, quoteStreamId(quoteId))).state;
     if (before.dealId !== undefined && before.status !== 'accepted') {
       const deal = (await this.runner.load(dealAggregate, dealStreamId(before.dealId))).state;
       if (deal.status !== 'open') throw conflict('deal_closed', `deal ${before.dealId} is already ${deal.status}: its quote cannot be accepted`, 'dealId');
     }
-    const result = await this.runner.execute(quoteAggregate, quoteStreamId(quoteId), { type: 'AcceptQuote', data: { quoteId, version, occurredAt } }, step(context, 'quote'));
+    const result = await this.runner.execute(quoteAggregate, quoteStreamId(quoteId), { type: 'AcceptQuote', data: { quoteId, version, occurredAt, today } }, step(context, 'quote'));
     const quote = (await this.runner.load(quoteAggregate, quoteStreamId(quoteId))).state;
     const terms = await this.termsOf(quoteId, quote.acceptedVersion!);
     const orderId = quote.orderId!;
+    // The customer may have been merged into another since the quote was drafted: the order goes to the record that
+    // takes commands (the end of the chain of merges).
+    const buyer = await this.recordOf(quote.customerId!);
     try {
       await this.runner.execute(
         customerAggregate,
-        customerStreamId(quote.customerId!),
-        { type: 'PlaceOrder', data: { customerId: quote.customerId!, orderId, currency: terms.currency, lines: terms.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice })), occurredAt } },
+        customerStreamId(buyer),
+        { type: 'PlaceOrder', data: { customerId: buyer, orderId, currency: terms.currency, lines: terms.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice })), occurredAt } },
         step(context, 'order'),
       );
     } catch (error) {
@@ -170,6 +175,16 @@ export class AcceptQuoteHandler implements ICommandHandler<AcceptQuoteVersion, C
       if (!(error instanceof DomainError && error.code === 'deal_closed' && deal.status === 'won')) throw error;
     }
     return { ...result, ids: { ...result.ids, quoteId, orderId, dealId: quote.dealId!, customerId: quote.customerId! } };
+  }
+
+  private async recordOf(customerId: string): Promise<string> {
+    let id = customerId;
+    for (let hops = 0; hops < 100; hops++) {
+      const next = (await this.runner.load(customerAggregate, customerStreamId(id))).state.mergedInto?.survivorId;
+      if (next === undefined) return id;
+      id = next;
+    }
+    return id;
   }
 
   /** The terms of one version, from the quote's own stream. */

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@ne
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { CommandResult } from '@touchpoint/application';
 import { ID_GENERATOR, type IdGenerator } from '@touchpoint/platform';
-import { COMPETITION, COMPETITION_ID, competitionReport, READ_STORE, type CompetitionDoc, type ReadStore } from '@touchpoint/read-models';
+import { COMPETITION, competitionReport, READ_STORE, type CompetitorDoc, type ReadStore } from '@touchpoint/read-models';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Roles } from '../auth';
 import { ExecuteCustomerCommand } from '../commands';
@@ -36,6 +36,8 @@ export class CompetitorOffersController {
   }
 }
 
+const REPORT_LIMIT = 500;
+
 /** The competition report: per competitor, the offers customers told of and the deals lost to it. */
 @ApiTags('analytics')
 @Roles('sales', 'analyst')
@@ -49,7 +51,8 @@ export class CompetitionController {
   @Get('competitors')
   async report(@Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
-    const doc = await this.readStore.get<CompetitionDoc>(COMPETITION, COMPETITION_ID);
-    return { items: competitionReport(doc), projectedThrough: doc?._position ?? 0 };
+    // The 500 competitors customers lost the most deals to or mentioned most.
+    const page = await this.readStore.find<CompetitorDoc>(COMPETITION, { sort: [{ field: 'dealsLost', direction: 'desc' }, { field: 'offersSeen', direction: 'desc' }], limit: REPORT_LIMIT });
+    return { items: competitionReport(page.items), truncated: page.next !== undefined };
   }
 }

@@ -3,7 +3,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
-import { PROJECTOR, type Projector } from '@touchpoint/read-models';
+import { PROJECTION_LAG } from '../operations/metrics';
+import type { ProjectionLag } from '../operations/projection-lag';
 
 @ApiTags('operations')
 @Public()
@@ -13,10 +14,10 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PROJECTOR) private readonly projector: Projector | null,
+    @Inject(PROJECTION_LAG) private readonly lag: { reader: ProjectionLag; maxLagSeconds: number },
   ) {}
 
-  /** Liveness and readiness: the event store answers and can append; the in-process projector runs, with its lag. */
+  /** Liveness and readiness: the event store answers and can append; the read models are not further behind than allowed. */
   @Get()
   @HealthCheck()
   check() {
@@ -33,11 +34,14 @@ export class HealthController {
         }
       },
       async () => {
+        // Readiness depends on the read models this process answers from, whichever process projects them.
         const indicator = this.indicators.check('projector');
-        if (!this.projector) return indicator.up({ mode: 'external' });
-        const head = await this.store.headPosition();
-        const details = { position: this.projector.position, lag: Math.max(0, head - this.projector.position) };
-        return this.projector.error ? indicator.down({ ...details, error: 'projector stopped on an error; see logs' }) : indicator.up(details);
+        const { error, ...reading } = await this.lag.reader.read();
+        if (error) return indicator.down({ ...reading, error });
+        if (this.lag.maxLagSeconds > 0 && reading.lagSeconds > this.lag.maxLagSeconds) {
+          return indicator.down({ ...reading, error: `the read models are ${reading.lagSeconds} s behind the log (more than TOUCHPOINT_READY_MAX_LAG_SECONDS=${this.lag.maxLagSeconds})` });
+        }
+        return indicator.up(reading);
       },
     ]);
   }

@@ -2,11 +2,12 @@ import { Roles } from '../auth';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
-import { PROJECTOR, type Projector } from '@touchpoint/read-models';
+import { PROJECTOR } from '@touchpoint/read-models';
+import type { LagReading, ProjectionLag } from './projection-lag';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
-/** Prometheus metrics: process defaults plus log head, projector position and lag. */
-export function createMetrics(store: EventStore, projector: Projector | null): Registry {
+/** Prometheus metrics: process defaults plus log head, and how far the read models are behind (whoever projects). */
+export function createMetrics(store: EventStore, lag: ProjectionLag): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'touchpoint_' });
   new Gauge({
@@ -17,21 +18,26 @@ export function createMetrics(store: EventStore, projector: Projector | null): R
       this.set(await store.headPosition());
     },
   });
-  if (projector) {
-    new Gauge({ name: 'touchpoint_projector_position', help: 'Global position the read models have reached', registers: [registry], collect() { this.set(projector.position); } });
+  // One reading per scrape, shared by the three gauges.
+  let reading: Promise<LagReading> | undefined;
+  const read = () => (reading ??= lag.read().finally(() => setTimeout(() => (reading = undefined), 0)));
+  const gauge = (name: string, help: string, value: (r: LagReading) => number) =>
     new Gauge({
-      name: 'touchpoint_projector_lag_events',
-      help: 'Log head position minus projector checkpoint',
+      name,
+      help,
       registers: [registry],
       async collect() {
-        this.set(Math.max(0, (await store.headPosition()) - projector.position));
+        this.set(value(await read()));
       },
     });
-  }
+  gauge('touchpoint_projector_position', 'Global position every projection has reached (the in-process projector, or the lowest checkpoint in the read store)', (r) => r.position);
+  gauge('touchpoint_projector_lag_events', 'Log head position minus the projections’ position', (r) => r.lagEvents);
+  gauge('touchpoint_projector_lag_seconds', 'Age of the oldest event not yet projected, in seconds (0 when caught up)', (r) => r.lagSeconds);
   return registry;
 }
 
 export const METRICS = Symbol('METRICS');
+export const PROJECTION_LAG = Symbol('PROJECTION_LAG');
 
 @ApiTags('operations')
 @Roles('service')

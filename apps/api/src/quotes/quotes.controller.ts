@@ -84,6 +84,7 @@ export class QuotesController {
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(QUOTE_SETTINGS) private readonly settings: QuoteSettings,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post('deals/:dealId/quotes')
@@ -121,7 +122,7 @@ export class QuotesController {
   @Post('quotes/:id/acceptance')
   @HttpCode(200)
   accept(@Param('id', PathParam.uuid('id')) quoteId: string, @Body() dto: QuoteVersionDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<CommandResult> {
-    return this.respond.send(reply, new AcceptQuoteVersion({ quoteId, version: dto.version, occurredAt: this.respond.occurredAt(dto.occurredAt) }, this.ctx.from(req)));
+    return this.respond.send(reply, new AcceptQuoteVersion({ quoteId, version: dto.version, occurredAt: this.respond.occurredAt(dto.occurredAt), today: this.today() }, this.ctx.from(req)));
   }
 
   @Post('quotes/:id/rejection')
@@ -153,6 +154,11 @@ export class QuotesController {
     return quoteHtml(quote);
   }
 
+  /** The server's date: prices and validity follow it, not a business time the request may set. */
+  private today(): string {
+    return this.clock.now().toISOString().slice(0, 10);
+  }
+
   private async quote(quoteId: string, minPosition: number | undefined, req: FastifyRequest): Promise<QuoteDoc> {
     await this.consistency.await(req, minPosition);
     const quote = await this.readStore.get<QuoteDoc>(QUOTES, quoteId);
@@ -167,6 +173,7 @@ export class QuotesController {
       taxRatePct: dto.taxRatePct,
       validUntil: dto.validUntil,
       occurredAt: this.respond.occurredAt(dto.occurredAt),
+      pricedOn: this.today(),
       // An admin's discount needs no approval; a seller's above the configured limit does.
       discountLimitPct: isAdmin(req) ? 100 : this.settings.discountLimitPct,
     };

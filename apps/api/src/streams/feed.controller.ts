@@ -17,6 +17,9 @@ export interface FeedSettings {
   maxWaitMs: number;
 }
 
+/** how long a stream waits for a reader's socket to take more before it closes the stream */
+const DRAIN_TIMEOUT_MS = 60_000;
+
 class StreamLimitReached extends HttpException {
   readonly retryAfterSeconds = 5;
   constructor(max: number) {
@@ -99,7 +102,10 @@ export class FeedController {
       closed || raw.write(chunk)
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
+            // A reader that stops reading but keeps its connection would hold a place forever: cut it off.
+            const stalled = setTimeout(() => raw.destroy(), DRAIN_TIMEOUT_MS);
             const done = () => {
+              clearTimeout(stalled);
               raw.off('drain', done);
               raw.off('close', done);
               resolve();

@@ -295,7 +295,8 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       return [{ type: 'InvoiceIssued', data }];
     }
     case 'RecordPayment': {
-      requireCustomer(state, data.customerId);
+      // A merged record's invoices are still its own: money that arrives after a merge is recorded where it is owed.
+      requireRecord(state, data.customerId);
       const invoice = requireInvoice(state, data.invoiceId);
       // The same payment again (a retried import, a bank line seen twice): already counted.
       if (invoice.payments.includes(data.paymentId)) return [];
@@ -308,7 +309,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       return [{ type: 'PaymentReceived', data: { ...data, currency: invoice.currency, outstanding: invoice.outstanding - data.amount } }];
     }
     case 'WriteOffInvoice': {
-      requireCustomer(state, data.customerId);
+      requireRecord(state, data.customerId);
       const invoice = requireInvoice(state, data.invoiceId);
       if (invoice.status !== 'open') throw conflict('invoice_settled', `invoice ${data.invoiceId} is already ${invoice.status.replace('_', ' ')}`, 'invoiceId');
       return [{ type: 'InvoiceWrittenOff', data: { ...data, currency: invoice.currency, amount: invoice.outstanding } }];

@@ -88,7 +88,8 @@ export type DraftQuote = { type: 'DraftQuote'; data: Drafting };
 export type ReviseQuote = { type: 'ReviseQuote'; data: Drafting };
 export type ApproveQuoteDiscount = { type: 'ApproveQuoteDiscount'; data: { quoteId: string; version: number; approvedBy: string; mayApprove: boolean; occurredAt: string } };
 export type SendQuote = { type: 'SendQuote'; data: { quoteId: string; version: number; occurredAt: string } };
-export type AcceptQuote = { type: 'AcceptQuote'; data: { quoteId: string; version: number; occurredAt: string } };
+/** `today`: the server's date (UTC), against which `validUntil` is checked: a request cannot backdate an acceptance. */
+export type AcceptQuote = { type: 'AcceptQuote'; data: { quoteId: string; version: number; occurredAt: string; today: string } };
 export type RejectQuote = { type: 'RejectQuote'; data: { quoteId: string; version: number; reason: string; occurredAt: string } };
 export type QuoteCommand = DraftQuote | ReviseQuote | ApproveQuoteDiscount | SendQuote | AcceptQuote | RejectQuote;
 
@@ -105,7 +106,7 @@ export interface QuoteState {
 }
 
 /** The order an accepted quote version places: the same id on every retry. */
-export const quoteOrderId = (quoteId: string, version: number) => `Q-${quoteId.slice(0, 8)}-${quoteId.slice(-4)}-v${version}`;
+export const quoteOrderId = (quoteId: string, version: number) => `Q-${quoteId}-v${version}`;
 
 /**
  * Prices requested lines from a price list version: list price, less the tier's discount, less the extra discount,
@@ -189,13 +190,13 @@ export function decideQuote(command: QuoteCommand, state: QuoteState): QuoteEven
       return [{ type: 'QuoteSent', data: { quoteId, customerId: state.customerId!, version, occurredAt } }];
     }
     case 'AcceptQuote': {
-      const { quoteId, version, occurredAt } = command.data;
+      const { quoteId, version, occurredAt, today } = command.data;
       // Accepted already (a retry): nothing more to record here; the caller completes the order and the deal.
       if (state.status === 'accepted' && state.acceptedVersion === version) return [];
       requireVersion(state, quoteId, version);
       if (state.status === 'accepted' || state.status === 'rejected') throw conflict('quote_closed', `quote ${quoteId} is ${state.status}`, 'quoteId');
       if (state.status !== 'sent') throw conflict('quote_not_sent', `version ${version} of quote ${quoteId} was not sent to the customer`, 'quoteId');
-      if (occurredAt.slice(0, 10) > state.validUntil!) throw conflict('quote_expired', `quote ${quoteId} was valid until ${state.validUntil}`, 'quoteId');
+      if (today > state.validUntil!) throw conflict('quote_expired', `quote ${quoteId} was valid until ${state.validUntil}`, 'quoteId');
       return [{ type: 'QuoteAccepted', data: { quoteId, dealId: state.dealId!, customerId: state.customerId!, version, orderId: quoteOrderId(quoteId, version), occurredAt } }];
     }
     case 'RejectQuote': {

@@ -28,7 +28,7 @@ const drafting = (lines: Array<{ sku: string; quantity: number; discountPct?: nu
 const draft = (lines: Parameters<typeof drafting>[0], limit?: number): QuoteCommand => ({ type: 'DraftQuote', data: drafting(lines, limit) });
 const drafted = (lines: Parameters<typeof drafting>[0], version = 1, limit?: number): QuoteEvent => ({ type: version === 1 ? 'QuoteDrafted' : 'QuoteRevised', data: { quoteId: Q, dealId: 'd1', customerId: 'c1', occurredAt: AT, ...priceQuote(drafting(lines, limit), version) } }) as QuoteEvent;
 const sent = (version = 1): QuoteEvent => ({ type: 'QuoteSent', data: { quoteId: Q, customerId: 'c1', version, occurredAt: AT } });
-const accept = (version = 1, at = AT): QuoteCommand => ({ type: 'AcceptQuote', data: { quoteId: Q, version, occurredAt: at } });
+const accept = (version = 1, at = AT): QuoteCommand => ({ type: 'AcceptQuote', data: { quoteId: Q, version, occurredAt: AT, today: at.slice(0, 10) } });
 
 describe('price lists', () => {
   it('the version valid on a day is the latest that started by then, unless it ended', () => {

@@ -18,6 +18,7 @@ export type TaskCommand = CreateTask | RescheduleTask | ReassignTask | CompleteT
 export type TaskStatus = 'open' | 'done' | 'cancelled';
 export interface TaskState {
   status: TaskStatus | 'none';
+  kind?: string;
   customerId: string;
   assignee: string;
   dueAt: string;
@@ -57,7 +58,7 @@ export function decideTask(command: TaskCommand, state: TaskState): TaskEvent[] 
       const shifted = (at: string | undefined) => (at === undefined ? undefined : new Date(Date.parse(at) - Date.parse(state.dueAt) + Date.parse(data.dueAt)).toISOString());
       const endsAt = data.endsAt ?? shifted(state.endsAt);
       const remindAt = data.remindAt ?? shifted(state.remindAt);
-      checkTimes(undefined, data.dueAt, endsAt, remindAt);
+      checkTimes(state.kind, data.dueAt, endsAt, remindAt);
       if (Date.parse(data.dueAt) === Date.parse(state.dueAt) && endsAt === state.endsAt && remindAt === state.remindAt) return [];
       return [{ type: 'TaskRescheduled', data: { ...data, customerId: state.customerId, ...(endsAt !== undefined && { endsAt }), ...(remindAt !== undefined && { remindAt }) } }];
     }
@@ -83,8 +84,8 @@ export function decideTask(command: TaskCommand, state: TaskState): TaskEvent[] 
 export function evolveTask(state: TaskState, event: TaskEvent): TaskState {
   switch (event.type) {
     case 'TaskCreated': {
-      const { customerId, assignee, dueAt, endsAt, remindAt } = event.data;
-      return { status: 'open', customerId, assignee, dueAt, ...(endsAt !== undefined && { endsAt }), ...(remindAt !== undefined && { remindAt }) };
+      const { kind, customerId, assignee, dueAt, endsAt, remindAt } = event.data;
+      return { status: 'open', kind, customerId, assignee, dueAt, ...(endsAt !== undefined && { endsAt }), ...(remindAt !== undefined && { remindAt }) };
     }
     case 'TaskRescheduled': {
       const { dueAt, endsAt, remindAt } = event.data;

@@ -66,6 +66,11 @@ describe('task decider', () => {
       spec.given([]).when(reschedule('2026-03-05T14:00:00.000Z')).thenThrows(domainError('not_found', 'task_not_found', 'taskId'));
       spec.given([created]).when(reschedule('2026-03-05T14:00:00.000Z', {}, { actor: 'sales.boris', mayActForOthers: false })).thenThrows(domainError('forbidden', 'not_task_assignee', 'taskId'));
     });
+    it('gives a slot only to a meeting, on a reschedule too', () => {
+      const call: TaskEvent = { type: 'TaskCreated', data: { ...createdData, kind: 'call', endsAt: undefined } };
+      delete (call.data as { endsAt?: string }).endsAt;
+      spec.given([call]).when(reschedule('2026-03-05T14:00:00.000Z', { endsAt: '2026-03-05T15:00:00.000Z' })).thenThrows(domainError('rule_violated', 'slot_not_allowed', 'endsAt'));
+    });
     it('refuses a new end before the new start', () => {
       spec.given([created]).when(reschedule('2026-03-05T14:00:00.000Z', { endsAt: '2026-03-05T13:00:00.000Z' })).thenThrows(domainError('rule_violated', 'invalid_slot', 'endsAt'));
     });

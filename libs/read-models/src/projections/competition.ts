@@ -16,47 +16,57 @@ export interface CompetitorStats {
   lastLostAt: string | null;
 }
 
-export interface CompetitionDoc extends Document {
-  competitors: Record<string, CompetitorStats>;
-}
+/** One document per competitor (id: the matching key), so the report grows by documents, not one ever-larger one. */
+export type CompetitorDoc = Document & CompetitorStats;
 
 export const COMPETITION = 'competition';
-export const COMPETITION_ID = 'competition';
 
 const keyOf = (name: string) => name.trim().toLowerCase();
 const later = (a: string | null, b: string) => (a === null || b > a ? b : a);
 const add = (map: Record<string, number>, currency: string, amount: number) => ({ ...map, [currency]: (own(map, currency) ?? 0) + amount });
 
-export function evolveCompetition(doc: CompetitionDoc | undefined, event: ProjectedEvent): CompetitionDoc {
-  const d: CompetitionDoc = doc ?? { _id: COMPETITION_ID, _position: 0, competitors: {} };
+/** The competitor an event names, if any. */
+export function competitorOf(event: ProjectedEvent): string | undefined {
   const name = event.type === 'CompetitorOfferRecorded' ? event.data.competitor : event.type === 'DealLost' ? event.data.competitor : undefined;
-  if (name === undefined || name.trim() === '') return { ...d, _position: event.globalPosition };
-  const key = keyOf(name);
-  const current: CompetitorStats = own(d.competitors, key) ?? { competitor: name.trim(), offersSeen: 0, offeredAmount: {}, lastOfferAt: null, dealsLost: 0, lostAmount: {}, lastLostAt: null };
-  let next = current;
-  if (event.type === 'CompetitorOfferRecorded') {
-    const { amount, currency, occurredAt } = event.data;
-    next = { ...current, offersSeen: current.offersSeen + 1, offeredAmount: amount !== undefined && currency !== undefined ? add(current.offeredAmount, currency, amount) : current.offeredAmount, lastOfferAt: later(current.lastOfferAt, occurredAt) };
-  } else if (event.type === 'DealLost') {
-    const { amount, currency, occurredAt } = event.data;
-    next = { ...current, dealsLost: current.dealsLost + 1, lostAmount: add(current.lostAmount, currency, amount), lastLostAt: later(current.lastLostAt, occurredAt) };
-  }
-  const competitors = { ...d.competitors };
-  // defineProperty: a competitor called "__proto__" must become a key, not a prototype.
-  Object.defineProperty(competitors, key, { value: next, enumerable: true, writable: true, configurable: true });
-  return { ...d, _position: event.globalPosition, competitors };
+  return name !== undefined && name.trim() !== '' ? name : undefined;
 }
 
-/** The report: competitors by deals lost to them, then by offers seen. */
-export function competitionReport(doc: CompetitionDoc | undefined): CompetitorStats[] {
-  return Object.values(doc?.competitors ?? {}).sort((a, b) => b.dealsLost - a.dealsLost || b.offersSeen - a.offersSeen || a.competitor.localeCompare(b.competitor));
+export function evolveCompetitor(doc: CompetitorDoc | undefined, event: ProjectedEvent): CompetitorDoc | undefined {
+  const name = competitorOf(event);
+  if (name === undefined) return doc;
+  const current: CompetitorDoc = doc ?? { _id: keyOf(name), _position: 0, competitor: name.trim(), offersSeen: 0, offeredAmount: {}, lastOfferAt: null, dealsLost: 0, lostAmount: {}, lastLostAt: null };
+  const d = { ...current, _position: event.globalPosition };
+  if (event.type === 'CompetitorOfferRecorded') {
+    const { amount, currency, occurredAt } = event.data;
+    return { ...d, offersSeen: d.offersSeen + 1, offeredAmount: amount !== undefined && currency !== undefined ? add(d.offeredAmount, currency, amount) : d.offeredAmount, lastOfferAt: later(d.lastOfferAt, occurredAt) };
+  }
+  if (event.type === 'DealLost') {
+    const { amount, currency, occurredAt } = event.data;
+    return { ...d, dealsLost: d.dealsLost + 1, lostAmount: add(d.lostAmount, currency, amount), lastLostAt: later(d.lastLostAt, occurredAt) };
+  }
+  return doc;
+}
+
+/** The report's order: competitors by deals lost to them, then by offers seen, then by name. */
+export function competitionReport(docs: CompetitorDoc[]): CompetitorStats[] {
+  return docs
+    .map(({ _id, _position, ...stats }) => stats)
+    .sort((a, b) => b.dealsLost - a.dealsLost || b.offersSeen - a.offersSeen || a.competitor.localeCompare(b.competitor));
 }
 
 export const competitionProjection: Projection = {
   name: 'competition',
-  collections: [{ name: COMPETITION, cached: true, fields: {}, indexes: [] }],
+  collections: [
+    {
+      name: COMPETITION,
+      cached: true,
+      fields: { dealsLost: { path: 'dealsLost', type: 'number' }, offersSeen: { path: 'offersSeen', type: 'number' } },
+      indexes: [['dealsLost', 'offersSeen']],
+    },
+  ],
   handles: new Set(['CompetitorOfferRecorded', 'DealLost']),
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
-    docs.update<CompetitionDoc>(COMPETITION, COMPETITION_ID, (doc) => evolveCompetition(doc, event));
+    const name = competitorOf(event);
+    if (name !== undefined) docs.update<CompetitorDoc>(COMPETITION, keyOf(name), (doc) => evolveCompetitor(doc, event));
   },
 };

@@ -1,5 +1,5 @@
 import type { DomainEvent } from '@touchpoint/domain';
-import { competitionReport, evolveCompetition, type CompetitionDoc, type ProjectedEvent } from '@touchpoint/read-models';
+import { competitionProjection, competitionReport, type CompetitorDoc, type DocumentAccess, type ProjectedEvent } from '@touchpoint/read-models';
 
 let position = 0;
 const at = (e: DomainEvent): ProjectedEvent =>
@@ -20,11 +20,21 @@ describe('competition report', () => {
       lost(undefined, 70000, '2026-02-21T09:00:00.000Z'), // lost to no one named: not in the report
       offer('__proto__', '2026-02-01T09:00:00.000Z'),
     ];
-    const doc = events.map(at).reduce<CompetitionDoc | undefined>((d, e) => evolveCompetition(d, e), undefined);
-    const report = competitionReport(doc);
+    const store = new Map<string, CompetitorDoc>();
+    const docs: DocumentAccess = {
+      update: (_c, id, evolve) => {
+        const next = evolve(store.get(id) as never) as CompetitorDoc | undefined;
+        if (next) store.set(id, next);
+      },
+      read: (_c, id) => store.get(id) as never,
+      remove: (_c, id) => void store.delete(id),
+    };
+    for (const e of events.map(at)) competitionProjection.apply(e, docs);
+    const report = competitionReport([...store.values()]);
     // ties by name, in locale order (an underscore sorts before letters)
     expect(report.map((r) => r.competitor)).toEqual(['Rival Corp', '__proto__', 'Initech']);
     expect(report[0]).toEqual({ competitor: 'Rival Corp', offersSeen: 2, offeredAmount: { EUR: 90000 }, lastOfferAt: '2026-02-05T09:00:00.000Z', dealsLost: 2, lostAmount: { EUR: 150000 }, lastLostAt: '2026-02-20T09:00:00.000Z' });
-    expect(Object.getPrototypeOf(doc!.competitors)).toBe(Object.prototype);
+    // One document per competitor, keyed by the matching name ('__proto__' is a key like any other).
+    expect([...store.keys()].sort()).toEqual(['__proto__', 'initech', 'rival corp']);
   });
 });

@@ -113,7 +113,7 @@ function answer(docs: DocumentAccess, event: ProjectedEvent, customerId: string,
  * created for it (by the follow-up process or by a person).
  */
 export function applyFollowUps(event: ProjectedEvent, docs: DocumentAccess): void {
-  if (typeof event.metadata.source === 'string') return;
+  if (typeof event.metadata.source === 'string' || event.metadata.reassignedBy !== undefined) return;
   switch (event.type) {
     case 'TouchpointRecorded': {
       const t = event.data;
@@ -133,8 +133,17 @@ export function applyFollowUps(event: ProjectedEvent, docs: DocumentAccess): voi
       answer(docs, event, event.data.customerId, (f) => f.complaintId === event.data.complaintId);
       return;
     case 'TaskCreated': {
+      // By the contact itself: the task may be on another record than the contact (a merged customer's survivor).
       const cause = event.data.causedBy?.eventId;
-      if (cause !== undefined) answer(docs, event, event.data.customerId, (f) => f.eventId === cause);
+      const contact = cause === undefined ? undefined : docs.read<FollowUpDoc>(FOLLOW_UPS, cause);
+      if (contact) answer(docs, event, contact.customerId, (f) => f.eventId === cause);
+      return;
+    }
+    case 'CustomerUnmerged': {
+      // Touchpoints an undo gave back: the originals stop waiting on the survivor; their copies on the duplicate are
+      // recorded again with the undo's metadata (`reassignedBy`) and are not watched anew.
+      const moved = new Set(event.data.reassignedEventIds ?? []);
+      if (moved.size > 0 && event.data.customerId === event.data.survivorId) answer(docs, event, event.data.customerId, (f) => moved.has(f.eventId));
       return;
     }
     case 'CustomerErased':
@@ -170,7 +179,7 @@ export const tasksProjection: Projection = {
     },
     { name: WAITING, cached: true, fields: {}, indexes: [] },
   ],
-  handles: new Set(['TaskCreated', 'TaskRescheduled', 'TaskReassigned', 'TaskCompleted', 'TaskCancelled', 'TouchpointRecorded', 'ComplaintFiled', 'ComplaintResolved', 'CustomerErased']),
+  handles: new Set(['TaskCreated', 'TaskRescheduled', 'TaskReassigned', 'TaskCompleted', 'TaskCancelled', 'TouchpointRecorded', 'ComplaintFiled', 'ComplaintResolved', 'CustomerErased', 'CustomerUnmerged']),
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
     if (event.type.startsWith('Task')) docs.update<TaskDoc>(TASKS, (event.data as { taskId: string }).taskId, (doc) => evolveTask(doc, event));
     applyFollowUps(event, docs);

@@ -54,4 +54,25 @@ describe('tasks projection: contacts waiting for an answer', () => {
     const scrubbed = tasksProjection.erase![0].scrub(all<TaskDoc>(TASKS)[0]);
     expect(scrubbed).toMatchObject({ title: '[erased]', assignee: 'anna' });
   });
+
+  it('a task for a contact on another record (a merged customer’s survivor) ends that contact’s wait', () => {
+    const { docs, all } = memoryDocs();
+    const apply = (e: ProjectedEvent) => tasksProjection.apply(e, docs);
+    const call = at(inbound('call', '2026-03-02T09:00:00.000Z'));
+    apply(call);
+    apply(at({ type: 'TaskCreated', data: { taskId: 'T9', customerId: 'survivor', kind: 'call', title: 'Call back', assignee: 'anna', priority: 'normal', dueAt: '2026-03-03T09:00:00.000Z', causedBy: { eventId: call.eventId, type: 'TouchpointRecorded' }, occurredAt: '2026-03-03T09:00:00.000Z' } }));
+    expect(all(FOLLOW_UPS)).toEqual([]);
+  });
+
+  it('touchpoints given back by an undo stop waiting on the survivor, and their copies on the duplicate are not watched anew', () => {
+    const { docs, all } = memoryDocs();
+    const apply = (e: ProjectedEvent, metadata: Record<string, unknown> = {}) => tasksProjection.apply({ ...e, metadata: { ...e.metadata, ...metadata } }, docs);
+    const original = at(inbound('call', '2026-03-02T09:00:00.000Z'));
+    apply(original);
+    apply(at({ type: 'CustomerUnmerged', data: { customerId: C, mergeId: 'm1', survivorId: C, duplicateId: 'dup', reason: 'two people', occurredAt: '2026-03-02T10:00:00.000Z', reassignedEventIds: [original.eventId] } }));
+    expect(all(FOLLOW_UPS)).toEqual([]);
+    const copy = at({ ...inbound('call', '2026-03-02T09:00:00.000Z'), data: { ...(inbound('call', '2026-03-02T09:00:00.000Z').data as object), customerId: 'dup' } } as DomainEvent);
+    apply(copy, { reassignedBy: 'm1' });
+    expect(all(FOLLOW_UPS)).toEqual([]);
+  });
 });
