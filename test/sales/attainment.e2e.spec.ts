@@ -8,6 +8,9 @@ import { mulberry32 } from '@touchpoint/value-models';
 import { scenarioEngines, startTestApp, type TestApp } from '../support/app';
 import { Crm, expectProblem } from '../queries/helpers';
 
+// A seeded history through HTTP before the first test: slower than the default 5 s on a loaded machine.
+jest.setTimeout(60_000);
+
 const SELLERS = [
   { owner: 'sales.anna', team: 'kyiv-b2b', region: 'north' },
   { owner: 'sales.boris', team: 'kyiv-b2b', region: 'north' },

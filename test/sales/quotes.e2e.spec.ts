@@ -9,6 +9,9 @@ import { inflateSync } from 'node:zlib';
 import { scenarioEngines, startTestApp, type TestApp } from '../support/app';
 import { expectProblem } from '../queries/helpers';
 
+// A seeded history through HTTP before the first test: slower than the default 5 s on a loaded machine.
+jest.setTimeout(60_000);
+
 describe.each(scenarioEngines(['memory', 'sqlite']))('price lists and quotes (%s engine, authentication on)', (engine) => {
   let t: TestApp;
   let sales: Record<string, string>;

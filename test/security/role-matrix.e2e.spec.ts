@@ -26,6 +26,9 @@ function call(t: TestApp, op: Operation, authorization?: string) {
   return op.method === 'get' || op.method === 'delete' ? req : req.send({});
 }
 
+// Every protected route (over a hundred) under six credentials and every role: more than 5 s on a loaded machine.
+jest.setTimeout(30_000);
+
 describe('role matrix (auth required)', () => {
   let t: TestApp;
   let operations: Operation[];
