@@ -167,11 +167,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** GET /health: the in-process projector's position and lag (503 while it is down still has a body). */
 async function projectorHealth(base: string): Promise<{ position: number; lag: number }> {
   const response = await fetch(`${base}/health`);
-  const health = (await response.json()) as Record<'info' | 'error' | 'details', { projector?: { position?: number; lag?: number; mode?: string } } | undefined>;
+  const health = (await response.json()) as Record<'info' | 'error' | 'details', { projector?: { position?: number; lag?: number; lagEvents?: number; mode?: string } } | undefined>;
   const p = health.details?.projector ?? health.info?.projector ?? health.error?.projector ?? {};
   // Projector out of process: nothing to wait for in this one.
   if (p.mode === 'external') return { position: Number.POSITIVE_INFINITY, lag: 0 };
-  return { position: p.position ?? 0, lag: p.lag ?? Number.POSITIVE_INFINITY };
+  return { position: p.position ?? 0, lag: p.lagEvents ?? p.lag ?? Number.POSITIVE_INFINITY };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; NaN off Linux. */
