@@ -71,7 +71,10 @@ export async function startTestApp(options: { engine?: TestEngine | string; auth
     const { mongo } = realServers;
     const pg = await freshPostgresDatabase(realServers.postgres);
     const mongoDb = `tp_e2e_${randomBytes(6).toString('hex')}`;
-    Object.assign(env, { TOUCHPOINT_EVENT_STORE: 'postgres', TOUCHPOINT_POSTGRES_URL: pg.url, TOUCHPOINT_READ_STORE: 'mongodb', TOUCHPOINT_MONGO_URL: mongo });
+    // The MongoDB wire server here (mongo-java-server) is single-threaded and slow per write, and the projector writes
+    // every projection's checkpoint per batch: reads wait longer for it than on the embedded engines (tests that
+    // measure the wait set their own).
+    Object.assign(env, { TOUCHPOINT_EVENT_STORE: 'postgres', TOUCHPOINT_POSTGRES_URL: pg.url, TOUCHPOINT_READ_STORE: 'mongodb', TOUCHPOINT_MONGO_URL: mongo, TOUCHPOINT_CONSISTENCY_WAIT_MS: '15000' });
     rawStore = await PostgresEventStore.connect({ connectionString: pg.url, now });
     readStore = await MongoReadStore.connect(mongo, mongoDb);
     teardown = async () => {
