@@ -24,4 +24,5 @@ describeWith(postgres && mongo)('on PostgreSQL + MongoDB:', () => {
   require('../commands/payments.e2e.spec');
   require('../sales/attainment.e2e.spec');
   require('../sales/quotes.e2e.spec');
+  require('../streams/webhooks.e2e.spec');
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.factory';
 import { createKeyStore, withEncryption } from '../../apps/api/src/engines';
+import { createWebhookInfrastructure, type WebhookInfrastructure } from '../../apps/api/src/webhooks/webhooks.infrastructure';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -28,6 +29,8 @@ export interface TestApp {
   apiKeyStore: ApiKeyStore;
   /** one active API key per role (secret), created before start */
   keys: Record<Role, string>;
+  /** the webhook delivery state, secrets and address policy the app uses (a test's dispatcher shares them) */
+  webhooks: WebhookInfrastructure;
   /** `Authorization` header value for a role */
   bearer(role: Role): string;
   close(): Promise<void>;
@@ -93,7 +96,8 @@ export async function startTestApp(options: { engine?: TestEngine | string; auth
   const random = seededBytes(7);
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) keys[role] = (await issueApiKey(apiKeyStore, { name: `test-${role}`, roles: [role], now: clock.now(), random })).secret;
-  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, apiKeyStore, logs: options.logs ?? false });
+  const webhooks = await createWebhookInfrastructure(config);
+  const app = await createApp({ config, engines: { eventStore: store, snapshots: store, readStore, erasure: store }, clock, ids, apiKeyStore, webhooks, logs: options.logs ?? false });
   return {
     app,
     http: app.getHttpServer(),
@@ -105,6 +109,7 @@ export async function startTestApp(options: { engine?: TestEngine | string; auth
     dataDir: dir,
     apiKeyStore,
     keys,
+    webhooks,
     bearer: (role) => `Bearer ${keys[role]}`,
     async close() {
       await app.close();

@@ -51,6 +51,10 @@ import { IMPORT_SETTINGS, ImportsController } from './imports/imports.controller
 import { validateRecordBody } from './imports/record-validation';
 import { currentFitsFrom, LIFETIME_VALUE_MODELS, LifetimeValueModels } from './lifetime-value/lifetime-value-models';
 import { LifetimeValueController } from './lifetime-value/lifetime-value.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { createWebhookInfrastructure, WEBHOOKS, type WebhookInfrastructure } from './webhooks/webhooks.infrastructure';
+import { createDispatcher } from './webhooks/dispatcher.factory';
+import type { WebhookDispatcher } from '@touchpoint/relay/webhooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,6 +66,8 @@ export interface AppDependencies {
   actorResolver?: ActorResolver;
   /** repeats the audit checkpointer; real time unless a test injects one */
   timer?: Timer;
+  /** the webhook delivery state and secrets; by default from configuration (tests share theirs with a dispatcher) */
+  webhooks?: WebhookInfrastructure;
 }
 
 export interface AuthDependencies {
@@ -75,6 +81,7 @@ const BLIND_INDEX_HASHER = Symbol('BLIND_INDEX_HASHER');
 const IMPORT_DUPLICATE_SCORE = 0.8;
 const PROFILE_SOURCE = Symbol('PROFILE_SOURCE');
 const ENGINES = Symbol('ENGINES');
+const WEBHOOK_DISPATCHER = Symbol('WEBHOOK_DISPATCHER');
 
 /** Starts the in-process projector with the app and closes every engine on shutdown, so processes and tests exit on their own. */
 class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -92,6 +99,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(IDENTITY_INDEXER) private readonly indexer: IdentityIndexer,
     @Inject(BLIND_INDEX) private readonly blindIndex: BlindIndexStore,
     private readonly followUps: FollowUpProcess,
+    @Inject(WEBHOOKS) private readonly webhooks: WebhookInfrastructure,
+    @Inject(WEBHOOK_DISPATCHER) private readonly dispatcher: WebhookDispatcher | null,
   ) {}
 
   private fitTimer?: NodeJS.Timeout;
@@ -100,6 +109,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.checkpointer?.start();
     await this.indexer.start();
     this.followUps.start(this.config.TOUCHPOINT_FOLLOW_UP_CHECK_EVERY_MS);
+    this.dispatcher?.start(this.config.TOUCHPOINT_DISPATCHER_POLL_MS);
     if (this.config.TOUCHPOINT_LTV_FIT_EVERY_MS > 0) {
       // Scheduled fits: each recorded as an event like a manual one; a failure is logged and retried next time.
       this.fitTimer = setInterval(() => {
@@ -120,6 +130,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     // Running imports stop after their records in flight; a rerun resumes them.
     await this.imports.close();
     await this.followUps.stop();
+    await this.dispatcher?.stop();
+    await this.webhooks.state.close();
     if (this.fitTimer) clearInterval(this.fitTimer);
     await this.checkpointer?.stop();
     await this.checkpoints?.close();
@@ -153,7 +165,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, FeedController, HealthController, MetricsController],
+      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, FeedController, WebhooksController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },
@@ -308,6 +320,15 @@ export class AppModule {
             }),
         },
         { provide: QUOTE_SETTINGS, useValue: { discountLimitPct: config.TOUCHPOINT_QUOTE_DISCOUNT_LIMIT_PCT } },
+        { provide: WEBHOOKS, useFactory: () => deps.webhooks ?? createWebhookInfrastructure(config) },
+        {
+          provide: WEBHOOK_DISPATCHER,
+          inject: [WEBHOOKS, AGGREGATE_RUNNER],
+          useFactory: (webhooks: WebhookInfrastructure, runner: AggregateRunner) =>
+            config.TOUCHPOINT_WEBHOOKS_IN_PROCESS
+              ? createDispatcher({ config, store: engines.eventStore, webhooks, runner, clock: deps.clock, ids: deps.ids, log: (fields) => new Logger('webhooks').log(fields) }).dispatcher
+              : null,
+        },
         { provide: FEED_SETTINGS, useValue: { maxStreams: config.TOUCHPOINT_FEED_MAX_STREAMS, heartbeatMs: config.TOUCHPOINT_FEED_HEARTBEAT_MS, maxWaitMs: config.TOUCHPOINT_FEED_MAX_WAIT_MS } },
         CommandContextFactory,
         CommandResponder,

@@ -6,6 +6,7 @@ import type { SalesOrgEvent } from './sales/events';
 import type { PriceListEvent, QuoteEvent } from './quote/events';
 import type { ImportEvent } from './imports/events';
 import type { ValueModelEvent } from './value-model/events';
+import type { WebhookEvent } from './webhook/events';
 
 export type DomainEvent = CustomerEvent | DealEvent | ForecastEvent | TaskEvent | SalesOrgEvent | PriceListEvent | QuoteEvent;
 export type DomainEventType = DomainEvent['type'];
@@ -66,12 +67,19 @@ export const isDomainEventType = (type: string): type is DomainEventType => Obje
 /**
  * System events: facts about the system's own work (imports), in streams of their own. Catalogued and
  * versioned like domain events, but no projection of customers or deals reads them and the relay does not publish them
- * (imports; lifetime-value model fits).
+ * (imports; lifetime-value model fits; webhook subscriptions).
  */
-export const SYSTEM_EVENT_SCHEMA_VERSIONS: Record<ImportEvent['type'] | ValueModelEvent['type'], number> = {
+export const SYSTEM_EVENT_SCHEMA_VERSIONS: Record<ImportEvent['type'] | ValueModelEvent['type'] | WebhookEvent['type'], number> = {
   ImportStarted: 1,
   ImportFinished: 1,
   LifetimeValueModelFitted: 1,
+  WebhookSubscriptionCreated: 1,
+  WebhookSubscriptionPaused: 1,
+  WebhookSubscriptionResumed: 1,
+  WebhookSubscriptionDisabled: 1,
+  WebhookSecretRotated: 1,
+  WebhookRedeliveryRequested: 1,
+  WebhookSubscriptionDeleted: 1,
 };
 
 export const isSystemEventType = (type: string): type is keyof typeof SYSTEM_EVENT_SCHEMA_VERSIONS => Object.prototype.hasOwnProperty.call(SYSTEM_EVENT_SCHEMA_VERSIONS, type);

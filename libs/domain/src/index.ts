@@ -7,5 +7,6 @@ export * from './sales';
 export * from './quote';
 export * from './imports';
 export * from './value-model';
+export * from './webhook';
 export * from './catalogue';
 export * from './personal-data';

@@ -138,6 +138,38 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(0) @Max(86_400)
   TOUCHPOINT_READY_MAX_LAG_SECONDS = 300;
 
+  /** networks webhooks may reach besides public addresses (comma-separated IPs or CIDRs, e.g. 127.0.0.0/8,::1/128 for a local receiver) */
+  @Matches(/^[0-9a-fA-F:.,/ ]*$/, { message: 'must be a comma-separated list of IP addresses or CIDR networks' })
+  TOUCHPOINT_WEBHOOK_ALLOW_NETWORKS = '';
+
+  /** how long a failing webhook delivery is retried, from its first failure, before it goes to the dead letters (minutes) */
+  @int() @IsInt() @Min(1) @Max(30 * 1440)
+  TOUCHPOINT_WEBHOOK_RETRY_HORIZON_MINUTES = 1440;
+
+  /** the whole of one webhook attempt, response included (ms) */
+  @int() @IsInt() @Min(100) @Max(60_000)
+  TOUCHPOINT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** webhook deliveries in flight per subscription, each to a different customer */
+  @int() @IsInt() @Min(1) @Max(256)
+  TOUCHPOINT_WEBHOOK_CONCURRENCY = 8;
+
+  /** dead letters in a row that disable a webhook subscription (0: never) */
+  @int() @IsInt() @Min(0) @Max(1_000_000)
+  TOUCHPOINT_WEBHOOK_DISABLE_AFTER = 10;
+
+  /** how often the dispatcher looks for new events and due retries (ms) */
+  @int() @IsInt() @Min(10) @Max(60_000)
+  TOUCHPOINT_DISPATCHER_POLL_MS = 500;
+
+  /** the dispatcher process's own HTTP port for /health and /metrics (0: none) */
+  @int() @IsInt() @Min(0) @Max(65535)
+  TOUCHPOINT_DISPATCHER_PORT = 9465;
+
+  /** send webhooks from the API process too (the embedded single-process setup); production runs `npm run start:dispatcher` */
+  @bool() @IsBoolean()
+  TOUCHPOINT_WEBHOOKS_IN_PROCESS = false;
+
   /** the projector process's own HTTP port for /health and /metrics (0: none) */
   @int() @IsInt() @Min(0) @Max(65535)
   TOUCHPOINT_PROJECTOR_PORT = 9464;

@@ -10,3 +10,4 @@ export * from './contracts/key-store.contract';
 export * from './contracts/api-key-store.contract';
 export * from './contracts/checkpoint-store.contract';
 export * from './contracts/blind-index.contract';
+export * from './contracts/webhook-state-store.contract';

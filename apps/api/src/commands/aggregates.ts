@@ -30,6 +30,10 @@ import {
   type QuoteCommand,
   type QuoteEvent,
   type QuoteState,
+  webhookDecider,
+  type WebhookCommand,
+  type WebhookEvent,
+  type WebhookSubscriptionsState,
 } from '@touchpoint/domain';
 
 /** Bump a stateVersion whenever that state's shape changes: old snapshots are then ignored and rebuilt. */
@@ -86,3 +90,11 @@ export const quoteAggregate: AggregateSpec<QuoteCommand, QuoteState, QuoteEvent>
 };
 
 export const AGGREGATE_RUNNER = Symbol('AGGREGATE_RUNNER');
+
+/** Webhook subscriptions: one stream of system events, changed by admins and services (and by the dispatcher, which disables). */
+export const webhookAggregate: AggregateSpec<WebhookCommand, WebhookSubscriptionsState, WebhookEvent> = {
+  decider: webhookDecider,
+  stateVersion: 'webhooks.v1',
+  personalDataOf: new Set(),
+  startsStream: () => false,
+};

@@ -2,7 +2,7 @@ import { CustomerCommandHandler } from './customer.command';
 import { DealCommandHandler } from './deal.command';
 import { ForecastCommandHandler } from './forecast.command';
 import { MergeCommandHandler, UnmergeCommandHandler } from './merge.command';
-import { SalesOrgCommandHandler, TaskCommandHandler } from './task.command';
+import { SalesOrgCommandHandler, TaskCommandHandler, WebhookCommandHandler } from './task.command';
 import { AcceptQuoteHandler, DraftQuoteHandler, PriceListCommandHandler, QuoteCommandHandler } from './quote.command';
 
 export * from './aggregates';
@@ -13,4 +13,4 @@ export * from './merge.command';
 export * from './task.command';
 export * from './quote.command';
 
-export const COMMAND_HANDLERS = [CustomerCommandHandler, DealCommandHandler, ForecastCommandHandler, MergeCommandHandler, UnmergeCommandHandler, TaskCommandHandler, SalesOrgCommandHandler, PriceListCommandHandler, DraftQuoteHandler, QuoteCommandHandler, AcceptQuoteHandler];
+export const COMMAND_HANDLERS = [CustomerCommandHandler, DealCommandHandler, ForecastCommandHandler, MergeCommandHandler, UnmergeCommandHandler, TaskCommandHandler, SalesOrgCommandHandler, PriceListCommandHandler, DraftQuoteHandler, QuoteCommandHandler, AcceptQuoteHandler, WebhookCommandHandler];

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AggregateRunner, CommandContext, CommandResult } from '@touchpoint/application';
-import { assertTaskSubject, customerStreamId, dealStreamId, SALES_ORG_STREAM, taskStreamId, type SalesOrgCommand, type TaskCommand } from '@touchpoint/domain';
-import { AGGREGATE_RUNNER, customerAggregate, dealAggregate, salesOrgAggregate, taskAggregate } from './aggregates';
+import { assertTaskSubject, customerStreamId, dealStreamId, SALES_ORG_STREAM, taskStreamId, WEBHOOK_SUBSCRIPTIONS_STREAM, type SalesOrgCommand, type TaskCommand, type WebhookCommand } from '@touchpoint/domain';
+import { AGGREGATE_RUNNER, customerAggregate, dealAggregate, salesOrgAggregate, taskAggregate, webhookAggregate } from './aggregates';
 
 export class ExecuteTaskCommand extends Command<CommandResult> {
   constructor(
@@ -46,5 +46,23 @@ export class SalesOrgCommandHandler implements ICommandHandler<ExecuteSalesOrgCo
 
   execute({ command, context }: ExecuteSalesOrgCommand): Promise<CommandResult> {
     return this.runner.execute(salesOrgAggregate, SALES_ORG_STREAM, command, context);
+  }
+}
+
+export class ExecuteWebhookCommand extends Command<CommandResult> {
+  constructor(
+    readonly command: WebhookCommand,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ExecuteWebhookCommand)
+export class WebhookCommandHandler implements ICommandHandler<ExecuteWebhookCommand, CommandResult> {
+  constructor(@Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner) {}
+
+  execute({ command, context }: ExecuteWebhookCommand): Promise<CommandResult> {
+    return this.runner.execute(webhookAggregate, WEBHOOK_SUBSCRIPTIONS_STREAM, command, context);
   }
 }

@@ -1,24 +1,9 @@
-import { EVENT_SCHEMA_VERSIONS, UPCASTERS, Upcasters, isDomainEventType } from '@touchpoint/domain';
+import { EVENT_SCHEMA_VERSIONS, UPCASTERS, Upcasters } from '@touchpoint/domain';
 import type { EventStore, RecordedEvent } from '@touchpoint/event-store';
 import { publishedEvent, type PublishedEvent } from '@touchpoint/relay/envelope';
+import { matches, type FeedFilter } from '@touchpoint/relay/filter';
 
-/** What a reader of the global feed selects. */
-export interface FeedFilter {
-  types?: ReadonlySet<string>;
-  categories?: ReadonlySet<string>;
-  customerId?: string;
-}
-
-/** The stream kind of a stream id: `customer-…` → customer, `sales-org` → sales. */
-export const categoryOf = (streamId: string): string => (streamId === 'sales-org' ? 'sales' : streamId.startsWith('price-list-') ? 'price-list' : streamId.slice(0, streamId.indexOf('-')));
-
-export function matches(event: RecordedEvent, filter: FeedFilter): boolean {
-  if (!isDomainEventType(event.type)) return false; // system events (imports, model fits) are not published
-  if (filter.types && !filter.types.has(event.type)) return false;
-  if (filter.categories && !filter.categories.has(categoryOf(event.streamId))) return false;
-  if (filter.customerId && (event.data as { customerId?: unknown }).customerId !== filter.customerId) return false;
-  return true;
-}
+export type { FeedFilter };
 
 /** How far one page may scan past events that do not match, so a narrow filter cannot hold a request for long. */
 const SCAN_LIMIT = 20_000;

@@ -1,0 +1,209 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DELIVERY_LOG_KEEP, type AttemptResult, type DeadLetter, type DeliveryAttempt, type NewPending, type PendingDelivery, type SubscriptionProgress, type WebhookStateStore } from './state-store';
+
+type Row = Record<string, unknown>;
+
+export const pendingOf = (r: Row): PendingDelivery => ({
+  subscriptionId: r.subscription_id as string,
+  position: Number(r.position),
+  eventId: r.event_id as string,
+  orderingKey: r.ordering_key as string,
+  recordedAt: r.recorded_at as string,
+  attempts: Number(r.attempts),
+  nextAttemptAt: Number(r.next_attempt_at),
+  firstFailedAt: r.first_failed_at === null ? null : Number(r.first_failed_at),
+  lastError: (r.last_error as string | null) ?? null,
+});
+
+export const deadLetterOf = (r: Row): DeadLetter => ({
+  subscriptionId: r.subscription_id as string,
+  position: Number(r.position),
+  eventId: r.event_id as string,
+  orderingKey: r.ordering_key as string,
+  recordedAt: r.recorded_at as string,
+  attempts: Number(r.attempts),
+  lastError: r.last_error as string,
+  deadAt: r.dead_at instanceof Date ? r.dead_at.toISOString() : (r.dead_at as string),
+});
+
+export const attemptOf = (r: Row): DeliveryAttempt => ({
+  subscriptionId: r.subscription_id as string,
+  position: Number(r.position),
+  eventId: r.event_id as string,
+  attempt: Number(r.attempt),
+  outcome: r.outcome as DeliveryAttempt['outcome'],
+  status: r.status === null ? null : Number(r.status),
+  latencyMs: Number(r.latency_ms),
+  error: (r.error as string | null) ?? null,
+  at: r.at instanceof Date ? r.at.toISOString() : (r.at as string),
+});
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v));
+
+export const progressOf = (r: Row): SubscriptionProgress => ({
+  subscriptionId: r.subscription_id as string,
+  cursor: Number(r.cursor),
+  delivered: Number(r.delivered),
+  failed: Number(r.failed),
+  deadLettered: Number(r.dead_lettered),
+  consecutiveDeadLetters: Number(r.consecutive_dead),
+  lastDeliveredAt: iso(r.last_delivered_at),
+  lastError: (r.last_error as string | null) ?? null,
+  lastErrorAt: iso(r.last_error_at),
+  pending: Number(r.pending),
+  oldestPendingRecordedAt: iso(r.oldest_pending),
+  deadLetters: Number(r.dead_letters),
+});
+
+/** The tables, shared by both SQL adapters (PostgreSQL maps the types). */
+export const WEBHOOK_TABLES = (t: { int: string; bigint: string; text: string; serial: string }) => [
+  `CREATE TABLE IF NOT EXISTS tp_wh_control (name TEXT PRIMARY KEY, revision ${t.bigint} NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS tp_wh_progress (
+    subscription_id TEXT PRIMARY KEY, cursor ${t.bigint} NOT NULL, delivered ${t.bigint} NOT NULL DEFAULT 0, failed ${t.bigint} NOT NULL DEFAULT 0,
+    dead_lettered ${t.bigint} NOT NULL DEFAULT 0, consecutive_dead ${t.int} NOT NULL DEFAULT 0, last_delivered_at TEXT, last_error TEXT, last_error_at TEXT)`,
+  `CREATE TABLE IF NOT EXISTS tp_wh_pending (
+    subscription_id TEXT NOT NULL, position ${t.bigint} NOT NULL, event_id TEXT NOT NULL, ordering_key TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    attempts ${t.int} NOT NULL DEFAULT 0, next_attempt_at ${t.bigint} NOT NULL, first_failed_at ${t.bigint}, last_error TEXT,
+    PRIMARY KEY (subscription_id, position))`,
+  `CREATE TABLE IF NOT EXISTS tp_wh_dead_letters (
+    subscription_id TEXT NOT NULL, position ${t.bigint} NOT NULL, event_id TEXT NOT NULL, ordering_key TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    attempts ${t.int} NOT NULL, last_error TEXT NOT NULL, dead_at TEXT NOT NULL, PRIMARY KEY (subscription_id, position))`,
+  `CREATE TABLE IF NOT EXISTS tp_wh_deliveries (
+    id ${t.serial}, subscription_id TEXT NOT NULL, position ${t.bigint} NOT NULL, event_id TEXT NOT NULL, attempt ${t.int} NOT NULL,
+    outcome TEXT NOT NULL, status ${t.int}, latency_ms ${t.int} NOT NULL, error TEXT, at TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS tp_wh_deliveries_by_subscription ON tp_wh_deliveries (subscription_id, id)`,
+];
+
+/** The progress row with its pending and dead-letter counts, for one subscription (`?`/`$1`). */
+export const PROGRESS_SQL = (p: string) => `SELECT g.*,
+    (SELECT count(*) FROM tp_wh_pending x WHERE x.subscription_id = g.subscription_id) AS pending,
+    (SELECT min(recorded_at) FROM tp_wh_pending x WHERE x.subscription_id = g.subscription_id) AS oldest_pending,
+    (SELECT count(*) FROM tp_wh_dead_letters x WHERE x.subscription_id = g.subscription_id) AS dead_letters
+  FROM tp_wh_progress g WHERE g.subscription_id = ${p}`;
+
+/** A SQLite file beside the event store (`<dataDir>/webhooks.db`), or `:memory:` for the all-in-memory setup. */
+export class SqliteWebhookStateStore implements WebhookStateStore {
+  private readonly db: Database.Database;
+  private logged = 0;
+
+  constructor(filename: string) {
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    for (const sql of WEBHOOK_TABLES({ int: 'INTEGER', bigint: 'INTEGER', text: 'TEXT', serial: 'INTEGER PRIMARY KEY AUTOINCREMENT' })) this.db.exec(sql);
+  }
+
+  async controlRevision(): Promise<number> {
+    const row = this.db.prepare(`SELECT revision FROM tp_wh_control WHERE name = 'control'`).get() as { revision: number } | undefined;
+    return row?.revision ?? -1;
+  }
+
+  async saveControlRevision(revision: number): Promise<void> {
+    this.db.prepare(`INSERT INTO tp_wh_control (name, revision) VALUES ('control', ?) ON CONFLICT (name) DO UPDATE SET revision = excluded.revision`).run(revision);
+  }
+
+  async start(subscriptionId: string, cursor: number): Promise<void> {
+    this.db.prepare('INSERT INTO tp_wh_progress (subscription_id, cursor) VALUES (?, ?) ON CONFLICT DO NOTHING').run(subscriptionId, cursor);
+  }
+
+  async progress(subscriptionId: string): Promise<SubscriptionProgress | undefined> {
+    const row = this.db.prepare(PROGRESS_SQL('?')).get(subscriptionId) as Row | undefined;
+    return row && progressOf(row);
+  }
+
+  async enqueue(subscriptionId: string, deliveries: readonly NewPending[], cursor: number): Promise<void> {
+    const insert = this.db.prepare(
+      `INSERT INTO tp_wh_pending (subscription_id, position, event_id, ordering_key, recorded_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    this.db.transaction(() => {
+      for (const d of deliveries) insert.run(subscriptionId, d.position, d.eventId, d.orderingKey, d.recordedAt, d.nextAttemptAt);
+      this.db.prepare('UPDATE tp_wh_progress SET cursor = ? WHERE subscription_id = ?').run(cursor, subscriptionId);
+    })();
+  }
+
+  async rewind(subscriptionId: string, cursor: number): Promise<void> {
+    this.db.prepare('UPDATE tp_wh_progress SET cursor = min(cursor, ?) WHERE subscription_id = ?').run(cursor, subscriptionId);
+  }
+
+  async pending(): Promise<PendingDelivery[]> {
+    return (this.db.prepare('SELECT * FROM tp_wh_pending ORDER BY subscription_id, position').all() as Row[]).map(pendingOf);
+  }
+
+  async record(delivery: PendingDelivery, attempt: DeliveryAttempt, result: AttemptResult): Promise<void> {
+    const { subscriptionId: sub, position } = delivery;
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO tp_wh_deliveries (subscription_id, position, event_id, attempt, outcome, status, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(sub, position, attempt.eventId, attempt.attempt, attempt.outcome, attempt.status, Math.round(attempt.latencyMs), attempt.error, attempt.at);
+      if (result.kind === 'delivered') {
+        this.db.prepare('DELETE FROM tp_wh_pending WHERE subscription_id = ? AND position = ?').run(sub, position);
+        this.db.prepare('UPDATE tp_wh_progress SET delivered = delivered + 1, consecutive_dead = 0, last_delivered_at = ? WHERE subscription_id = ?').run(attempt.at, sub);
+      } else if (result.kind === 'retry') {
+        this.db
+          .prepare('UPDATE tp_wh_pending SET attempts = ?, next_attempt_at = ?, first_failed_at = ?, last_error = ? WHERE subscription_id = ? AND position = ?')
+          .run(attempt.attempt, result.nextAttemptAt, result.firstFailedAt, result.error, sub, position);
+        this.db.prepare('UPDATE tp_wh_progress SET failed = failed + 1, last_error = ?, last_error_at = ? WHERE subscription_id = ?').run(result.error, attempt.at, sub);
+      } else {
+        this.db.prepare('DELETE FROM tp_wh_pending WHERE subscription_id = ? AND position = ?').run(sub, position);
+        this.db
+          .prepare(
+            `INSERT INTO tp_wh_dead_letters (subscription_id, position, event_id, ordering_key, recorded_at, attempts, last_error, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (subscription_id, position) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error, dead_at = excluded.dead_at`,
+          )
+          .run(sub, position, delivery.eventId, delivery.orderingKey, delivery.recordedAt, attempt.attempt, result.error, attempt.at);
+        this.db
+          .prepare('UPDATE tp_wh_progress SET failed = failed + 1, dead_lettered = dead_lettered + 1, consecutive_dead = consecutive_dead + 1, last_error = ?, last_error_at = ? WHERE subscription_id = ?')
+          .run(result.error, attempt.at, sub);
+      }
+      if (++this.logged % 100 === 0) this.prune(sub);
+    })();
+  }
+
+  private prune(subscriptionId: string): void {
+    this.db
+      .prepare(`DELETE FROM tp_wh_deliveries WHERE subscription_id = ? AND id < (SELECT id FROM tp_wh_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`)
+      .run(subscriptionId, subscriptionId, DELIVERY_LOG_KEEP - 1);
+  }
+
+  async requeueDeadLetters(subscriptionId: string, nowMs: number): Promise<PendingDelivery[]> {
+    return this.db.transaction(() => {
+      const dead = (this.db.prepare('SELECT * FROM tp_wh_dead_letters WHERE subscription_id = ? ORDER BY position').all(subscriptionId) as Row[]).map(deadLetterOf);
+      const insert = this.db.prepare(
+        `INSERT INTO tp_wh_pending (subscription_id, position, event_id, ordering_key, recorded_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
+      );
+      for (const d of dead) insert.run(subscriptionId, d.position, d.eventId, d.orderingKey, d.recordedAt, nowMs);
+      this.db.prepare('DELETE FROM tp_wh_dead_letters WHERE subscription_id = ?').run(subscriptionId);
+      this.db.prepare('UPDATE tp_wh_progress SET consecutive_dead = 0 WHERE subscription_id = ?').run(subscriptionId);
+      return dead.map((d) => ({ subscriptionId, position: d.position, eventId: d.eventId, orderingKey: d.orderingKey, recordedAt: d.recordedAt, attempts: 0, nextAttemptAt: nowMs, firstFailedAt: null, lastError: null }));
+    })();
+  }
+
+  async retryNow(subscriptionId: string, nowMs: number): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE tp_wh_pending SET next_attempt_at = ?, first_failed_at = NULL WHERE subscription_id = ?').run(nowMs, subscriptionId);
+      this.db.prepare('UPDATE tp_wh_progress SET consecutive_dead = 0 WHERE subscription_id = ?').run(subscriptionId);
+    })();
+  }
+
+  async deadLetters(subscriptionId: string, limit: number): Promise<DeadLetter[]> {
+    return (this.db.prepare('SELECT * FROM tp_wh_dead_letters WHERE subscription_id = ? ORDER BY position LIMIT ?').all(subscriptionId, limit) as Row[]).map(deadLetterOf);
+  }
+
+  async deliveries(subscriptionId: string, limit: number): Promise<DeliveryAttempt[]> {
+    return (this.db.prepare('SELECT * FROM tp_wh_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT ?').all(subscriptionId, limit) as Row[]).map(attemptOf);
+  }
+
+  async remove(subscriptionId: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const table of ['tp_wh_pending', 'tp_wh_dead_letters', 'tp_wh_deliveries', 'tp_wh_progress']) this.db.prepare(`DELETE FROM ${table} WHERE subscription_id = ?`).run(subscriptionId);
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
