@@ -12,6 +12,7 @@ import { clv } from './scenarios/clv';
 import { duplicatesScenario } from './scenarios/duplicates';
 import { forecastHistoryScenario } from './scenarios/forecast-history';
 import { salesDeskScenario } from './scenarios/sales-desk';
+import { feedScenario, webhooksScenario } from './scenarios/webhooks';
 import { longHistory } from './scenarios/history';
 import { httpAppend } from './scenarios/http';
 import { importScenario } from './scenarios/import';
@@ -38,6 +39,8 @@ const SCENARIOS: Array<{ name: string; engines: string; run: Scenario }> = [
   { name: 'duplicates', engines: 'sqlite', run: duplicatesScenario },
   { name: 'forecast-history', engines: 'sqlite', run: forecastHistoryScenario },
   { name: 'sales-desk', engines: 'sqlite', run: salesDeskScenario },
+  { name: 'webhooks', engines: 'sqlite', run: webhooksScenario },
+  { name: 'feed', engines: 'sqlite', run: feedScenario },
 ];
 
 function machine() {

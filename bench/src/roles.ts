@@ -14,6 +14,10 @@ import { nextParentMessage, type ChildMessage } from './child';
 import { appendGenerated, generateDataset, type DatasetOptions } from './dataset';
 import { writeForecastHistory } from './scenarios/forecast-history';
 import { peakRssMiB } from './stats';
+import { Rng } from './prng';
+import type { ReceiverStats } from './scenarios/webhooks';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { openAppEventStore } from './stores';
 
 type Report = (m: ChildMessage) => void;
@@ -139,4 +143,56 @@ async function serveBare(_args: unknown, report: Report): Promise<{ peakRssMiB: 
   return { peakRssMiB: peakRssMiB() };
 }
 
-export const ROLES = { generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };
+/** Scenario `webhooks`: the loopback receiver, own process. 503 to a share of requests (seeded); checks per-customer order. */
+export async function webhookReceiver(args: { failureRate: number }, report: Report): Promise<ReceiverStats> {
+  const rng = new Rng(77);
+  let failureRate = args.failureRate;
+  const arrivals = new Map<number, number>();
+  const lastByKey = new Map<string, number>();
+  let requests = 0;
+  let failed = 0;
+  let orderViolations = 0;
+  const server = createServer((req, res) => {
+    const arrival = /^\/arrivals\/(\d+)$/.exec(req.url ?? '');
+    if (arrival) {
+      const at = arrivals.get(Number(arrival[1]));
+      return at === undefined ? res.writeHead(404).end() : res.writeHead(200).end(String(at));
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests++;
+      if (rng.next() < failureRate) {
+        failed++;
+        return res.writeHead(503).end();
+      }
+      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { globalPosition: number; streamId: string; data: { customerId?: string } };
+      if (!arrivals.has(event.globalPosition)) {
+        arrivals.set(event.globalPosition, performance.timeOrigin + performance.now());
+        const key = event.data.customerId ?? event.streamId;
+        if ((lastByKey.get(key) ?? 0) > event.globalPosition) orderViolations++;
+        lastByKey.set(key, event.globalPosition);
+        if (arrivals.size % 100 === 0) report({ type: 'progress', done: arrivals.size, total: 0 });
+      }
+      res.writeHead(204).end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  report({ type: 'ready', port: (server.address() as AddressInfo).port });
+  const onRate = (m: unknown) => {
+    if (typeof m === 'object' && m !== null && 'failureRate' in m) failureRate = Number((m as { failureRate: number }).failureRate);
+  };
+  process.on('message', onRate);
+  await nextParentMessage((m) => m === 'stop');
+  process.off('message', onRate);
+  report({ type: 'progress', done: arrivals.size, total: 0 });
+  const cpu = process.cpuUsage(cpuBefore);
+  server.closeAllConnections();
+  server.close();
+  return { requests, failed, firstArrivals: arrivals.size, orderViolations, cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100) };
+}
+
+export const ROLES = { 'webhook-receiver': webhookReceiver, generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };

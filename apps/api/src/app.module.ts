@@ -38,6 +38,7 @@ import { CalendarController } from './tasks/calendar.controller';
 import { PaymentsController } from './customers/payments.controller';
 import { CompetitionController, CompetitorOffersController } from './customers/competitors.controller';
 import { SalesController } from './sales/sales.controller';
+import { TeamScope } from './sales/team-scope';
 import { PriceListsController, QUOTE_SETTINGS, QuotesController } from './quotes/quotes.controller';
 import { FEED_SETTINGS, FeedController } from './streams/feed.controller';
 import { CALENDAR_TOKENS, CalendarTokens } from './tasks/calendar-tokens';
@@ -332,6 +333,7 @@ export class AppModule {
         { provide: FEED_SETTINGS, useValue: { maxStreams: config.TOUCHPOINT_FEED_MAX_STREAMS, heartbeatMs: config.TOUCHPOINT_FEED_HEARTBEAT_MS, maxWaitMs: config.TOUCHPOINT_FEED_MAX_WAIT_MS } },
         CommandContextFactory,
         CommandResponder,
+        TeamScope,
         Consistency,
         Lifecycle,
         ...COMMAND_HANDLERS,

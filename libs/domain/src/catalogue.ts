@@ -53,6 +53,7 @@ export const EVENT_SCHEMA_VERSIONS: Record<DomainEventType, number> = {
   SellerPlaced: 1,
   QuotaSet: 1,
   BonusPlanPublished: 1,
+  TeamManagerAppointed: 1,
   PriceListPublished: 1,
   QuoteDrafted: 1,
   QuoteRevised: 1,

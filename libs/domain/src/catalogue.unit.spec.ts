@@ -54,6 +54,7 @@ const SAMPLES: { [T in DomainEventType]: Extract<DomainEvent, { type: T }> } = {
   InvoiceWrittenOff: { type: 'InvoiceWrittenOff', data: { customerId: CUSTOMER_ID, invoiceId: 'INV-1', currency: 'EUR', amount: 7000, reason: 'Uncollectable', occurredAt: AT } },
   CompetitorOfferRecorded: { type: 'CompetitorOfferRecorded', data: { customerId: CUSTOMER_ID, offerId: 'OF-1', competitor: 'Rival Corp', dealId: DEAL_ID, amount: 90000, currency: 'EUR', terms: '10 % off for 2 years', occurredAt: AT } },
   SellerPlaced: { type: 'SellerPlaced', data: { owner: 'sales.anna', team: 'kyiv-b2b', region: 'north', occurredAt: AT } },
+  TeamManagerAppointed: { type: 'TeamManagerAppointed', data: { team: 'kyiv-b2b', manager: 'sales.olha', occurredAt: AT } },
   QuotaSet: { type: 'QuotaSet', data: { scope: 'owner', name: 'sales.anna', period: '2026-Q1', currency: 'EUR', amount: 10_000_000, occurredAt: AT } },
   BonusPlanPublished: { type: 'BonusPlanPublished', data: { planId: DEAL_ID, name: 'Standard 2026', currency: 'EUR', bands: [{ fromPct: 0, ratePct: 2 }, { fromPct: 100, ratePct: 5 }], occurredAt: AT } },
   PriceListPublished: { type: 'PriceListPublished', data: { priceListId: 'PL-EUR', version: 1, name: 'Main EUR', currency: 'EUR', validFrom: '2026-01-01', items: [{ sku: 'SKU-A', name: 'Widget', unitPrice: 1000 }], tierDiscounts: { A: 5 }, occurredAt: AT } },

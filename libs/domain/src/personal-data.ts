@@ -55,6 +55,7 @@ export const PERSONAL_FIELDS: Record<DomainEventType, PersonalField[]> = {
   TaskCancelled: [s('reason')],
   // The sales organisation: staff and money, about no customer.
   SellerPlaced: [],
+  TeamManagerAppointed: [],
   QuotaSet: [],
   BonusPlanPublished: [],
   PriceListPublished: [],

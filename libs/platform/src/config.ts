@@ -160,7 +160,7 @@ export class TouchpointConfig {
 
   /** how often the dispatcher looks for new events and due retries (ms) */
   @int() @IsInt() @Min(10) @Max(60_000)
-  TOUCHPOINT_DISPATCHER_POLL_MS = 500;
+  TOUCHPOINT_DISPATCHER_POLL_MS = 100;
 
   /** the dispatcher process's own HTTP port for /health and /metrics (0: none) */
   @int() @IsInt() @Min(0) @Max(65535)

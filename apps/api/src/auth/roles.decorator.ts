@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Role } from '@touchpoint/auth';
+import { admittedRoles, type Role } from '@touchpoint/auth';
 
 export const REQUIRED_ROLES = 'touchpoint:roles';
 export const IS_PUBLIC = 'touchpoint:public';
@@ -14,9 +14,9 @@ export function Roles(...roles: [Role, ...Role[]]): MethodDecorator & ClassDecor
   return applyDecorators(
     SetMetadata(REQUIRED_ROLES, roles),
     ApiBearerAuth(),
-    ApiExtension('x-required-roles', [...new Set([...roles, 'admin'])]),
+    ApiExtension('x-required-roles', admittedRoles(roles)),
     ApiUnauthorizedResponse({ description: 'No valid API key or bearer token (problem+json)' }),
-    ApiForbiddenResponse({ description: `Needs one of the roles: ${[...new Set([...roles, 'admin'])].join(', ')} (problem+json)` }),
+    ApiForbiddenResponse({ description: `Needs one of the roles: ${admittedRoles(roles).join(', ')} (problem+json)` }),
     ApiTooManyRequestsResponse({ description: 'Rate limit reached; see Retry-After (problem+json)' }),
   );
 }

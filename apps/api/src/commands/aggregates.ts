@@ -69,7 +69,7 @@ export const taskAggregate: AggregateSpec<TaskCommand, TaskState, TaskEvent> = {
 /** The sales organisation: one stream (teams, regions, quotas, bonus plans), changed by admins. */
 export const salesOrgAggregate: AggregateSpec<SalesOrgCommand, SalesOrgState, SalesOrgEvent> = {
   decider: salesOrgDecider,
-  stateVersion: 'sales-org.v1',
+  stateVersion: 'sales-org.v2',
   personalDataOf: new Set(),
   startsStream: () => false,
 };

@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { CommandResult } from '@touchpoint/application';
-import { versionOn } from '@touchpoint/domain';
+import type { AggregateRunner, CommandResult } from '@touchpoint/application';
+import { dealStreamId, quoteStreamId, versionOn } from '@touchpoint/domain';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '@touchpoint/platform';
 import { PRICE_LISTS, QUOTES, READ_STORE, type PriceListDoc, type QuoteDoc, type ReadStore } from '@touchpoint/read-models';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Roles } from '../auth';
 import type { AuthenticatedRequest } from '../auth/auth.guard';
-import { AcceptQuoteVersion, DraftQuoteVersion, ExecutePriceListCommand, ExecuteQuoteCommand } from '../commands';
+import { AcceptQuoteVersion, AGGREGATE_RUNNER, dealAggregate, DraftQuoteVersion, ExecutePriceListCommand, ExecuteQuoteCommand, quoteAggregate } from '../commands';
+import { TeamScope } from '../sales/team-scope';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { CommandResponder } from '../http/command-responder';
 import { PathParam } from '../http/params';
@@ -85,6 +86,8 @@ export class QuotesController {
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(QUOTE_SETTINGS) private readonly settings: QuoteSettings,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(AGGREGATE_RUNNER) private readonly runner: AggregateRunner,
+    private readonly teams: TeamScope,
   ) {}
 
   @Post('deals/:dealId/quotes')
@@ -101,15 +104,26 @@ export class QuotesController {
     return this.respond.send(reply, new DraftQuoteVersion({ ...this.request(dto, req), quoteId }, true, this.ctx.from(req)));
   }
 
-  /** An admin approves the discount of a version over the seller's limit. */
+  /** An admin, or the manager of the deal owner's team, approves the discount of a version over the seller's limit. */
   @Post('quotes/:id/approval')
   @HttpCode(200)
-  approve(@Param('id', PathParam.uuid('id')) quoteId: string, @Body() dto: QuoteVersionDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<CommandResult> {
+  async approve(@Param('id', PathParam.uuid('id')) quoteId: string, @Body() dto: QuoteVersionDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<CommandResult> {
     const context = this.ctx.from(req);
+    const mayApprove = isAdmin(req) || (await this.managesDealOwner(req, quoteId));
     return this.respond.send(
       reply,
-      new ExecuteQuoteCommand({ type: 'ApproveQuoteDiscount', data: { quoteId, version: dto.version, approvedBy: context.actor, mayApprove: isAdmin(req), occurredAt: this.respond.occurredAt(dto.occurredAt) } }, context),
+      new ExecuteQuoteCommand({ type: 'ApproveQuoteDiscount', data: { quoteId, version: dto.version, approvedBy: context.actor, mayApprove, occurredAt: this.respond.occurredAt(dto.occurredAt) } }, context),
     );
+  }
+
+  /** Is the caller a manager of the team whose seller owns the quote's deal? (Their own deal's discount they do not approve.) */
+  private async managesDealOwner(req: FastifyRequest, quoteId: string): Promise<boolean> {
+    const scope = await this.teams.of(req);
+    if (scope.members.length === 0) return false;
+    const quote = (await this.runner.load(quoteAggregate, quoteStreamId(quoteId))).state;
+    if (!quote.dealId) return false;
+    const owner = (await this.runner.load(dealAggregate, dealStreamId(quote.dealId))).state.owner;
+    return owner !== undefined && owner !== this.ctx.from(req).actor && scope.members.includes(owner);
   }
 
   @Post('quotes/:id/sending')

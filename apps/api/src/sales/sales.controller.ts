@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { CommandResult } from '@touchpoint/application';
-import { periodRange, type SalesOrgCommand } from '@touchpoint/domain';
+import { forbidden, periodRange, type SalesOrgCommand } from '@touchpoint/domain';
 import { ID_GENERATOR, type IdGenerator } from '@touchpoint/platform';
 import { attainmentReport, CUSTOMERS, DEALS, READ_STORE, SALES_ORG, SALES_ORG_ID, type DealDoc, type ReadStore, type SalesOrgDoc } from '@touchpoint/read-models';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +11,8 @@ import { ExecuteSalesOrgCommand } from '../commands';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { CommandResponder } from '../http/command-responder';
 import { Consistency } from '../queries/consistency';
-import { AttainmentQueryDto, PlaceSellerDto, PublishBonusPlanDto, RegionsQueryDto, SetQuotaDto } from './sales.dtos';
+import { TeamScope } from './team-scope';
+import { AppointManagerDto, AttainmentQueryDto, PlaceSellerDto, PublishBonusPlanDto, RegionsQueryDto, SetQuotaDto } from './sales.dtos';
 
 const PAGE = 1000;
 const METHOD =
@@ -31,6 +32,7 @@ export class SalesController {
     private readonly consistency: Consistency,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
+    private readonly teams: TeamScope,
   ) {}
 
   /** Place a seller in a team and a region (an admin's change). */
@@ -39,6 +41,14 @@ export class SalesController {
   @HttpCode(200)
   place(@Param('owner') owner: string, @Body() dto: PlaceSellerDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.run(req, reply, { type: 'PlaceSeller', data: { owner, team: dto.team, region: dto.region, occurredAt: this.respond.occurredAt(dto.occurredAt) } });
+  }
+
+  /** Name a team's manager (an admin's change): they see and change the team members' tasks, approve their quotes' discounts and read their attainment. */
+  @Put('teams/:team/manager')
+  @Roles('admin')
+  @HttpCode(200)
+  appoint(@Param('team') team: string, @Body() dto: AppointManagerDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(req, reply, { type: 'AppointTeamManager', data: { team, manager: dto.manager, occurredAt: this.respond.occurredAt(dto.occurredAt) } });
   }
 
   @Post('quotas')
@@ -66,12 +76,16 @@ export class SalesController {
   async attainment(@Query() q: AttainmentQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
     const identity = (req as AuthenticatedRequest).identity;
-    // Sales see their own figures; analysts and admins everyone's.
+    // Sales see their own figures; a manager also their teams' and the team members'; analysts and admins everyone's.
     const seesAll = identity === undefined || identity.roles.includes('admin') || identity.roles.includes('analyst');
-    const owner = seesAll ? q.owner : this.ctx.from(req).actor;
     const org = await this.readStore.get<SalesOrgDoc>(SALES_ORG, SALES_ORG_ID);
+    const me = this.ctx.from(req).actor;
+    const team = seesAll ? undefined : await this.teams.of(req);
+    const visible = (r: { scope: string; name: string }) =>
+      seesAll || (r.scope === 'owner' && (r.name === me || team!.members.includes(r.name))) || (r.scope === 'team' && team!.teams.includes(r.name));
+    if (q.owner !== undefined && !seesAll && q.owner !== me && !team!.members.includes(q.owner)) throw forbidden('not_in_team', `${q.owner} is not in a team ${me} manages`, 'owner');
     const won = await this.wonDeals(q.period);
-    const rows = attainmentReport(org, won, q.period).filter((r) => owner === undefined || (r.scope === 'owner' && r.name === owner));
+    const rows = attainmentReport(org, won, q.period).filter((r) => visible(r) && (q.owner === undefined || (r.scope === 'owner' && r.name === q.owner)));
     return { period: q.period, ...periodRange(q.period), items: rows, method: METHOD };
   }
 

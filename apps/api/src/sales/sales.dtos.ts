@@ -13,6 +13,12 @@ export class PlaceSellerDto {
   @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
 }
 
+export class AppointManagerDto {
+  /** the manager's actor name (an API key's or a token's subject, as deals' owner); give them the role `manager` */
+  @IsString() @Length(1, 128) manager: string;
+  @Optional() @IsISO8601({ strict: true }) occurredAt?: string;
+}
+
 export class SetQuotaDto {
   @IsIn(QUOTA_SCOPES) scope: QuotaScope;
   /** the seller (an actor name, as deals' owner), the team or the region */

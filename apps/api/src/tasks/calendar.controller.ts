@@ -5,6 +5,7 @@ import { READ_STORE, TASKS, type ReadStore, type TaskDoc } from '@touchpoint/rea
 import type { FastifyRequest } from 'fastify';
 import icalGenerator, { ICalAlarmType, ICalEventStatus } from 'ical-generator';
 import { Public, Roles } from '../auth';
+import { TeamScope } from '../sales/team-scope';
 import type { AuthenticatedRequest } from '../auth/auth.guard';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { BadRequestProblem } from '../http/problem';
@@ -29,16 +30,16 @@ export class CalendarController {
     @Inject(CALENDAR_TOKENS) private readonly tokens: CalendarTokens,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly teams: TeamScope,
   ) {}
 
-  /** The feed URL of the caller's calendar, or of `owner`'s for an admin: keep it secret, it is the key. */
+  /** The feed URL of the caller's calendar, or of `owner`'s for their manager or an admin: keep it secret, it is the key. */
   @Get('subscription')
   @Roles('sales')
-  subscription(@Query() q: CalendarSubscriptionQueryDto, @Req() req: FastifyRequest) {
+  async subscription(@Query() q: CalendarSubscriptionQueryDto, @Req() req: FastifyRequest) {
     const caller = this.ctx.from(req).actor;
     const owner = q.owner ?? caller;
-    const mayActForOthers = (req as AuthenticatedRequest).identity?.roles.includes('admin') ?? false;
-    if (!mayActForOthers && owner !== caller) throw new ForbiddenException(`only ${owner} (or an admin) gets the feed URL of that calendar`);
+    if (!(await this.teams.actsFor(req, caller, owner))) throw new ForbiddenException(`only ${owner} (their manager, or an admin) gets the feed URL of that calendar`);
     return { owner, url: `/v1/calendar/${encodeURIComponent(owner)}.ics?token=${this.tokens.tokenFor(owner)}`, keyVersion: this.tokens.version };
   }
 

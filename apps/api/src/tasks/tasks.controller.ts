@@ -11,6 +11,7 @@ import { ExecuteTaskCommand } from '../commands';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { CommandResponder } from '../http/command-responder';
 import { PathParam } from '../http/params';
+import { TeamScope } from '../sales/team-scope';
 import { BadRequestProblem } from '../http/problem';
 import { Consistency } from '../queries/consistency';
 import { decodeCursor, encodeCursor } from '../queries/cursor';
@@ -49,6 +50,7 @@ export class TasksController {
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
+    private readonly teams: TeamScope,
   ) {}
 
   @Post()
@@ -181,10 +183,12 @@ export class TasksController {
     return presentTask(doc, this.clock.now());
   }
 
-  private run(req: FastifyRequest, reply: FastifyReply, build: (acting: { actor: string; mayActForOthers: boolean }) => TaskCommand, created = false): Promise<CommandResult> {
+  private async run(req: FastifyRequest, reply: FastifyReply, build: (acting: { actor: string; mayActForOthers: boolean; team?: string[] }) => TaskCommand, created = false): Promise<CommandResult> {
     const context = this.ctx.from(req);
     const mayActForOthers = (req as AuthenticatedRequest).identity?.roles.includes('admin') ?? false;
-    const command = new ExecuteTaskCommand(build({ actor: context.actor, mayActForOthers }), context);
+    // A manager acts for the sellers of the teams they manage.
+    const scope = mayActForOthers ? undefined : await this.teams.of(req);
+    const command = new ExecuteTaskCommand(build({ actor: context.actor, mayActForOthers, ...(scope && scope.teams.length > 0 && { team: scope.members }) }), context);
     return this.respond.send(reply, command, created ? { created: (r) => `/v1/tasks/${r.ids.taskId}` } : undefined);
   }
 }

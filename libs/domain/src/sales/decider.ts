@@ -1,17 +1,20 @@
 import type { Decider } from '../shared/decider';
 import { ruleViolated } from '../shared/errors';
 import { assertCurrency, assertMinorUnits } from '../shared/money';
-import type { BonusBand, BonusPlanPublished, QuotaSet, SalesOrgEvent, SellerPlaced } from './events';
+import type { BonusBand, BonusPlanPublished, QuotaSet, SalesOrgEvent, SellerPlaced, TeamManagerAppointed } from './events';
 
 export type PlaceSeller = { type: 'PlaceSeller'; data: SellerPlaced['data'] };
 export type SetQuota = { type: 'SetQuota'; data: QuotaSet['data'] };
 export type PublishBonusPlan = { type: 'PublishBonusPlan'; data: BonusPlanPublished['data'] };
-export type SalesOrgCommand = PlaceSeller | SetQuota | PublishBonusPlan;
+export type AppointTeamManager = { type: 'AppointTeamManager'; data: TeamManagerAppointed['data'] };
+export type SalesOrgCommand = PlaceSeller | SetQuota | PublishBonusPlan | AppointTeamManager;
 
 export interface SalesOrgState {
   sellers: Record<string, { team: string; region: string }>;
   /** `<scope>\0<name>\0<currency>` → period → amount */
   quotas: Record<string, Record<string, number>>;
+  /** team → its manager */
+  managers: Record<string, string>;
 }
 
 export const SALES_ORG_STREAM = 'sales-org';
@@ -81,6 +84,11 @@ export function decideSalesOrg(command: SalesOrgCommand, state: SalesOrgState): 
       checkBands(command.data.bands);
       return [{ type: 'BonusPlanPublished', data: { ...command.data, bands: command.data.bands.map((b) => ({ fromPct: b.fromPct, ratePct: b.ratePct })) } }];
     }
+    case 'AppointTeamManager': {
+      const { team, manager } = command.data;
+      if (!Object.values(state.sellers).some((s) => s.team === team)) throw ruleViolated('unknown_team', `no seller is placed in team ${team}`, 'team');
+      return state.managers[team] === manager ? [] : [{ type: 'TeamManagerAppointed', data: command.data }];
+    }
   }
 }
 
@@ -94,13 +102,15 @@ export function evolveSalesOrg(state: SalesOrgState, event: SalesOrgEvent): Sale
     }
     case 'BonusPlanPublished':
       return state;
+    case 'TeamManagerAppointed':
+      return { ...state, managers: { ...state.managers, [event.data.team]: event.data.manager } };
   }
 }
 
 export const salesOrgDecider: Decider<SalesOrgCommand, SalesOrgState, SalesOrgEvent> = {
   decide: decideSalesOrg,
   evolve: evolveSalesOrg,
-  initialState: () => ({ sellers: {}, quotas: {} }),
+  initialState: () => ({ sellers: {}, quotas: {}, managers: {} }),
 };
 
 /**

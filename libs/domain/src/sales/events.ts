@@ -19,4 +19,7 @@ export interface BonusBand {
 /** A bonus plan for one currency; the latest published plan of a currency applies to quotas in it from then on. */
 export type BonusPlanPublished = { type: 'BonusPlanPublished'; data: { planId: string; name: string; currency: string; bands: BonusBand[]; occurredAt: string } };
 
-export type SalesOrgEvent = SellerPlaced | QuotaSet | BonusPlanPublished;
+/** A team's manager: sees and changes the team members' tasks, approves their quotes' discounts, reads their attainment. */
+export type TeamManagerAppointed = { type: 'TeamManagerAppointed'; data: { team: string; manager: string; occurredAt: string } };
+
+export type SalesOrgEvent = SellerPlaced | QuotaSet | BonusPlanPublished | TeamManagerAppointed;

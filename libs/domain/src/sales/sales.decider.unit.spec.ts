@@ -31,6 +31,13 @@ describe('sales organisation decider', () => {
     spec.given([]).when(place).then([{ type: 'SellerPlaced', data: place.data } as SalesOrgEvent]);
     spec.given([{ type: 'SellerPlaced', data: place.data } as SalesOrgEvent]).when(place).then([]);
   });
+  it('appoints a team manager for a team that has sellers; the same again records nothing; an unknown team is refused', () => {
+    const placed = { type: 'SellerPlaced', data: { owner: 'sales.anna', team: 'kyiv', region: 'north', occurredAt: AT } } as SalesOrgEvent;
+    const appoint: SalesOrgCommand = { type: 'AppointTeamManager', data: { team: 'kyiv', manager: 'sales.olha', occurredAt: AT } };
+    spec.given([placed]).when(appoint).then([{ type: 'TeamManagerAppointed', data: appoint.data } as SalesOrgEvent]);
+    spec.given([placed, { type: 'TeamManagerAppointed', data: appoint.data } as SalesOrgEvent]).when(appoint).then([]);
+    spec.given([]).when(appoint).thenThrows(domainError('rule_violated', 'unknown_team', 'team'));
+  });
   it('refuses bands that do not start at 0, do not rise, or pay outside 0–100 %', () => {
     const plan = (bands: Array<{ fromPct: number; ratePct: number }>): SalesOrgCommand => ({ type: 'PublishBonusPlan', data: { planId: 'p', name: 'P', currency: 'EUR', bands, occurredAt: AT } });
     spec.given([]).when(plan([{ fromPct: 5, ratePct: 1 }])).thenThrows(domainError('rule_violated', 'invalid_bands', 'bands[0].fromPct'));

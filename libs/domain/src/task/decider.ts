@@ -4,9 +4,13 @@ import type { TaskCreated, TaskEvent, TaskRescheduled } from './events';
 
 /**
  * Who acts: `actor` is the caller; `mayActForOthers` (admin, or the follow-up process) may plan and change anyone's
- * tasks. Sales plan their own work and change only the tasks assigned to them.
+ * tasks; a manager also those of `team` (the sellers of the teams they manage). Sales plan their own work and change
+ * only the tasks assigned to them.
  */
-type Acting = { actor: string; mayActForOthers: boolean };
+type Acting = { actor: string; mayActForOthers: boolean; team?: readonly string[] };
+
+/** May `acting` plan or change the work of `assignee`? */
+const actsFor = (acting: Acting, assignee: string): boolean => acting.mayActForOthers || assignee === acting.actor || (acting.team?.includes(assignee) ?? false);
 
 export type CreateTask = { type: 'CreateTask'; data: TaskCreated['data'] & Acting };
 export type RescheduleTask = { type: 'RescheduleTask'; data: Omit<TaskRescheduled['data'], 'customerId'> & Acting };
@@ -37,21 +41,21 @@ function checkTimes(kind: string | undefined, dueAt: string, endsAt: string | un
 
 function requireOpen(state: TaskState, taskId: string, acting: Acting): void {
   if (state.status === 'none') throw notFound('task_not_found', `task ${taskId} does not exist`, 'taskId');
-  if (!acting.mayActForOthers && state.assignee !== acting.actor) throw forbidden('not_task_assignee', `task ${taskId} is assigned to ${state.assignee}`, 'taskId');
+  if (!actsFor(acting, state.assignee)) throw forbidden('not_task_assignee', `task ${taskId} is assigned to ${state.assignee}`, 'taskId');
   if (state.status !== 'open') throw conflict('task_closed', `task ${taskId} is already ${state.status}`, 'taskId');
 }
 
 export function decideTask(command: TaskCommand, state: TaskState): TaskEvent[] {
   switch (command.type) {
     case 'CreateTask': {
-      const { actor, mayActForOthers, ...data } = command.data;
+      const { actor, mayActForOthers, team, ...data } = command.data;
       if (state.status !== 'none') throw conflict('task_exists', `task ${data.taskId} already exists`, 'taskId');
-      if (!mayActForOthers && data.assignee !== actor) throw forbidden('not_own_task', `only ${data.assignee} (or an admin) plans their work`, 'assignee');
+      if (!actsFor(command.data, data.assignee)) throw forbidden('not_own_task', `only ${data.assignee} (their manager, or an admin) plans their work`, 'assignee');
       checkTimes(data.kind, data.dueAt, data.endsAt, data.remindAt);
       return [{ type: 'TaskCreated', data }];
     }
     case 'RescheduleTask': {
-      const { actor, mayActForOthers, ...data } = command.data;
+      const { actor, mayActForOthers, team, ...data } = command.data;
       requireOpen(state, data.taskId, command.data);
       // A meeting keeps its length when only the start moves.
       // A meeting keeps its length, and a reminder its lead time, when only the start moves.
@@ -63,18 +67,21 @@ export function decideTask(command: TaskCommand, state: TaskState): TaskEvent[] 
       return [{ type: 'TaskRescheduled', data: { ...data, customerId: state.customerId, ...(endsAt !== undefined && { endsAt }), ...(remindAt !== undefined && { remindAt }) } }];
     }
     case 'ReassignTask': {
-      const { actor, mayActForOthers, ...data } = command.data;
+      const { actor, mayActForOthers, team, ...data } = command.data;
       requireOpen(state, data.taskId, command.data);
+      // A team member's task (a manager's doing) is handed on within the team or to the manager; one's own, to anyone.
+      if (!mayActForOthers && state.assignee !== actor && data.assignee !== actor && !(team ?? []).includes(data.assignee))
+        throw forbidden('not_in_team', `${data.assignee} is not in a team ${actor} manages`, 'assignee');
       if (data.assignee === state.assignee) return [];
       return [{ type: 'TaskReassigned', data: { ...data, customerId: state.customerId } }];
     }
     case 'CompleteTask': {
-      const { actor, mayActForOthers, ...data } = command.data;
+      const { actor, mayActForOthers, team, ...data } = command.data;
       requireOpen(state, data.taskId, command.data);
       return [{ type: 'TaskCompleted', data: { ...data, customerId: state.customerId } }];
     }
     case 'CancelTask': {
-      const { actor, mayActForOthers, ...data } = command.data;
+      const { actor, mayActForOthers, team, ...data } = command.data;
       requireOpen(state, data.taskId, command.data);
       return [{ type: 'TaskCancelled', data: { ...data, customerId: state.customerId } }];
     }

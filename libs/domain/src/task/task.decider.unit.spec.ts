@@ -93,4 +93,21 @@ describe('task decider', () => {
       spec.given([created, reassigned]).when(complete({ actor: 'sales.boris', mayActForOthers: false })).then([done]);
     });
   });
+
+  describe('a manager (acting for the sellers of the teams they manage)', () => {
+    const OLHA = { actor: 'sales.olha', mayActForOthers: false, team: ['sales.anna', 'sales.boris'] };
+    it('plans for and changes the work of a team member, but not of anyone else', () => {
+      spec.given([]).when(create({}, OLHA)).then([created]);
+      spec.given([]).when(create({ assignee: 'sales.vira' }, OLHA)).thenThrows(domainError('forbidden', 'not_own_task', 'assignee'));
+      spec.given([created]).when(complete(OLHA)).then([done]);
+      const viras: TaskEvent = { type: 'TaskCreated', data: { ...createdData, assignee: 'sales.vira' } };
+      spec.given([viras]).when(complete(OLHA)).thenThrows(domainError('forbidden', 'not_task_assignee', 'taskId'));
+    });
+    it('hands a team member\'s task on within the team or to themselves, not outside it', () => {
+      const reassign = (assignee: string): TaskCommand => ({ type: 'ReassignTask', data: { taskId: TASK, assignee, occurredAt: AT, ...OLHA } });
+      spec.given([created]).when(reassign('sales.boris')).then([{ type: 'TaskReassigned', data: { taskId: TASK, customerId: CUSTOMER, assignee: 'sales.boris', occurredAt: AT } }]);
+      spec.given([created]).when(reassign('sales.olha')).then([{ type: 'TaskReassigned', data: { taskId: TASK, customerId: CUSTOMER, assignee: 'sales.olha', occurredAt: AT } }]);
+      spec.given([created]).when(reassign('sales.vira')).thenThrows(domainError('forbidden', 'not_in_team', 'assignee'));
+    });
+  });
 });

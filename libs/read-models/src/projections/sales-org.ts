@@ -9,6 +9,8 @@ export interface SalesOrgDoc extends Document {
   quotas: Array<{ scope: QuotaScope; name: string; period: string; currency: string; amount: number; setAt: string }>;
   /** per currency, the plans in the order published; the last one applies */
   plans: Record<string, Array<{ planId: string; name: string; bands: BonusBand[]; publishedAt: string; position: number }>>;
+  /** team → its manager (absent in documents projected before managers existed) */
+  managers?: Record<string, string>;
 }
 
 export const SALES_ORG = 'sales_org';
@@ -28,6 +30,11 @@ export function evolveSalesOrgView(doc: SalesOrgDoc | undefined, event: Projecte
       const quotas = d.quotas.filter((q) => !(q.scope === scope && q.name === name && q.period === period && q.currency === currency));
       return { ...d, _position: event.globalPosition, quotas: [...quotas, { scope, name, period, currency, amount, setAt: occurredAt }] };
     }
+    case 'TeamManagerAppointed': {
+      const managers = { ...d.managers };
+      Object.defineProperty(managers, event.data.team, { value: event.data.manager, enumerable: true, writable: true, configurable: true });
+      return { ...d, _position: event.globalPosition, managers };
+    }
     case 'BonusPlanPublished': {
       const { planId, name, currency, bands, occurredAt } = event.data;
       const plans = { ...d.plans, [currency]: [...(d.plans[currency] ?? []), { planId, name, bands, publishedAt: occurredAt, position: event.globalPosition }] };
@@ -41,11 +48,24 @@ export function evolveSalesOrgView(doc: SalesOrgDoc | undefined, event: Projecte
 export const salesOrgProjection: Projection = {
   name: 'sales_org',
   collections: [{ name: SALES_ORG, cached: true, fields: {}, indexes: [] }],
-  handles: new Set(['SellerPlaced', 'QuotaSet', 'BonusPlanPublished']),
+  handles: new Set(['SellerPlaced', 'QuotaSet', 'BonusPlanPublished', 'TeamManagerAppointed']),
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
     docs.update<SalesOrgDoc>(SALES_ORG, SALES_ORG_ID, (doc) => evolveSalesOrgView(doc, event));
   },
 };
+
+/** The sellers of the teams `manager` manages (the manager included when placed in one), and those teams. */
+export function teamOf(org: SalesOrgDoc | undefined, manager: string): { teams: string[]; members: string[] } {
+  const teams = Object.entries(org?.managers ?? {})
+    .filter(([, m]) => m === manager)
+    .map(([team]) => team)
+    .sort();
+  const members = Object.entries(org?.sellers ?? {})
+    .filter(([, s]) => teams.includes(s.team))
+    .map(([owner]) => owner)
+    .sort();
+  return { teams, members };
+}
 
 /** A deal won, as attainment counts it. */
 export interface WonDeal {

@@ -20,7 +20,7 @@ import { signatureHeaders } from './signing';
 import type { AttemptResult, NewPending, PendingDelivery, WebhookStateStore } from './state-store';
 
 export interface DispatcherSettings {
-  /** events read but not yet acknowledged, per subscription: reading the log pauses beyond it */
+  /** events read but not yet acknowledged, per subscription: reading the log pauses beyond it (bounds memory) */
   maxPending: number;
   /** events read from the log per step */
   scanBatch: number;
@@ -38,7 +38,7 @@ export interface DispatcherSettings {
 }
 
 export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
-  maxPending: 1000,
+  maxPending: 5000,
   scanBatch: 500,
   concurrency: 8,
   horizonMs: 24 * 3_600_000,
@@ -101,6 +101,10 @@ export class WebhookDispatcher {
   /** position → the JSON body sent, shared by the subscriptions that have it pending */
   private readonly bodies = new Map<number, { body: string; refs: number }>();
   private readonly running = new Set<Promise<void>>();
+  private readonly filling = new Map<string, Promise<void>>();
+  private readonly derivedSecrets = new Map<string, string>();
+  /** subscriptions whose last read found the log's end: refilled on the next step, not after each delivery */
+  private readonly atHead = new Set<string>();
   private started = false;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -138,6 +142,7 @@ export class WebhookDispatcher {
   async tick(): Promise<void> {
     await this.init();
     await this.followSubscriptions();
+    this.atHead.clear();
     for (const sub of this.known) if (this.isActive(sub)) await this.fill(sub);
     this.dispatch();
     this._lastTickAt = this.options.clock.now();
@@ -247,7 +252,17 @@ export class WebhookDispatcher {
     byKey.set(d.orderingKey, list);
   }
 
-  private async fill(sub: WebhookSubscriptionState): Promise<void> {
+  /** Reads new events into pending; one read at a time per subscription (a second caller shares the first's). */
+  private fill(sub: WebhookSubscriptionState): Promise<void> {
+    const id = sub.subscriptionId;
+    const current = this.filling.get(id);
+    if (current) return current;
+    const reading = this.readIntoPending(sub).finally(() => this.filling.delete(id));
+    this.filling.set(id, reading);
+    return reading;
+  }
+
+  private async readIntoPending(sub: WebhookSubscriptionState): Promise<void> {
     const id = sub.subscriptionId;
     let cursor = this.cursors.get(id);
     if (cursor === undefined) {
@@ -259,7 +274,10 @@ export class WebhookDispatcher {
     for (let pass = 0; pass < 10 && this.pendingCount(id) < this.settings.maxPending; pass++) {
       const room = this.settings.maxPending - this.pendingCount(id);
       const batch = await this.options.store.readAll({ after: cursor, maxCount: Math.min(this.settings.scanBatch, Math.max(room, 1)) });
-      if (batch.length === 0) break;
+      if (batch.length === 0) {
+        this.atHead.add(id);
+        break;
+      }
       const rows: PendingDelivery[] = [];
       const now = this.nowMs();
       for (const event of batch) {
@@ -296,37 +314,68 @@ export class WebhookDispatcher {
   }
 
   private dispatch(): void {
+    for (const sub of this.known) this.dispatchSubscription(sub.subscriptionId);
+  }
+
+  /**
+   * Starts the due deliveries of a subscription, up to its concurrency, one per customer. Called on every step and
+   * again whenever a delivery ends, so a fast receiver is not held to the polling interval.
+   */
+  private dispatchSubscription(id: string): void {
+    const sub = this.subscriptions.subscriptions[id];
+    if (!sub || !this.isActive(sub) || this.stopping) return;
+    const byKey = this.queues.get(id);
+    if (!byKey) return;
+    let busy = this.inFlight.get(id);
+    if (!busy) this.inFlight.set(id, (busy = new Set()));
     const now = this.nowMs();
-    for (const sub of this.known) {
-      if (!this.isActive(sub)) continue;
-      const id = sub.subscriptionId;
-      const byKey = this.queues.get(id);
-      if (!byKey) continue;
-      let busy = this.inFlight.get(id);
-      if (!busy) this.inFlight.set(id, (busy = new Set()));
-      for (const [key, list] of byKey) {
-        if (busy.size >= this.settings.concurrency) break;
-        if (busy.has(key) || list.length === 0 || list[0].nextAttemptAt > now) continue;
-        busy.add(key);
-        const done: Promise<void> = this.attempt(sub, list[0])
-          .catch((error) => {
-            this._lastError = error;
-            this.log({ level: 'error', msg: 'delivery could not be recorded; it will be sent again', subscriptionId: id, error: error instanceof Error ? error.message : String(error) });
-          })
-          .finally(() => {
-            busy.delete(key);
-            this.running.delete(done);
-          });
-        this.running.add(done);
-      }
+    for (const [key, list] of byKey) {
+      if (busy.size >= this.settings.concurrency) break;
+      if (busy.has(key) || list.length === 0 || list[0].nextAttemptAt > now) continue;
+      busy.add(key);
+      const done: Promise<void> = this.attempt(sub, list[0])
+        .catch((error) => {
+          this._lastError = error;
+          this.log({ level: 'error', msg: 'delivery could not be recorded; it will be sent again', subscriptionId: id, error: error instanceof Error ? error.message : String(error) });
+        })
+        .finally(() => {
+          busy.delete(key);
+          this.running.delete(done);
+          this.afterAttempt(id);
+        });
+      this.running.add(done);
     }
   }
 
+  /**
+   * The next deliveries at once; and more events read as soon as a batch fits, without waiting for the next step (a
+   * customer whose delivery is failing keeps its events pending: the others must not run dry behind it).
+   */
+  private afterAttempt(id: string): void {
+    this.dispatchSubscription(id);
+    const sub = this.subscriptions.subscriptions[id];
+    if (!sub || !this.isActive(sub) || this.stopping || this.pendingCount(id) > this.settings.maxPending - this.settings.scanBatch || this.filling.has(id) || this.atHead.has(id)) return;
+    const refill: Promise<void> = this.fill(sub)
+      .then(() => this.dispatchSubscription(id))
+      .catch((error) => {
+        this._lastError = error;
+      })
+      .finally(() => this.running.delete(refill));
+    this.running.add(refill);
+  }
+
   private secretsFor(sub: WebhookSubscriptionState, now: number): string[] {
-    const { secrets } = this.options;
-    const current = secrets.secretFor(sub.subscriptionId, sub.secretVersion);
     const rotatedAt = sub.secretRotatedAt === null ? NaN : Date.parse(sub.secretRotatedAt);
-    return now - rotatedAt < this.settings.secretGraceMs ? [current, secrets.secretFor(sub.subscriptionId, sub.secretVersion - 1)] : [current];
+    const current = this.secret(sub.subscriptionId, sub.secretVersion);
+    return now - rotatedAt < this.settings.secretGraceMs ? [current, this.secret(sub.subscriptionId, sub.secretVersion - 1)] : [current];
+  }
+
+  /** Derived once per subscription and version. */
+  private secret(subscriptionId: string, version: number): string {
+    const key = `${subscriptionId}:${version}`;
+    let secret = this.derivedSecrets.get(key);
+    if (secret === undefined) this.derivedSecrets.set(key, (secret = this.options.secrets.secretFor(subscriptionId, version)));
+    return secret;
   }
 
   private backoff(attempt: number, retryAfterMs: number | undefined): number {

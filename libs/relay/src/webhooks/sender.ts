@@ -123,7 +123,7 @@ export class HttpWebhookSender implements WebhookSender {
       const connectTimer = setTimeout(() => request.destroy(new Error(`no connection within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
       const deadline = setTimeout(() => request.destroy(new Error(`no complete response within ${this.timeoutMs} ms`)), this.timeoutMs);
       request.on('socket', (socket) => {
-        if (!socket.connecting) clearTimeout(connectTimer); // a kept-alive connection
+        if (!socket.connecting) return clearTimeout(connectTimer); // a kept-alive connection
         socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });
       request.on('error', (error: NodeJS.ErrnoException) => finish({ status: null, latencyMs: took(), error: error.message, permanent: error.code === 'EADDRNOTALLOWED' }));

@@ -86,124 +86,154 @@ export const PROGRESS_SQL = (p: string) => `SELECT g.*,
 /** A SQLite file beside the event store (`<dataDir>/webhooks.db`), or `:memory:` for the all-in-memory setup. */
 export class SqliteWebhookStateStore implements WebhookStateStore {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
   private logged = 0;
+  private readonly recordQueue: Array<{ apply: () => void; resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  /** Prepared once per text: a delivery runs several statements, thousands of times a second. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
 
   constructor(filename: string) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // NORMAL: a commit survives a process crash, and a power loss at worst forgets the last acknowledgements,
+    // which only re-sends those events (at-least-once holds); FULL would cost an fsync per delivery.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     for (const sql of WEBHOOK_TABLES({ int: 'INTEGER', bigint: 'INTEGER', text: 'TEXT', serial: 'INTEGER PRIMARY KEY AUTOINCREMENT' })) this.db.exec(sql);
   }
 
   async controlRevision(): Promise<number> {
-    const row = this.db.prepare(`SELECT revision FROM tp_wh_control WHERE name = 'control'`).get() as { revision: number } | undefined;
+    const row = this.sql(`SELECT revision FROM tp_wh_control WHERE name = 'control'`).get() as { revision: number } | undefined;
     return row?.revision ?? -1;
   }
 
   async saveControlRevision(revision: number): Promise<void> {
-    this.db.prepare(`INSERT INTO tp_wh_control (name, revision) VALUES ('control', ?) ON CONFLICT (name) DO UPDATE SET revision = excluded.revision`).run(revision);
+    this.sql(`INSERT INTO tp_wh_control (name, revision) VALUES ('control', ?) ON CONFLICT (name) DO UPDATE SET revision = excluded.revision`).run(revision);
   }
 
   async start(subscriptionId: string, cursor: number): Promise<void> {
-    this.db.prepare('INSERT INTO tp_wh_progress (subscription_id, cursor) VALUES (?, ?) ON CONFLICT DO NOTHING').run(subscriptionId, cursor);
+    this.sql('INSERT INTO tp_wh_progress (subscription_id, cursor) VALUES (?, ?) ON CONFLICT DO NOTHING').run(subscriptionId, cursor);
   }
 
   async progress(subscriptionId: string): Promise<SubscriptionProgress | undefined> {
-    const row = this.db.prepare(PROGRESS_SQL('?')).get(subscriptionId) as Row | undefined;
+    const row = this.sql(PROGRESS_SQL('?')).get(subscriptionId) as Row | undefined;
     return row && progressOf(row);
   }
 
   async enqueue(subscriptionId: string, deliveries: readonly NewPending[], cursor: number): Promise<void> {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO tp_wh_pending (subscription_id, position, event_id, ordering_key, recorded_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     this.db.transaction(() => {
       for (const d of deliveries) insert.run(subscriptionId, d.position, d.eventId, d.orderingKey, d.recordedAt, d.nextAttemptAt);
-      this.db.prepare('UPDATE tp_wh_progress SET cursor = ? WHERE subscription_id = ?').run(cursor, subscriptionId);
+      this.sql('UPDATE tp_wh_progress SET cursor = ? WHERE subscription_id = ?').run(cursor, subscriptionId);
     })();
   }
 
   async rewind(subscriptionId: string, cursor: number): Promise<void> {
-    this.db.prepare('UPDATE tp_wh_progress SET cursor = min(cursor, ?) WHERE subscription_id = ?').run(cursor, subscriptionId);
+    this.sql('UPDATE tp_wh_progress SET cursor = min(cursor, ?) WHERE subscription_id = ?').run(cursor, subscriptionId);
   }
 
   async pending(): Promise<PendingDelivery[]> {
-    return (this.db.prepare('SELECT * FROM tp_wh_pending ORDER BY subscription_id, position').all() as Row[]).map(pendingOf);
+    return (this.sql('SELECT * FROM tp_wh_pending ORDER BY subscription_id, position').all() as Row[]).map(pendingOf);
   }
 
-  async record(delivery: PendingDelivery, attempt: DeliveryAttempt, result: AttemptResult): Promise<void> {
+  /**
+   * Attempts that end in the same event-loop turn are written in one transaction (each resolves after it commits):
+   * with several deliveries in flight, a transaction per delivery would cost more than the delivery.
+   */
+  record(delivery: PendingDelivery, attempt: DeliveryAttempt, result: AttemptResult): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.recordQueue.push({ apply: () => this.applyRecord(delivery, attempt, result), resolve, reject });
+      if (this.recordQueue.length === 1) setImmediate(() => this.flushRecords());
+    });
+  }
+
+  private flushRecords(): void {
+    const batch = this.recordQueue.splice(0);
+    if (batch.length === 0) return;
+    try {
+      this.db.transaction(() => batch.forEach((r) => r.apply()))();
+    } catch (error) {
+      for (const r of batch) r.reject(error);
+      return;
+    }
+    for (const r of batch) r.resolve();
+  }
+
+  private applyRecord(delivery: PendingDelivery, attempt: DeliveryAttempt, result: AttemptResult): void {
     const { subscriptionId: sub, position } = delivery;
-    this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO tp_wh_deliveries (subscription_id, position, event_id, attempt, outcome, status, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    {
+      this.sql('INSERT INTO tp_wh_deliveries (subscription_id, position, event_id, attempt, outcome, status, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(sub, position, attempt.eventId, attempt.attempt, attempt.outcome, attempt.status, Math.round(attempt.latencyMs), attempt.error, attempt.at);
       if (result.kind === 'delivered') {
-        this.db.prepare('DELETE FROM tp_wh_pending WHERE subscription_id = ? AND position = ?').run(sub, position);
-        this.db.prepare('UPDATE tp_wh_progress SET delivered = delivered + 1, consecutive_dead = 0, last_delivered_at = ? WHERE subscription_id = ?').run(attempt.at, sub);
+        this.sql('DELETE FROM tp_wh_pending WHERE subscription_id = ? AND position = ?').run(sub, position);
+        this.sql('UPDATE tp_wh_progress SET delivered = delivered + 1, consecutive_dead = 0, last_delivered_at = ? WHERE subscription_id = ?').run(attempt.at, sub);
       } else if (result.kind === 'retry') {
-        this.db
-          .prepare('UPDATE tp_wh_pending SET attempts = ?, next_attempt_at = ?, first_failed_at = ?, last_error = ? WHERE subscription_id = ? AND position = ?')
+        this.sql('UPDATE tp_wh_pending SET attempts = ?, next_attempt_at = ?, first_failed_at = ?, last_error = ? WHERE subscription_id = ? AND position = ?')
           .run(attempt.attempt, result.nextAttemptAt, result.firstFailedAt, result.error, sub, position);
-        this.db.prepare('UPDATE tp_wh_progress SET failed = failed + 1, last_error = ?, last_error_at = ? WHERE subscription_id = ?').run(result.error, attempt.at, sub);
+        this.sql('UPDATE tp_wh_progress SET failed = failed + 1, last_error = ?, last_error_at = ? WHERE subscription_id = ?').run(result.error, attempt.at, sub);
       } else {
-        this.db.prepare('DELETE FROM tp_wh_pending WHERE subscription_id = ? AND position = ?').run(sub, position);
-        this.db
-          .prepare(
+        this.sql('DELETE FROM tp_wh_pending WHERE subscription_id = ? AND position = ?').run(sub, position);
+        this.sql(
             `INSERT INTO tp_wh_dead_letters (subscription_id, position, event_id, ordering_key, recorded_at, attempts, last_error, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (subscription_id, position) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error, dead_at = excluded.dead_at`,
           )
           .run(sub, position, delivery.eventId, delivery.orderingKey, delivery.recordedAt, attempt.attempt, result.error, attempt.at);
-        this.db
-          .prepare('UPDATE tp_wh_progress SET failed = failed + 1, dead_lettered = dead_lettered + 1, consecutive_dead = consecutive_dead + 1, last_error = ?, last_error_at = ? WHERE subscription_id = ?')
+        this.sql('UPDATE tp_wh_progress SET failed = failed + 1, dead_lettered = dead_lettered + 1, consecutive_dead = consecutive_dead + 1, last_error = ?, last_error_at = ? WHERE subscription_id = ?')
           .run(result.error, attempt.at, sub);
       }
       if (++this.logged % 100 === 0) this.prune(sub);
-    })();
+    }
   }
 
   private prune(subscriptionId: string): void {
-    this.db
-      .prepare(`DELETE FROM tp_wh_deliveries WHERE subscription_id = ? AND id < (SELECT id FROM tp_wh_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`)
+    this.sql(`DELETE FROM tp_wh_deliveries WHERE subscription_id = ? AND id < (SELECT id FROM tp_wh_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`)
       .run(subscriptionId, subscriptionId, DELIVERY_LOG_KEEP - 1);
   }
 
   async requeueDeadLetters(subscriptionId: string, nowMs: number): Promise<PendingDelivery[]> {
     return this.db.transaction(() => {
-      const dead = (this.db.prepare('SELECT * FROM tp_wh_dead_letters WHERE subscription_id = ? ORDER BY position').all(subscriptionId) as Row[]).map(deadLetterOf);
-      const insert = this.db.prepare(
+      const dead = (this.sql('SELECT * FROM tp_wh_dead_letters WHERE subscription_id = ? ORDER BY position').all(subscriptionId) as Row[]).map(deadLetterOf);
+      const insert = this.sql(
         `INSERT INTO tp_wh_pending (subscription_id, position, event_id, ordering_key, recorded_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
       );
       for (const d of dead) insert.run(subscriptionId, d.position, d.eventId, d.orderingKey, d.recordedAt, nowMs);
-      this.db.prepare('DELETE FROM tp_wh_dead_letters WHERE subscription_id = ?').run(subscriptionId);
-      this.db.prepare('UPDATE tp_wh_progress SET consecutive_dead = 0 WHERE subscription_id = ?').run(subscriptionId);
+      this.sql('DELETE FROM tp_wh_dead_letters WHERE subscription_id = ?').run(subscriptionId);
+      this.sql('UPDATE tp_wh_progress SET consecutive_dead = 0 WHERE subscription_id = ?').run(subscriptionId);
       return dead.map((d) => ({ subscriptionId, position: d.position, eventId: d.eventId, orderingKey: d.orderingKey, recordedAt: d.recordedAt, attempts: 0, nextAttemptAt: nowMs, firstFailedAt: null, lastError: null }));
     })();
   }
 
   async retryNow(subscriptionId: string, nowMs: number): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE tp_wh_pending SET next_attempt_at = ?, first_failed_at = NULL WHERE subscription_id = ?').run(nowMs, subscriptionId);
-      this.db.prepare('UPDATE tp_wh_progress SET consecutive_dead = 0 WHERE subscription_id = ?').run(subscriptionId);
+      this.sql('UPDATE tp_wh_pending SET next_attempt_at = ?, first_failed_at = NULL WHERE subscription_id = ?').run(nowMs, subscriptionId);
+      this.sql('UPDATE tp_wh_progress SET consecutive_dead = 0 WHERE subscription_id = ?').run(subscriptionId);
     })();
   }
 
   async deadLetters(subscriptionId: string, limit: number): Promise<DeadLetter[]> {
-    return (this.db.prepare('SELECT * FROM tp_wh_dead_letters WHERE subscription_id = ? ORDER BY position LIMIT ?').all(subscriptionId, limit) as Row[]).map(deadLetterOf);
+    return (this.sql('SELECT * FROM tp_wh_dead_letters WHERE subscription_id = ? ORDER BY position LIMIT ?').all(subscriptionId, limit) as Row[]).map(deadLetterOf);
   }
 
   async deliveries(subscriptionId: string, limit: number): Promise<DeliveryAttempt[]> {
-    return (this.db.prepare('SELECT * FROM tp_wh_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT ?').all(subscriptionId, limit) as Row[]).map(attemptOf);
+    return (this.sql('SELECT * FROM tp_wh_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT ?').all(subscriptionId, limit) as Row[]).map(attemptOf);
   }
 
   async remove(subscriptionId: string): Promise<void> {
     this.db.transaction(() => {
-      for (const table of ['tp_wh_pending', 'tp_wh_dead_letters', 'tp_wh_deliveries', 'tp_wh_progress']) this.db.prepare(`DELETE FROM ${table} WHERE subscription_id = ?`).run(subscriptionId);
+      for (const table of ['tp_wh_pending', 'tp_wh_dead_letters', 'tp_wh_deliveries', 'tp_wh_progress']) this.sql(`DELETE FROM ${table} WHERE subscription_id = ?`).run(subscriptionId);
     })();
   }
 
   async close(): Promise<void> {
+    this.flushRecords();
     if (this.db.open) this.db.close();
   }
 }
