@@ -160,22 +160,24 @@ describe('read-your-writes: not yet consistent (memory engine, 50 ms wait)', () 
     expect(res.body.detail).toContain(String(position));
   };
 
-  it('a position beyond the head of the log → 400 at once, naming the field, on every query endpoint (it cannot come from a write)', async () => {
+  it('a position beyond the head of the log → 409 at once, naming the field, on every query endpoint (it cannot come from a write)', async () => {
     const future = (await t.store.headPosition()) + 1000;
     for (const url of queryEndpoints(customerId)) {
       const started = Date.now();
-      expectProblem(await request(t.http).get(`${url}?minPosition=${future}`), 400, ['minPosition'], 'validation_failed');
-      expectProblem(await request(t.http).get(url).set('X-Min-Position', String(future)), 400, ['header:X-Min-Position'], 'validation_failed');
+      expectProblem(await request(t.http).get(`${url}?minPosition=${future}`), 409, ['minPosition'], 'position_beyond_head');
+      expectProblem(await request(t.http).get(url).set('X-Min-Position', String(future)), 409, ['header:X-Min-Position'], 'position_beyond_head');
       expect(Date.now() - started).toBeLessThan(1000);
     }
     const res = await request(t.http).get(`/v1/customers/${customerId}?minPosition=1${'0'.repeat(14)}`);
     expect(res.body.errors[0]).toMatchObject({ field: 'minPosition', code: 'position_beyond_head' });
+    // Beyond what a position can be at all: a validation error.
+    expectProblem(await request(t.http).get(`/v1/customers/${customerId}?minPosition=1e308`), 400, ['minPosition'], 'validation_failed');
   });
 
   it('header and query together: the later position counts, and the field named is the one that gave it', async () => {
     const future = (await t.store.headPosition()) + 1000;
-    expectProblem(await request(t.http).get(`/v1/customers/${customerId}?minPosition=1`).set('X-Min-Position', String(future)), 400, ['header:X-Min-Position']);
-    expectProblem(await request(t.http).get(`/v1/customers/${customerId}?minPosition=${future}`).set('X-Min-Position', '1'), 400, ['minPosition']);
+    expectProblem(await request(t.http).get(`/v1/customers/${customerId}?minPosition=1`).set('X-Min-Position', String(future)), 409, ['header:X-Min-Position'], 'position_beyond_head');
+    expectProblem(await request(t.http).get(`/v1/customers/${customerId}?minPosition=${future}`).set('X-Min-Position', '1'), 409, ['minPosition'], 'position_beyond_head');
   });
 
   it('a stopped projector gives 503 for the new position (never a stale answer), and 200 once it runs', async () => {

@@ -7,11 +7,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { JwtVerifier, ApiKeyStore } from '@touchpoint/auth';
 import helmet from 'helmet';
 import { createHash } from 'node:crypto';
-import { AppModule, type AppDependencies } from './app.module';
+import { AppModule, CONTROLLERS, type AppDependencies } from './app.module';
 import { createJwtVerifier, createApiKeyStore } from './engines';
-import { completeOpenApiDocument } from './http/openapi';
+import { completeOpenApiDocument, describePathParameters } from './http/openapi';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller';
 import { ProblemFilter, toProblem } from './http/problem.filter';
+import { answerUndeclaredMethods } from './http/method-not-allowed';
 import { strictValidationPipe } from './http/validation';
 import openApiMetadata from './openapi-metadata';
 
@@ -83,6 +84,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   }
 
   const fastify = app.getHttpAdapter().getInstance();
+  // A known path with an undeclared method: 405 with Allow, not 404 (before any route is registered).
+  answerUndeclaredMethods(fastify);
   // Commands take JSON only; anything else is 415 rather than an empty or half-parsed body.
   // (Nest's own parsers are off: Fastify's JSON parser remains, bound by bodyLimit.)
   fastify.removeContentTypeParser('text/plain');
@@ -104,6 +107,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .build(),
   );
   completeOpenApiDocument(document);
+  describePathParameters(document, CONTROLLERS);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -76,6 +76,9 @@ export interface AuthDependencies {
   jwt?: JwtVerifier;
 }
 
+/** Every HTTP controller, in the order Nest registers them. */
+export const CONTROLLERS = [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, FeedController, WebhooksController, HealthController, MetricsController];
+
 export const CONFIG = Symbol('CONFIG');
 const BLIND_INDEX_HASHER = Symbol('BLIND_INDEX_HASHER');
 /** An imported registration scoring this much against an existing customer is reported, not registered ("very likely the same"). */
@@ -166,7 +169,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, FeedController, WebhooksController, HealthController, MetricsController],
+      controllers: CONTROLLERS,
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ENGINES, useValue: engines },

@@ -1,4 +1,7 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { PathParam } from './params';
 
 type Schema = Record<string, unknown>;
 
@@ -93,5 +96,31 @@ export function completeOpenApiDocument(document: OpenAPIObject): void {
   for (const name of bodies) {
     const schema = schemas[name] as Schema | undefined;
     if (schema && schema.type === 'object') Object.assign(schema, { additionalProperties: false, description: [schema.description, UNKNOWN_FIELDS].filter(Boolean).join(' ') });
+  }
+}
+
+/**
+ * Path parameters as their pipes check them (`PathParam`: a UUID, a name, a pattern), so the document allows exactly
+ * what the API accepts: read from each controller route's parameter pipes.
+ */
+export function describePathParameters(document: OpenAPIObject, controllers: ReadonlyArray<Function>): void {
+  for (const type of controllers) {
+    const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+    for (const key of Object.getOwnPropertyNames(type.prototype)) {
+      const handler = (type.prototype as Record<string, unknown>)[key];
+      if (key === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number].toLowerCase();
+      const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].filter((p) => p && p !== '/').join('/')}`.replace(/:(\w+)/g, '{$1}');
+      const operation = (document.paths[path] as Record<string, { parameters?: Array<{ name: string; in: string; schema?: unknown }> }> | undefined)?.[method];
+      if (!operation) continue;
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, key) ?? {}) as Record<string, { pipes?: unknown[] }>;
+      for (const arg of Object.values(args)) {
+        for (const pipe of arg.pipes ?? []) {
+          if (!(pipe instanceof PathParam)) continue;
+          const parameter = operation.parameters?.find((p) => p.in === 'path' && p.name === pipe.parameterName);
+          if (parameter) parameter.schema = pipe.schema;
+        }
+      }
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { conflict } from '@touchpoint/domain';
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ALL_PROJECTIONS, PROJECTOR, READ_STORE, type Projector, type ReadStore } from '@touchpoint/read-models';
 import type { FastifyRequest } from 'fastify';
@@ -41,7 +42,8 @@ export class Consistency {
     const head = await this.store.headPosition();
     if (position > head) {
       const field = header !== undefined && (minPosition === undefined || Number(header) > minPosition) ? 'header:X-Min-Position' : 'minPosition';
-      throw new BadRequestProblem([{ field, code: 'position_beyond_head', message: `position ${position} is beyond the head of the log (${head}): use the globalPosition of a command's response` }]);
+      // 409: the request is well-formed; the log has not reached that position (and a write's answer never names one it has not).
+      throw conflict('position_beyond_head', `position ${position} is beyond the head of the log (${head}): use the globalPosition of a command's response`, field);
     }
     if (this.projector) {
       if (!(await this.projector.waitFor(position, this.waitMs))) throw new NotYetConsistent(position, this.projector.position);

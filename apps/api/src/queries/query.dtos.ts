@@ -15,7 +15,7 @@ const list = () => Transform(({ value }) => (value === undefined ? undefined : (
 
 export class ConsistencyQuery {
   /** Wait until the read models include this global position (from a command's response). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) minPosition?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) minPosition?: number;
 }
 
 export const CUSTOMER_SORTS = ['revenue', '-revenue', 'margin', '-margin', 'predictedValue', '-predictedValue', 'lastActivityAt', '-lastActivityAt', 'name', '-name', 'registeredAt', '-registeredAt'] as const;

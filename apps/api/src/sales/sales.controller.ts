@@ -10,6 +10,7 @@ import type { AuthenticatedRequest } from '../auth/auth.guard';
 import { ExecuteSalesOrgCommand } from '../commands';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { CommandResponder } from '../http/command-responder';
+import { PathParam } from '../http/params';
 import { Consistency } from '../queries/consistency';
 import { TeamScope } from './team-scope';
 import { AppointManagerDto, AttainmentQueryDto, PlaceSellerDto, PublishBonusPlanDto, RegionsQueryDto, SetQuotaDto } from './sales.dtos';
@@ -39,7 +40,7 @@ export class SalesController {
   @Put('sellers/:owner')
   @Roles('admin')
   @HttpCode(200)
-  place(@Param('owner') owner: string, @Body() dto: PlaceSellerDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  place(@Param('owner', PathParam.freeText('owner')) owner: string, @Body() dto: PlaceSellerDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.run(req, reply, { type: 'PlaceSeller', data: { owner, team: dto.team, region: dto.region, occurredAt: this.respond.occurredAt(dto.occurredAt) } });
   }
 
@@ -47,7 +48,7 @@ export class SalesController {
   @Put('teams/:team/manager')
   @Roles('admin')
   @HttpCode(200)
-  appoint(@Param('team') team: string, @Body() dto: AppointManagerDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  appoint(@Param('team', PathParam.freeText('team')) team: string, @Body() dto: AppointManagerDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.run(req, reply, { type: 'AppointTeamManager', data: { team, manager: dto.manager, occurredAt: this.respond.occurredAt(dto.occurredAt) } });
   }
 

@@ -4,7 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@touchpoint/event-store';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { BadRequestProblem } from '../http/problem';
+import { PathParam } from '../http/params';
 
 const STREAM_ID = /^(customer|deal)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -22,10 +22,7 @@ export class StreamsController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @Get(':streamId/events')
-  async events(@Param('streamId') streamId: string, @Query() query: ReadStreamQuery): Promise<{ streamId: string; streamRevision: number; events: RecordedEvent[] }> {
-    if (!STREAM_ID.test(streamId)) {
-      throw new BadRequestProblem([{ field: 'path:streamId', code: 'invalid_path_parameter', message: 'streamId must be customer-<uuid> or deal-<uuid>' }]);
-    }
+  async events(@Param('streamId', PathParam.matching('streamId', STREAM_ID, 'customer-<uuid> or deal-<uuid>')) streamId: string, @Query() query: ReadStreamQuery): Promise<{ streamId: string; streamRevision: number; events: RecordedEvent[] }> {
     const revision = await this.store.streamRevision(streamId);
     if (revision < 0) throw new NotFoundException(`stream ${streamId} does not exist`);
     const events = await this.store.readStream(streamId, { direction: query.direction ?? 'forwards', fromRevision: query.fromRevision, maxCount: query.limit ?? 100 });

@@ -9,6 +9,7 @@ import { TeamScope } from '../sales/team-scope';
 import type { AuthenticatedRequest } from '../auth/auth.guard';
 import { CommandContextFactory } from '../http/command-context.factory';
 import { BadRequestProblem } from '../http/problem';
+import { PathParam } from '../http/params';
 import { CALENDAR_TOKENS, type CalendarTokens } from './calendar-tokens';
 import { CalendarFeedQueryDto, CalendarSubscriptionQueryDto } from './tasks.dtos';
 
@@ -49,8 +50,7 @@ export class CalendarController {
   @ApiProduces('text/calendar')
   @Header('content-type', 'text/calendar; charset=utf-8')
   @Header('cache-control', 'private, max-age=300')
-  async feed(@Param('file') file: string, @Query() q: CalendarFeedQueryDto): Promise<string> {
-    if (!file.endsWith('.ics') || file.length <= 4) throw new BadRequestProblem([{ field: 'file', code: 'not_a_feed', message: 'a calendar feed is /v1/calendar/{owner}.ics' }]);
+  async feed(@Param('file', PathParam.matching('file', /^[^/]{1,128}\.ics$/, '<owner>.ics')) file: string, @Query() q: CalendarFeedQueryDto): Promise<string> {
     const owner = file.slice(0, -4);
     // Wrong token and unknown owner answer alike: the URL is the secret.
     if (!this.tokens.verify(owner, q.token)) throw new NotFoundException('no calendar feed at this URL');
