@@ -68,12 +68,12 @@ describe('audit: replay, as-of and explain over HTTP', () => {
     expect(res.body.sources['orders.placed'].slice(1)).toEqual([first.body.events[0].eventId, second.body.events[0].eventId]);
     const errors = [
       [`/v1/audit/customers/${id}/state?asOf=2026-01-01`, 422],
-      [`/v1/audit/customers/${id}/state?asOf=5&time=business`, 400],
+      [`/v1/audit/customers/${id}/state?asOf=5&time=business`, 422],
       [`/v1/audit/customers/${id}/state?time=later`, 400],
       [`/v1/audit/customers/${id}/state?unknown=1`, 400],
       [`/v1/audit/customers/not-a-uuid/state`, 400],
       [`/v1/audit/customers/11111111-1111-4111-8111-111111111111/state`, 404],
-      [`/v1/audit/customers/${id}/events?cursor=eyJ4Ijox`, 400],
+      [`/v1/audit/customers/${id}/events?cursor=eyJ4Ijox`, 422],
       [`/v1/audit/customers/${id}/events?limit=0`, 400],
     ] as const;
     for (const [url, status] of errors) {

@@ -69,7 +69,7 @@ const WRONG_TYPES: Case[] = [
 
 const MISSING: Case[] = [
   invalid('register: empty body', 'post', () => '/v1/customers', {}, ['kind', 'name']),
-  invalid('register: JSON null body', 'post', () => '/v1/customers', null, ['kind', 'name'], { 'content-type': 'application/json' }),
+  invalid('register: JSON null body', 'post', () => '/v1/customers', null, ['body'], { 'content-type': 'application/json' }),
   invalid('contact: no name', 'post', (f) => `/v1/customers/${f.companyId}/contacts`, { role: 'Buyer' }, ['name']),
   invalid('preferred channel: no channel', 'put', (f) => `${customer(f)}/preferred-channel`, {}, ['channel']),
   invalid('touchpoint: no subject', 'post', touchpoints, { type: 'call', direction: 'inbound' }, ['subject']),
@@ -93,7 +93,7 @@ const UNKNOWN_FIELDS: Case[] = [
   invalid('returns: unknown field in a line', 'post', returns, { lines: [{ sku: 'MUG-1', quantity: 1, discount: 5 }] }, ['lines[0].discount']),
   invalid('deal: unknown top-level field', 'post', deals, openDealBody({ probability: 0.4 }), ['probability']),
   invalid('deal won: unknown field', 'post', dealUrl('won'), { status: 'won' }, ['status']),
-  invalid('top-level JSON array instead of an object', 'post', () => '/v1/customers', [person()], ['[0]']),
+  invalid('top-level JSON array instead of an object', 'post', () => '/v1/customers', [person()], ['body']),
 ];
 
 const BAD_ENUMS: Case[] = [

@@ -103,7 +103,7 @@ describe('duplicate candidates (SQLite engines, through HTTP)', () => {
   it('bad input gets a clear error naming the field', async () => {
     expectProblem(await crm.read(`/v1/customers/${ids.web}/duplicates?minScore=2`), 400, ['minScore']);
     expectProblem(await crm.read(`/v1/customers/${ids.web}/duplicates?minScore=NaN`), 400, ['minScore']);
-    expectProblem(await crm.read('/v1/duplicates?cursor=not-a-cursor'), 400, ['cursor']);
+    expectProblem(await crm.read('/v1/duplicates?cursor=not-a-cursor'), 422, ['cursor'], 'invalid_cursor');
     expectProblem(await crm.read('/v1/duplicates?limit=0'), 400, ['limit']);
     expectProblem(await crm.read('/v1/duplicates?foo=1'), 400, ['foo']);
     expectProblem(await crm.read('/v1/customers/not-a-uuid/duplicates'), 400, ['path:id']);

@@ -221,7 +221,7 @@ describe('while merged (memory engine, through HTTP)', () => {
   });
 
   it('refuses a merge into itself, into one of its own merged ids, of an unknown record, and a second undo', async () => {
-    expectProblem(await request(t.http).post(`/v1/customers/${S}/merges`).send({ duplicateId: S, reason: 'x' }), 400, ['duplicateId']);
+    expectProblem(await request(t.http).post(`/v1/customers/${S}/merges`).send({ duplicateId: S, reason: 'x' }), 422, ['duplicateId'], 'merge_into_itself');
     // D is merged into S: merging S into D (its own member) is refused.
     expectProblem(await request(t.http).post(`/v1/customers/${D}/merges`).send({ duplicateId: S, reason: 'x' }), 409, ['survivorId'], 'customer_merged');
     expectProblem(await request(t.http).post(`/v1/customers/${S}/merges`).send({ duplicateId: D, reason: 'again' }), 409, ['customerId'], 'customer_merged');

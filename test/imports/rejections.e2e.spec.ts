@@ -132,14 +132,14 @@ describe('import: the HTTP edge (memory)', () => {
 
   const post = (query: string, contentType: string, body: string | Buffer) => request(t.http).post(`/v1/imports${query}`).set('content-type', contentType).send(body);
 
-  it('415 for a JSON body, 400 naming the field for bad options, 413 past the size limit; nothing recorded', async () => {
+  it('415 for a JSON body, 422 naming the field for options that do not make an import (400 for malformed ones), 413 past the size limit; nothing recorded', async () => {
     const head = await t.store.headPosition();
     expect((await post('', 'application/json', '{}')).status).toBe(415);
-    const noMapping = await post('', 'text/csv', 'a,b\n1,2\n').expect(400);
+    const noMapping = await post('', 'text/csv', 'a,b\n1,2\n').expect(422);
     expect(noMapping.body.errors).toEqual([expect.objectContaining({ field: 'mapping' })]);
-    const badMapping = await post(`?mapping=${encodeURIComponent(JSON.stringify({ type: 'PlaceOrder', fields: { total: { column: 'x', as: 'euros' } } }))}`, 'text/csv', 'x\n1\n').expect(400);
+    const badMapping = await post(`?mapping=${encodeURIComponent(JSON.stringify({ type: 'PlaceOrder', fields: { total: { column: 'x', as: 'euros' } } }))}`, 'text/csv', 'x\n1\n').expect(422);
     expect(badMapping.body.errors).toEqual([expect.objectContaining({ field: 'mapping.fields.total.as', code: 'invalid_mapping' })]);
-    expect((await post('?mapping=%7Bnot', 'text/csv', 'x\n')).status).toBe(400);
+    expect((await post('?mapping=%7Bnot', 'text/csv', 'x\n')).status).toBe(422);
     expect((await post('?timeZone=Mars/Olympus', 'application/x-ndjson', '{}')).body.errors).toEqual([expect.objectContaining({ field: 'timeZone' })]);
     expect((await post('?source=Bad%20Source', 'application/x-ndjson', '{}')).body.errors).toEqual([expect.objectContaining({ field: 'source' })]);
     expect((await post('?maxErrors=0', 'application/x-ndjson', '{}')).status).toBe(400);

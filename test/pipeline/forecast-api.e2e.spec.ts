@@ -413,10 +413,10 @@ describe('forecast as of a past day (auth required)', () => {
     expect(body.forecasts).toMatchObject({ byPeriod: [], byPeriodOwner: [], byPeriodStage: [], teamSubmissions: [] });
   });
 
-  it('400 for a non-calendar date, a date in the future, a malformed date and a period mismatch', async () => {
+  it('400 for a malformed date; 422 for a non-calendar date, a date in the future and a period mismatch', async () => {
     const problem = async (query: Query) => {
       const res = await sales.read('/v1/pipeline/forecast', query);
-      expectProblem(res, 400);
+      expectProblem(res, ['matches'].includes(res.body.errors?.[0]?.code) ? 400 : 422);
       return fieldErrors(res);
     };
     expect(await problem({ asOf: '2026-02-30' })).toEqual([{ field: 'asOf', code: 'invalid_date' }]);
@@ -537,10 +537,10 @@ describe('forecast accuracy and sales cycle (auth required)', () => {
     ]);
   });
 
-  it('400 for bad lead days, a reversed range and a period mismatch', async () => {
+  it('400 for bad lead days; 422 for a reversed range and a period mismatch', async () => {
     const problem = async (query: Query) => {
       const res = await sales.read('/v1/pipeline/forecast/accuracy', query);
-      expectProblem(res, 400);
+      expectProblem(res, ['empty_range', 'period_mismatch'].includes(res.body.errors?.[0]?.code) ? 422 : 400);
       return fieldErrors(res);
     };
     for (const leadDays of ['7.5', 'seven', '731', '-1', '1,2,3,4,5,6,7,8,9']) {

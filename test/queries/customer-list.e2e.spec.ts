@@ -84,10 +84,10 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)'
     });
 
     it.each([{ sort: '-revenue' }, { sort: 'margin' }, { minRevenue: 1 }, { maxRevenue: 1_000 }, { tier: 'A', sort: 'revenue' }] as Query[])(
-      '%j without currency → 400 currency_required (values are never compared across currencies)',
+      '%j without currency → 422 currency_required (values are never compared across currencies)',
       async (query) => {
         const res = await crm.read('/v1/customers', query);
-        expectProblem(res, 400, ['currency']);
+        expectProblem(res, 422, ['currency'], 'currency_required');
         expect(res.body.errors).toEqual([{ field: 'currency', code: 'currency_required', message: expect.any(String) }]);
       },
     );
@@ -198,7 +198,7 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)'
       expect(same.items).toHaveLength(5);
       for (const sort of ['revenue', 'name', '-margin']) {
         const res = await request(t.http).get('/v1/customers').query({ sort, currency: 'EUR', limit: 5, cursor: first.nextCursor!, minPosition: crm.position });
-        expectProblem(res, 400, ['cursor'], 'validation_failed');
+        expectProblem(res, 422, ['cursor'], 'invalid_cursor');
       }
     });
 
@@ -228,9 +228,12 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)'
       [{ owner: '' }, 'owner'],
       [{ tag: 'x'.repeat(51) }, 'tag'],
       [{ minOpenComplaints: -1 }, 'minOpenComplaints'],
-      [{ cursor: 'bm90IGEgY3Vyc29y' }, 'cursor'],
     ] as Array<[Query, string]>)('%j', async (query, field) => {
       expectProblem(await crm.read('/v1/customers', query), 400, [field], 'validation_failed');
+    });
+
+    it('a cursor the API did not issue → 422 invalid_cursor', async () => {
+      expectProblem(await crm.read('/v1/customers', { cursor: 'bm90IGEgY3Vyc29y' }), 422, ['cursor'], 'invalid_cursor');
     });
 
     it.each([

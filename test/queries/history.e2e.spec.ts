@@ -198,7 +198,7 @@ describe('customer history (memory engine)', () => {
       expectProblem(await crm.read(`/v1/customers/${olena}/history`, { limit }), 400, ['limit'], 'validation_failed');
     });
 
-    describe('a cursor this API did not issue → 400 invalid_cursor', () => {
+    describe('a cursor this API did not issue → 422 invalid_cursor', () => {
       const b64 = (text: string) => Buffer.from(text).toString('base64url');
       let real: string;
       beforeAll(async () => (real = (await history({ limit: 2 })).nextCursor));
@@ -213,7 +213,7 @@ describe('customer history (memory engine)', () => {
         ['a numeric id', () => b64('[["2026-01-01"],42]')],
       ])('%s', async (_what, cursor) => {
         const res = await crm.read(`/v1/customers/${olena}/history`, { cursor: cursor() });
-        expectProblem(res, 400, ['cursor']);
+        expectProblem(res, 422, ['cursor'], 'invalid_cursor');
         expect(res.body.errors).toEqual([{ field: 'cursor', code: 'invalid_cursor', message: expect.any(String) }]);
       });
     });

@@ -28,14 +28,14 @@ describe('lifetime-value model: requests and fallbacks (memory)', () => {
   });
   afterAll(() => t.close());
 
-  it('refuses bad fit requests and backtests with 400 naming the field, recording nothing', async () => {
+  it('refuses bad fit requests and backtests with 400 (422 for a holdout before the calibration) naming the field, recording nothing', async () => {
     const head = await t.store.headPosition();
     const fit = (body: object) => request(t.http).post('/v1/analytics/lifetime-value/fits').send(body);
     expect((await fit({ currency: 'eur' }).expect(400)).body.errors).toEqual([expect.objectContaining({ field: 'currency' })]);
     expect((await fit({ cutoff: '1997-13-01' }).expect(400)).body.errors).toEqual([expect.objectContaining({ field: 'cutoff' })]);
     expect((await fit({ model: 'pareto' }).expect(400)).body.errors).toEqual([expect.objectContaining({ field: 'model', code: 'unknown_field' })]);
     const bt = (q: string) => request(t.http).get(`/v1/analytics/lifetime-value/backtest?${q}`);
-    expect((await bt('calibrationEnd=2025-06-30&holdoutEnd=2025-03-31&currency=EUR').expect(400)).body.errors).toEqual([expect.objectContaining({ field: 'holdoutEnd' })]);
+    expect((await bt('calibrationEnd=2025-06-30&holdoutEnd=2025-03-31&currency=EUR').expect(422)).body.errors).toEqual([expect.objectContaining({ field: 'holdoutEnd' })]);
     expect((await bt('calibrationEnd=2025-06-30&currency=EUR').expect(400)).body.errors).toEqual([expect.objectContaining({ field: 'holdoutEnd' })]);
     expect((await request(t.http).get('/v1/customers/00000000-0000-4000-8000-000000000001/lifetime-value?asOf=yesterday').expect(400)).body.errors).toEqual([expect.objectContaining({ field: 'asOf' })]);
     expect(await t.store.headPosition()).toBe(head);

@@ -243,7 +243,7 @@ describe('pipeline forecast (memory engine)', () => {
         [{ period: 'quarter', from: '2026-Q1', to: '2026-06' }, 'to'],
       ] as Array<[Query, string]>)('period/from mismatch %j', async (query, field) => {
         const res = await crm.read('/v1/pipeline/forecast', query);
-        expectProblem(res, 400, [field]);
+        expectProblem(res, 422, [field], 'period_mismatch');
         expect(res.body.errors).toEqual([{ field, code: 'period_mismatch', message: expect.any(String) }]);
       });
 

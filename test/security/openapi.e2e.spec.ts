@@ -5,6 +5,7 @@
  * The schemas come from apps/api/src/openapi-metadata.ts: after changing a DTO, run `npm run openapi:metadata`
  * (a field missing from the document fails the first test here).
  */
+import 'reflect-metadata';
 import * as lifetimeValueDtos from '../../apps/api/src/lifetime-value/lifetime-value.dtos';
 import * as pipelineDtos from '../../apps/api/src/pipeline/pipeline.dtos';
 import * as identityDtos from '../../apps/api/src/identity/identity.dtos';
@@ -13,7 +14,6 @@ import * as paymentDtos from '../../apps/api/src/customers/payments.dtos';
 import * as salesDtos from '../../apps/api/src/sales/sales.dtos';
 import * as quoteDtos from '../../apps/api/src/quotes/quotes.dtos';
 import * as webhookDtos from '../../apps/api/src/webhooks/webhooks.dtos';
-import 'reflect-metadata';
 import { getMetadataStorage } from 'class-validator';
 import request from 'supertest';
 import * as customerDtos from '../../apps/api/src/customers/customer.dtos';

@@ -9,7 +9,7 @@ import helmet from 'helmet';
 import { createHash } from 'node:crypto';
 import { AppModule, CONTROLLERS, type AppDependencies } from './app.module';
 import { createJwtVerifier, createApiKeyStore } from './engines';
-import { completeOpenApiDocument, describePathParameters } from './http/openapi';
+import { completeOpenApiDocument, describeRouteParameters, describeValidators } from './http/openapi';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller';
 import { ProblemFilter, toProblem } from './http/problem.filter';
 import { answerUndeclaredMethods } from './http/method-not-allowed';
@@ -40,6 +40,17 @@ function rateLimitKey(request: { headers: Record<string, unknown>; ip: string })
   return typeof authorization === 'string' ? `cred:${createHash('sha256').update(authorization).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
 }
 
+/** The DTO classes the generated plugin metadata describes, by name (the names of their OpenAPI schemas). */
+async function dtoClasses(): Promise<Record<string, Function>> {
+  const classes: Record<string, Function> = {};
+  const metadata = (await openApiMetadata()) as unknown as { '@nestjs/swagger': { models: Array<[Promise<Record<string, unknown>>, Record<string, unknown>]> } };
+  for (const [module, models] of metadata['@nestjs/swagger'].models) {
+    const loaded = await module;
+    for (const name of Object.keys(models)) if (typeof loaded[name] === 'function') classes[name] = loaded[name] as Function;
+  }
+  return classes;
+}
+
 /** Builds the HTTP application; used by main.ts and by the e2e tests alike. */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
@@ -48,6 +59,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     trustProxy: false,
     // Slow clients cannot hold a connection open forever (slowloris).
     requestTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
+    // Room for the longest query the API accepts (an import's CSV mapping, 4,000 characters, percent-encoded), so an
+    // over-long one is a 400 naming it rather than Node's bare 431.
+    http: { maxHeaderSize: 64 * 1024 },
     connectionTimeout: config.TOUCHPOINT_REQUEST_TIMEOUT_MS,
     // Errors Fastify raises before routing (over-long path params → 414, malformed URLs) are problem+json too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -107,7 +121,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .build(),
   );
   completeOpenApiDocument(document);
-  describePathParameters(document, CONTROLLERS);
+  describeRouteParameters(document, CONTROLLERS);
+  describeValidators(document, await dtoClasses());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -1,3 +1,5 @@
+import { QueryNumber } from '../http/validators';
+import { ruleViolated } from '@touchpoint/domain';
 import { Roles } from '../auth';
 import { Controller, Get, HttpException, HttpStatus, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -19,7 +21,7 @@ import type { SigningKey } from './signing-key';
 export const SIGNING_KEY = Symbol('SIGNING_KEY');
 
 export class AuditEventsQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(1000) limit?: number;
   @IsOptional() @IsString() @MaxLength(8192) @Matches(/^[A-Za-z0-9_-]+$/) cursor?: string;
   /** ndjson streams every event (no paging); also chosen by `Accept: application/x-ndjson` */
   @IsOptional() @IsIn(['json', 'ndjson']) format?: 'json' | 'ndjson';
@@ -33,19 +35,19 @@ export class AuditStateQuery {
 }
 
 export class VerifyQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) from?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) from?: number;
 }
 
 export class CheckpointsQuery {
   /** only checkpoints at a global position after this one */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) after?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(0) after?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 
 const encodeCursor = (c: LogCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 function decodeCursor(value: string): LogCursor {
-  const bad = () => new BadRequestProblem([{ field: 'cursor', code: 'invalid_cursor', message: 'cursor must be a nextCursor value returned by this endpoint' }]);
+  const bad = () => ruleViolated('invalid_cursor', 'cursor must be a nextCursor value returned by this endpoint', 'cursor');
   let c: unknown;
   try {
     c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
@@ -122,7 +124,7 @@ export class AuditController {
     let asOf: AsOf;
     if (q.asOf === undefined) asOf = { time, instant: this.clock.now().toISOString() };
     else if (/^\d{1,15}$/.test(q.asOf)) {
-      if (time === 'business') throw new BadRequestProblem([{ field: 'asOf', code: 'position_needs_record_time', message: 'a global position is a record-time moment: use time=record, or give an instant' }]);
+      if (time === 'business') throw ruleViolated('position_needs_record_time', 'a global position is a record-time moment: use time=record, or give an instant', 'asOf');
       asOf = { time: 'record', position: Number(q.asOf) };
     } else asOf = { time, instant: normaliseInstant(q.asOf, 'asOf') };
     const streams = await this.streamsOf(id, req);

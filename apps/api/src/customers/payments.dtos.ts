@@ -3,7 +3,7 @@ import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Length, Matches, Max, Min } f
 import { IsCurrencyCode, Optional } from '../http/validators';
 import { BUSINESS_ID } from './customer.dtos';
 
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const DATE = /^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const MAX_MINOR = Number.MAX_SAFE_INTEGER;
 
 export class IssueInvoiceDto {

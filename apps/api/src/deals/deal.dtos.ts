@@ -2,7 +2,7 @@ import { DEAL_STAGES, FORECAST_CATEGORIES, type DealStage, type ForecastCategory
 import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { IsCurrencyCode, Optional } from '../http/validators';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE = /^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const MAX_MINOR = Number.MAX_SAFE_INTEGER;
 
 export class OpenDealDto {

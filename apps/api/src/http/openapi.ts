@@ -1,6 +1,9 @@
 import { RequestMethod } from '@nestjs/common';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { CURRENCY_CODES } from '@touchpoint/domain';
+import { getMetadataStorage } from 'class-validator';
 import { PathParam } from './params';
 
 type Schema = Record<string, unknown>;
@@ -76,9 +79,17 @@ export function completeOpenApiDocument(document: OpenAPIObject): void {
       // @Roles on both class and method would list the bearer requirement twice.
       if (op.security) op.security = [...new Map(op.security.map((r) => [JSON.stringify(r), r])).values()];
       if (op.requestBody) referencedSchemas(op.requestBody, bodies);
+      // A body whose every field is optional may be left out altogether.
+      const bodySchema = (op.requestBody as { content?: Record<string, { schema?: { $ref?: string } }> } | undefined)?.content?.['application/json']?.schema?.$ref?.replace('#/components/schemas/', '');
+      if (bodySchema && op.requestBody && !((schemas[bodySchema] as { required?: string[] } | undefined)?.required?.length)) (op.requestBody as { required?: boolean }).required = false;
       // Writes that are not commands on the record (an import's job, a model fit) document their own answers.
       if (method !== 'get' && !(op as unknown as Record<string, unknown>)['x-not-a-command']) {
         if (!Object.keys(op.responses).some((code) => code.startsWith('2'))) op.responses['200'] = { description: '' };
+        // 201 when the command created something (with Location), 200 when it changed or replayed: both can come.
+        if (method === 'post' || method === 'put') {
+          op.responses['200'] ??= { description: 'Command applied (or replayed)' };
+          op.responses['201'] ??= { description: 'Created; Location names it' };
+        }
         for (const [code, response] of Object.entries(op.responses)) if (code.startsWith('2')) op.responses[code] = { ...response, description: (response as { description?: string }).description || 'Command applied', content: commandResult } as never;
       }
       if (op.parameters?.some((p) => 'in' in p && p.in === 'query')) op.description = [op.description, 'Unknown query parameters are rejected with 400 (code unknown_field).'].filter(Boolean).join('\n\n');
@@ -99,11 +110,84 @@ export function completeOpenApiDocument(document: OpenAPIObject): void {
   }
 }
 
+type ParameterObject = { name: string; in: string; schema?: Record<string, unknown> };
+type OperationObject = { parameters?: ParameterObject[]; responses: Record<string, unknown> };
+
+/** Header parameters as the command context checks them (apps/api/src/http/command-context.factory.ts, consistency.ts). */
+const HEADER_SCHEMAS: Record<string, Record<string, unknown>> = {
+  'idempotency-key': { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+  'if-match': { type: 'string', pattern: '^(\\*|(W/)?"?(\\d{1,15}|-0{0,14}1|-0{1,15})"?)$' },
+  'x-min-position': { type: 'string', pattern: '^\\d{1,15}$' },
+  'x-correlation-id': { type: 'string', pattern: '^[A-Za-z0-9._:@-]{1,128}$' },
+  'x-actor': { type: 'string', pattern: '^[A-Za-z0-9._:@-]{1,128}$' },
+};
+/** Headers only commands read: on a read they would be ignored, so a read does not declare them. */
+const COMMAND_HEADERS = new Set(['idempotency-key', 'if-match']);
+
+/** What the class-validator constraints of one property add to its schema, where the Swagger plugin cannot see them. */
+function fromValidators(target: Function, property: string): { value: Record<string, unknown>; items: Record<string, unknown> } {
+  const value: Record<string, unknown> = {};
+  const items: Record<string, unknown> = {};
+  for (const m of getMetadataStorage().getTargetValidationMetadatas(target, '', true, false)) {
+    if (m.propertyName !== property) continue;
+    const into = m.each ? items : value;
+    const c = m.constraints ?? [];
+    switch (m.name) {
+      case 'isInt':
+        into.type = 'integer';
+        break;
+      case 'matches':
+        if (c[0] instanceof RegExp && c[0].flags === '') into.pattern = c[0].source;
+        break;
+      case 'isCurrencyCode':
+        into.enum = CURRENCY_CODES;
+        break;
+      case 'isIso8601':
+        into.format = 'date-time';
+        if (into.pattern === undefined) into.pattern = '^[1-9]\\d{3}-'; // years 1000–9999, as the validator's dates
+        break;
+      case 'isIn':
+        if (Array.isArray(c[0])) into.enum = c[0];
+        break;
+      case 'min':
+        if (typeof c[0] === 'number') into.minimum = c[0];
+        break;
+      case 'max':
+        if (typeof c[0] === 'number') into.maximum = c[0];
+        break;
+      case 'arrayMinSize':
+        value.minItems = c[0];
+        break;
+      case 'arrayMaxSize':
+        value.maxItems = c[0];
+        break;
+    }
+  }
+  return { value, items };
+}
+
+function apply(schema: Record<string, unknown>, add: { value: Record<string, unknown>; items: Record<string, unknown> }): void {
+  const target = schema.type === 'array' && schema.items && typeof schema.items === 'object' ? (schema.items as Record<string, unknown>) : schema;
+  const own = target === schema ? { ...add.value, ...add.items } : add.items;
+  if (target !== schema) Object.assign(schema, { ...(add.value.minItems !== undefined && { minItems: add.value.minItems }), ...(add.value.maxItems !== undefined && { maxItems: add.value.maxItems }) });
+  const scalar = { ...own };
+  delete scalar.minItems;
+  delete scalar.maxItems;
+  if (scalar.enum) {
+    delete target.pattern;
+    delete target.format;
+    if (target.type === undefined || target.type === 'number') target.type = typeof (scalar.enum as unknown[])[0] === 'number' ? 'number' : 'string';
+  }
+  if (scalar.pattern !== undefined && target.pattern !== undefined && scalar.format === undefined) delete scalar.pattern; // keep the plugin's own
+  Object.assign(target, scalar);
+}
+
 /**
- * Path parameters as their pipes check them (`PathParam`: a UUID, a name, a pattern), so the document allows exactly
- * what the API accepts: read from each controller route's parameter pipes.
+ * Route parameters as the API checks them, so the document allows exactly what the API accepts: path parameters
+ * from the pipes that check them (`PathParam`: a UUID, a name, a pattern), query parameters from the constraints
+ * of the route's query DTO, headers as the command context parses them. Reads do not declare command headers.
  */
-export function describePathParameters(document: OpenAPIObject, controllers: ReadonlyArray<Function>): void {
+export function describeRouteParameters(document: OpenAPIObject, controllers: ReadonlyArray<Function>): void {
   for (const type of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
     for (const key of Object.getOwnPropertyNames(type.prototype)) {
@@ -111,16 +195,36 @@ export function describePathParameters(document: OpenAPIObject, controllers: Rea
       if (key === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number].toLowerCase();
       const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].filter((p) => p && p !== '/').join('/')}`.replace(/:(\w+)/g, '{$1}');
-      const operation = (document.paths[path] as Record<string, { parameters?: Array<{ name: string; in: string; schema?: unknown }> }> | undefined)?.[method];
+      const operation = (document.paths[path] as Record<string, OperationObject> | undefined)?.[method];
       if (!operation) continue;
-      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, key) ?? {}) as Record<string, { pipes?: unknown[] }>;
-      for (const arg of Object.values(args)) {
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, key) ?? {}) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
+      const paramTypes = (Reflect.getMetadata('design:paramtypes', type.prototype, key) ?? []) as Function[];
+      for (const [argKey, arg] of Object.entries(args)) {
         for (const pipe of arg.pipes ?? []) {
           if (!(pipe instanceof PathParam)) continue;
           const parameter = operation.parameters?.find((p) => p.in === 'path' && p.name === pipe.parameterName);
           if (parameter) parameter.schema = pipe.schema;
         }
+        if (Number(argKey.split(':')[0]) === RouteParamtypes.QUERY && arg.data === undefined && paramTypes[arg.index]) {
+          for (const parameter of operation.parameters ?? []) if (parameter.in === 'query' && parameter.schema) apply(parameter.schema, fromValidators(paramTypes[arg.index], parameter.name));
+        }
       }
+      operation.parameters = operation.parameters?.filter((p) => !(method === 'get' && p.in === 'header' && COMMAND_HEADERS.has(p.name.toLowerCase())));
+      for (const parameter of operation.parameters ?? []) if (parameter.in === 'header' && HEADER_SCHEMAS[parameter.name.toLowerCase()]) parameter.schema = { ...HEADER_SCHEMAS[parameter.name.toLowerCase()] };
+      // A read whose return type the plugin could not see still answers 200 with JSON.
+      if (method === 'get' && !Object.keys(operation.responses ?? {}).some((status) => status.startsWith('2'))) operation.responses = { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } }, ...operation.responses };
     }
   }
+}
+
+/** Request bodies: the constraints of each DTO class the Swagger plugin could not see, written into its schema. */
+export function describeValidators(document: OpenAPIObject, classes: Record<string, Function>): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, { properties?: Record<string, Record<string, unknown>>; anyOf?: unknown[] }>;
+  for (const [name, schema] of Object.entries(schemas)) {
+    const target = classes[name];
+    if (!target || !schema.properties) continue;
+    for (const [property, propertySchema] of Object.entries(schema.properties)) apply(propertySchema, fromValidators(target, property));
+  }
+  // An order gives its lines, its total, or both.
+  if (schemas.PlaceOrderDto) schemas.PlaceOrderDto.anyOf = [{ required: ['lines'] }, { required: ['total'] }];
 }

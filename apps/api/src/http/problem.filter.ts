@@ -15,7 +15,8 @@ const DOMAIN_STATUS = { forbidden: 403, not_found: 404, conflict: 409, rule_viol
 export function toProblem(error: unknown): Problem {
   if (error instanceof BadRequestProblem) {
     const body = error.getResponse() as { detail: string; errors: Problem['errors'] };
-    return { type: problemType(error.code), title: 'Invalid request', status: 400, code: error.code, detail: body.detail, errors: body.errors };
+    const status = error.getStatus();
+    return { type: problemType(error.code), title: status === 422 ? 'Unprocessable request' : 'Invalid request', status, code: error.code, detail: body.detail, errors: body.errors };
   }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS[error.kind];

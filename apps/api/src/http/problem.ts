@@ -21,13 +21,14 @@ export interface Problem {
 
 export const problemType = (code: string) => `urn:touchpoint:problem:${code.replace(/_/g, '-')}`;
 
-/** Thrown at the edge for bad input; rendered as 400 problem+json. */
+/** Thrown at the edge for bad input; rendered as 400 problem+json (422 for well-formed values that do not fit together). */
 export class BadRequestProblem extends HttpException {
   constructor(
     readonly errors: FieldError[],
     detail = 'The request is not valid; see errors.',
     readonly code = 'validation_failed',
+    status: 400 | 422 = HttpStatus.BAD_REQUEST,
   ) {
-    super({ detail, errors }, HttpStatus.BAD_REQUEST);
+    super({ detail, errors }, status);
   }
 }

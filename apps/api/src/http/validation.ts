@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { BadRequestProblem, type FieldError } from './problem';
 
 /** class-validator's nested errors as flat field errors: `lines[0].unitPrice`, unknown fields as `unknown_field`. */
@@ -26,8 +26,18 @@ export const STRICT_VALIDATOR_OPTIONS = {
   validationError: { target: false, value: false },
 } as const;
 
+/** Nest turns a `null` body into `{}` before validating it; a body that is sent must be a JSON object. */
+class StrictValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata) {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object && (value === null || typeof value !== 'object' || Array.isArray(value)) && value !== undefined) {
+      throw new BadRequestProblem([{ field: 'body', code: 'not_an_object', message: 'the body must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export const strictValidationPipe = () =>
-  new ValidationPipe({
+  new StrictValidationPipe({
     ...STRICT_VALIDATOR_OPTIONS,
     transform: true,
     transformOptions: { enableImplicitConversion: false },

@@ -1,4 +1,5 @@
 import { isCurrency } from '@touchpoint/domain';
+import { Transform } from 'class-transformer';
 import { registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
 
 /** Optional means absent: unlike @IsOptional, null is refused (only PATCH uses null, to clear). */
@@ -15,3 +16,6 @@ export function IsCurrencyCode(options?: ValidationOptions) {
       validator: { validate: (value: unknown) => typeof value === 'string' && /^[A-Z]{3}$/.test(value) && isCurrency(value) },
     });
 }
+
+/** A number from a query string. An empty value stays '' and fails @IsInt, where Number('') would make it 0. */
+export const QueryNumber = () => Transform(({ value }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));

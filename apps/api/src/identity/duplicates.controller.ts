@@ -1,3 +1,4 @@
+import { ruleViolated } from '@touchpoint/domain';
 import { Controller, Get, HttpException, HttpStatus, Inject, NotFoundException, Param, Query, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { DuplicateFinder, IdentityIndexer, KEY_KINDS, type ScanCursor } from '@touchpoint/identity';
@@ -25,7 +26,7 @@ function decodeCursor(value: string): ScanCursor {
   } catch {
     // fall through
   }
-  throw new BadRequestProblem([{ field: 'cursor', code: 'invalid_cursor', message: 'cursor is not one this API gave out' }]);
+  throw ruleViolated('invalid_cursor', 'cursor is not one this API gave out', 'cursor');
 }
 
 const encodeCursor = (cursor: ScanCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');

@@ -1,3 +1,4 @@
+import { QueryNumber } from '../http/validators';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { Optional } from '../http/validators';
@@ -5,14 +6,14 @@ import { ConsistencyQuery } from '../queries/query.dtos';
 
 export class CustomerDuplicatesQueryDto extends ConsistencyQuery {
   /** only candidates scoring at least this (0–1; default 0) */
-  @IsOptional() @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1) minScore?: number;
+  @IsOptional() @QueryNumber() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1) minScore?: number;
 }
 
 export class DuplicatesScanQueryDto extends ConsistencyQuery {
   /** only pairs scoring at least this (0–1; default 0.5) */
-  @IsOptional() @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1) minScore?: number;
+  @IsOptional() @QueryNumber() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1) minScore?: number;
   /** pairs per page, at least (a page ends with a whole group of customers sharing a key); 1–200, default 50 */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional() @IsString() @Length(1, 500) cursor?: string;
 }
 
@@ -34,6 +35,6 @@ export class UndoMergeDto {
 }
 
 export class MergePreviewQueryDto extends ConsistencyQuery {
-  /** the record that would be merged in (preview only) */
-  @IsOptional() @IsUUID() duplicateId?: string;
+  /** the record that would be merged in */
+  @IsUUID() duplicateId: string;
 }

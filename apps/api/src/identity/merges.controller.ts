@@ -1,3 +1,5 @@
+import { ConsistencyQuery } from '../queries/query.dtos';
+import { conflict, ruleViolated } from '@touchpoint/domain';
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
@@ -55,7 +57,7 @@ export class MergesController {
   @Post(':id/merges')
   merge(@Param('id', PathParam.uuid('id')) survivorId: string, @Body() dto: MergeCustomerDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<CommandResult> {
     const duplicateId = dto.duplicateId.toLowerCase();
-    if (duplicateId === survivorId) throw new BadRequestProblem([{ field: 'duplicateId', code: 'merge_into_itself', message: 'a customer cannot be merged into itself' }]);
+    if (duplicateId === survivorId) throw ruleViolated('merge_into_itself', 'a customer cannot be merged into itself', 'duplicateId');
     const command = new ExecuteMerge(
       { survivorId, duplicateId, mergeId: dto.mergeId?.toLowerCase() ?? this.ids.next(), reason: dto.reason, occurredAt: this.respond.occurredAt(dto.occurredAt) },
       this.ctx.from(req),
@@ -82,7 +84,7 @@ export class MergesController {
   /** The merges in effect on this customer's record: what it absorbed (with merge ids), or what it was merged into. */
   @Get(':id/merges')
   @Roles('sales', 'analyst', 'auditor')
-  async list(@Param('id', PathParam.uuid('id')) id: string, @Query() q: MergePreviewQueryDto, @Req() req: FastifyRequest) {
+  async list(@Param('id', PathParam.uuid('id')) id: string, @Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
     const identity = await this.readStore.get<IdentityDoc>(CUSTOMER_IDENTITY, id);
     return {
@@ -99,9 +101,8 @@ export class MergesController {
   @Get(':id/merges/preview')
   @Roles('sales', 'analyst')
   async preview(@Param('id', PathParam.uuid('id')) survivorId: string, @Query() q: MergePreviewQueryDto, @Req() req: FastifyRequest) {
-    if (!q.duplicateId) throw new BadRequestProblem([{ field: 'duplicateId', code: 'required', message: 'duplicateId is required' }]);
     const duplicateId = q.duplicateId.toLowerCase();
-    if (duplicateId === survivorId) throw new BadRequestProblem([{ field: 'duplicateId', code: 'merge_into_itself', message: 'a customer cannot be merged into itself' }]);
+    if (duplicateId === survivorId) throw ruleViolated('merge_into_itself', 'a customer cannot be merged into itself', 'duplicateId');
     await this.consistency.await(req, Math.max(q.minPosition ?? 0, await this.events.headPosition()));
     const identities = new Map<string, IdentityDoc | undefined>();
     const identityOf = async (id: string) => {
@@ -116,8 +117,8 @@ export class MergesController {
     const read = (id: string) => identities.get(id);
     const survivorRoot = rootOf(survivorId, read);
     const duplicateRoot = rootOf(duplicateId, read);
-    if (survivorRoot !== survivorId) throw new BadRequestProblem([{ field: 'id', code: 'customer_merged', message: `customer ${survivorId} was merged into ${survivorRoot}; preview with ${survivorRoot}` }]);
-    if (duplicateRoot === survivorId) throw new BadRequestProblem([{ field: 'duplicateId', code: 'already_merged', message: `customer ${duplicateId} is already merged into ${survivorId}` }]);
+    if (survivorRoot !== survivorId) throw conflict('customer_merged', `customer ${survivorId} was merged into ${survivorRoot}; preview with ${survivorRoot}`, 'id');
+    if (duplicateRoot === survivorId) throw conflict('already_merged', `customer ${duplicateId} is already merged into ${survivorId}`, 'duplicateId');
     const group = async (root: string) => {
       const ids = [root];
       for (let i = 0; i < ids.length; i++) for (const member of Object.values((await identityOf(ids[i]))?.absorbed ?? {})) ids.push(member);

@@ -87,14 +87,15 @@ export class ImportsController {
       try {
         mapping = JSON.parse(q.mapping);
       } catch {
-        throw new BadRequestProblem([{ field: 'mapping', code: 'invalid_mapping', message: 'mapping must be JSON' }]);
+        throw new BadRequestProblem([{ field: 'mapping', code: 'invalid_mapping', message: 'mapping must be JSON' }], 'The import options do not fit together; see errors.', 'invalid_import_options', 422);
       }
     }
     let options;
     try {
       options = parseImportOptions({ format: q.format ?? (contentType === 'text/csv' ? 'csv' : 'ndjson'), source: q.source, maxErrors: q.maxErrors, timeZone: q.timeZone, mapping, duplicates: q.duplicates, input: 'http' });
     } catch (error) {
-      if (error instanceof ImportOptionsError) throw new BadRequestProblem(error.errors);
+      // Well-formed parameters that do not make an import (a CSV without its mapping, an unknown zone): 422.
+      if (error instanceof ImportOptionsError) throw new BadRequestProblem(error.errors, 'The import options do not fit together; see errors.', 'invalid_import_options', 422);
       throw error;
     }
     const length = Number(req.headers['content-length']);

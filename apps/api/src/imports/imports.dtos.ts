@@ -1,3 +1,4 @@
+import { QueryNumber } from '../http/validators';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { SOURCE_NAME } from './import-jobs';
@@ -8,18 +9,18 @@ export class StartImportQueryDto {
   /** The source system's name; source ids are unique within it (default `import`). */
   @IsOptional() @Matches(SOURCE_NAME, { message: 'source must be 1–64 characters of [a-z0-9_.-]' }) source?: string;
   /** Stop after this many rejected lines. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000_000) maxErrors?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(1_000_000_000) maxErrors?: number;
   /** IANA zone for dates written without one, e.g. America/New_York */
   @IsOptional() @IsString() @Length(1, 64) timeZone?: string;
   /** A registration that looks like an existing customer (duplicate score ≥ 0.8): `reject` it as possible_duplicate (default) or `allow` it. */
   @IsOptional() @IsIn(['reject', 'allow']) duplicates?: 'reject' | 'allow';
   /** The CSV column mapping, as JSON (docs/import.md). */
-  @IsOptional() @IsString() @Length(2, 20_000) mapping?: string;
+  @IsOptional() @IsString() @Length(2, 4_000) mapping?: string;
 }
 
 export class ImportErrorsQueryDto {
   /** line number of the last rejection of the previous page */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) after?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(0) after?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 

@@ -1,3 +1,4 @@
+import { ruleViolated } from '@touchpoint/domain';
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtension, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -52,7 +53,7 @@ export class LifetimeValueController {
   async backtest(@Query() q: BacktestQueryDto) {
     const calibrationEnd = endOf(q.calibrationEnd, 'calibrationEnd');
     const holdoutEnd = endOf(q.holdoutEnd, 'holdoutEnd');
-    if (holdoutEnd <= calibrationEnd) throw new BadRequestProblem([{ field: 'holdoutEnd', code: 'holdout_before_calibration', message: 'holdoutEnd must come after calibrationEnd' }]);
+    if (holdoutEnd <= calibrationEnd) throw ruleViolated('holdout_before_calibration', 'holdoutEnd must come after calibrationEnd', 'holdoutEnd');
     const started = Date.now();
     const { fit, report } = await this.models.backtest({ calibrationEnd, holdoutEnd, currency: q.currency });
     return { currency: q.currency, calibrationEnd, holdoutEnd, method: 'bg_nbd_gamma_gamma', fit, ...report, durationMs: Date.now() - started };

@@ -1,3 +1,4 @@
+import { ruleViolated } from '@touchpoint/domain';
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
@@ -18,7 +19,7 @@ import { GetForecast, GetForecastAccuracy, GetSalesCycle } from './pipeline.quer
 function checkPeriods(period: 'month' | 'quarter', fields: Array<['from' | 'to', string | undefined]>): void {
   for (const [field, value] of fields) {
     if (value && value.includes('Q') !== (period === 'quarter')) {
-      throw new BadRequestProblem([{ field, code: 'period_mismatch', message: `${field} must be ${period === 'month' ? 'YYYY-MM' : 'YYYY-Qn'} for period=${period}` }]);
+      throw ruleViolated('period_mismatch', `${field} must be ${period === 'month' ? 'YYYY-MM' : 'YYYY-Qn'} for period=${period}`, field);
     }
   }
 }
@@ -42,9 +43,9 @@ export class PipelineController {
     checkPeriods(period, [['from', q.from], ['to', q.to]]);
     if (q.asOf !== undefined) {
       if (Number.isNaN(Date.parse(`${q.asOf}T00:00:00Z`)) || new Date(`${q.asOf}T00:00:00Z`).toISOString().slice(0, 10) !== q.asOf) {
-        throw new BadRequestProblem([{ field: 'asOf', code: 'invalid_date', message: `asOf ${q.asOf} is not a calendar date` }]);
+        throw ruleViolated('invalid_date', `asOf ${q.asOf} is not a calendar date`, 'asOf');
       }
-      if (q.asOf > this.clock.now().toISOString().slice(0, 10)) throw new BadRequestProblem([{ field: 'asOf', code: 'in_the_future', message: 'asOf is after today: a forecast as of the future is not on record' }]);
+      if (q.asOf > this.clock.now().toISOString().slice(0, 10)) throw ruleViolated('in_the_future', 'asOf is after today: a forecast as of the future is not on record', 'asOf');
     }
     return this.queries.execute(new GetForecast({ period, from: q.from, to: q.to, owner: q.owner, currency: q.currency, asOf: q.asOf }));
   }
@@ -55,7 +56,7 @@ export class PipelineController {
     await this.consistency.await(req, q.minPosition);
     const period = q.period ?? 'month';
     checkPeriods(period, [['from', q.from], ['to', q.to]]);
-    if (q.from && q.to && q.from > q.to) throw new BadRequestProblem([{ field: 'from', code: 'empty_range', message: 'from is after to' }]);
+    if (q.from && q.to && q.from > q.to) throw ruleViolated('empty_range', 'from is after to', 'from');
     const leadDays = [...new Set(q.leadDays ?? [90, 60, 30, 7])].sort((a, b) => b - a);
     return this.queries.execute(new GetForecastAccuracy({ period, from: q.from, to: q.to, leadDays, currency: q.currency, owner: q.owner }));
   }

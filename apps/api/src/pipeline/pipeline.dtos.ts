@@ -3,8 +3,8 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, 
 import { ConsistencyQuery } from '../queries/query.dtos';
 import { IsCurrencyCode, Optional } from '../http/validators';
 
-const PERIOD_KEY = /^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/;
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const PERIOD_KEY = /^[1-9]\d{3}-(0[1-9]|1[0-2]|Q[1-4])$/;
+const DAY = /^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const MAX_MINOR = Number.MAX_SAFE_INTEGER;
 
 export class ForecastQueryDto extends ConsistencyQuery {

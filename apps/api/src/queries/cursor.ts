@@ -1,5 +1,5 @@
 import type { Scalar, SortKey } from '@touchpoint/read-models';
-import { BadRequestProblem } from '../http/problem';
+import { ruleViolated } from '@touchpoint/domain';
 
 /** The sort a cursor was issued for: a keyset position means nothing under another order. */
 const sortSignature = (sort: SortKey[]) => sort.map((k) => `${k.direction === 'desc' ? '-' : ''}${k.field}`).join(',');
@@ -11,7 +11,7 @@ export function encodeCursor(next: { values: Scalar[]; id: string } | undefined,
 
 export function decodeCursor(cursor: string | undefined, sort: SortKey[]): { values: Scalar[]; id: string } | undefined {
   if (cursor === undefined) return undefined;
-  const invalid = () => new BadRequestProblem([{ field: 'cursor', code: 'invalid_cursor', message: 'cursor is not one this API issued for this sort' }]);
+  const invalid = () => ruleViolated('invalid_cursor', 'cursor is not one this API issued for this sort', 'cursor');
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -1,3 +1,4 @@
+import { ruleViolated } from '@touchpoint/domain';
 import { Roles } from '../auth';
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
@@ -63,7 +64,7 @@ export class CustomerQueriesController {
     // Value is money in the customer's primary currency: comparing it across currencies would mix them.
     const byValue = /revenue|margin|predictedValue/.test(sortSpec) || q.minRevenue !== undefined || q.maxRevenue !== undefined;
     if (byValue && !q.currency) {
-      throw new BadRequestProblem([{ field: 'currency', code: 'currency_required', message: 'sorting or filtering by revenue, margin or predicted value needs currency=XXX (values are never compared across currencies)' }]);
+      throw ruleViolated('currency_required', 'sorting or filtering by revenue, margin or predicted value needs currency=XXX (values are never compared across currencies)', 'currency');
     }
     const sort: SortKey[] = [{ field: sortSpec.replace(/^-/, ''), direction: sortSpec.startsWith('-') ? 'desc' : 'asc' }];
     return this.queries.execute(new ListCustomers(customerFilter(q, this.clock.now()), sort, q.limit ?? 50, q.cursor));

@@ -4,7 +4,7 @@ import { BUSINESS_ID } from '../customers/customer.dtos';
 import { IsCurrencyCode, Optional } from '../http/validators';
 import { ConsistencyQuery } from '../queries/query.dtos';
 
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const DATE = /^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DATE_MESSAGE = (field: string) => `${field} must be a date YYYY-MM-DD`;
 const Pct = () => (target: object, key: string) => {
   IsNumber({ allowNaN: false, allowInfinity: false })(target, key);

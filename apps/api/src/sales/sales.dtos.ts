@@ -4,7 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNumber, 
 import { IsCurrencyCode, Optional } from '../http/validators';
 import { ConsistencyQuery } from '../queries/query.dtos';
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/;
+const PERIOD = /^[1-9]\d{3}-(0[1-9]|1[0-2]|Q[1-4])$/;
 const PERIOD_MESSAGE = 'period must be YYYY-MM or YYYY-Qn';
 
 export class PlaceSellerDto {

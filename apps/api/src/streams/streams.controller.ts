@@ -1,3 +1,4 @@
+import { QueryNumber } from '../http/validators';
 import { Roles } from '../auth';
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -9,8 +10,8 @@ import { PathParam } from '../http/params';
 const STREAM_ID = /^(customer|deal)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class ReadStreamQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) fromRevision?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(0) fromRevision?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(1000) limit?: number;
   @IsOptional() @IsIn(['forwards', 'backwards']) direction?: 'forwards' | 'backwards';
 }
 

@@ -1,3 +1,4 @@
+import { ruleViolated } from '@touchpoint/domain';
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { CommandResult } from '@touchpoint/application';
@@ -121,7 +122,7 @@ export class TasksController {
     await this.consistency.await(req, q.minPosition);
     const now = this.clock.now();
     if (q.dueFrom !== undefined && q.dueTo !== undefined && Date.parse(q.dueFrom) > Date.parse(q.dueTo)) {
-      throw new BadRequestProblem([{ field: 'dueTo', code: 'invalid_range', message: 'dueTo must not be before dueFrom' }]);
+      throw ruleViolated('invalid_range', 'dueTo must not be before dueFrom', 'dueTo');
     }
     const filter: Condition[] = [];
     if (q.assignee !== undefined) filter.push({ field: 'assignee', op: 'eq', value: q.assignee });
@@ -147,7 +148,7 @@ export class TasksController {
     const now = this.clock.now();
     const date = q.date ?? now.toISOString().slice(0, 10);
     const start = `${date}T00:00:00.000Z`;
-    if (Number.isNaN(Date.parse(start))) throw new BadRequestProblem([{ field: 'date', code: 'invalid_date', message: `${date} is not a date` }]);
+    if (Number.isNaN(Date.parse(start))) throw ruleViolated('invalid_date', `${date} is not a date`, 'date');
     const end = `${date}T23:59:59.999Z`;
     const assignee = this.ctx.from(req).actor;
     const open = (range: Condition[], limit: number) => this.readStore.find<TaskDoc>(TASKS, { filter: [{ field: 'assignee', op: 'eq', value: assignee }, { field: 'status', op: 'eq', value: 'open' }, ...range], sort: BY_DUE, limit });

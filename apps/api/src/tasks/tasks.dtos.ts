@@ -1,3 +1,4 @@
+import { QueryNumber } from '../http/validators';
 import { TASK_KINDS, TASK_PRIORITIES, type TaskKind, type TaskPriority } from '@touchpoint/domain';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
@@ -67,13 +68,13 @@ export class ListTasksQueryDto extends ConsistencyQuery {
   @IsOptional() @IsIn(TASK_LIST_STATUSES) status?: (typeof TASK_LIST_STATUSES)[number];
   @IsOptional() @IsInstant() dueFrom?: string;
   @IsOptional() @IsInstant() dueTo?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
 }
 
 export class MyDayQueryDto extends ConsistencyQuery {
   /** the day (UTC), YYYY-MM-DD; default today */
-  @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'date must be a date YYYY-MM-DD' }) date?: string;
+  @IsOptional() @Matches(/^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'date must be a date YYYY-MM-DD' }) date?: string;
 }
 
 export class CalendarFeedQueryDto {
@@ -82,6 +83,6 @@ export class CalendarFeedQueryDto {
 }
 
 export class CalendarSubscriptionQueryDto {
-  /** whose calendar (an admin may ask for anyone's); default the caller's */
-  @IsOptional() @IsString() @Length(1, 128) owner?: string;
+  /** whose calendar (their manager or an admin may ask for someone else's); default the caller's. No slash: the name becomes the feed's path. */
+  @IsOptional() @IsString() @Matches(/^[^/]{1,128}$/, { message: 'owner must be 1–128 characters without a slash' }) owner?: string;
 }

@@ -1,3 +1,4 @@
+import { QueryNumber } from '../http/validators';
 import { EVENT_SCHEMA_VERSIONS } from '@touchpoint/domain';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
@@ -28,5 +29,5 @@ export class RedeliverDto {
 
 export class DeliveryLogQueryDto {
   /** newest first, 1–1000 (default 100) */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(1000) limit?: number;
 }

@@ -8,6 +8,9 @@ export interface Money {
 
 const ISO_4217 = new Set<string>(Intl.supportedValuesOf('currency'));
 
+/** Every code `isCurrency` accepts, sorted (for documents that list them). */
+export const CURRENCY_CODES: readonly string[] = [...ISO_4217].sort();
+
 export function isCurrency(code: string): boolean {
   return ISO_4217.has(code);
 }
