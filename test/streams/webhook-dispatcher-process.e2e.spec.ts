@@ -33,6 +33,7 @@ function runDispatcher(dataDir: string, port: number): ChildProcess {
       TOUCHPOINT_READ_STORE: 'sqlite',
       TOUCHPOINT_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8',
       TOUCHPOINT_DISPATCHER_POLL_MS: '50',
+      TOUCHPOINT_WEBHOOK_LEASE_SECONDS: '2', // the killed one's lease lapses quickly
       TOUCHPOINT_DISPATCHER_PORT: String(port),
       HOST: '127.0.0.1',
       TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),

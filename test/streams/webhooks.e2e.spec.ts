@@ -261,6 +261,25 @@ describe('webhooks', () => {
     await expectProblem(request(t.http).post(`/v1/subscriptions/${sub}/redeliver`).set(admin).send({}), 422, { code: 'invalid_redelivery' });
   });
 
+  it('sends from one dispatcher at a time: a second stands by, and takes over when the first stops', async () => {
+    const a = await customer('A');
+    await subscribe({ fromPosition: 1 });
+    const first = dispatcher();
+    const second = dispatcher();
+    await step(first);
+    await step(second);
+    expect([first.holdsLease, second.holdsLease]).toEqual([true, false]);
+    expect(receiver.positionsOf(a)).toHaveLength(1);
+    await touch(a, 'later');
+    await step(second); // standby: sends nothing
+    expect(receiver.positionsOf(a)).toHaveLength(1);
+    await first.stop(); // releases the lease
+    await step(second);
+    expect(second.holdsLease).toBe(true);
+    expect(receiver.positionsOf(a)).toHaveLength(2);
+    expect(new Set(receiver.got.map((g) => g.id)).size).toBe(receiver.got.length); // nothing sent twice
+  });
+
   it('resumes after a restart without a gap, redelivers from a position, and signs with both secrets during a rotation', async () => {
     const a = await customer('A');
     const created = await subscribe({ fromPosition: 1 });

@@ -12,7 +12,7 @@ import { createWebhookInfrastructure } from '../../api/src/webhooks/webhooks.inf
  * The webhook dispatcher as its own process, off the API's request path. It follows the event store the
  * configuration names (as the api does), reads the subscriptions from their stream, and sends each subscriber its
  * events, keeping its progress beside the event store (PostgreSQL tables, or `webhooks.db` in the data dir). Safe to
- * kill at any moment: at worst the attempts in flight are sent again, with the same webhook-id. Run one per deployment.
+ * kill at any moment: at worst the attempts in flight are sent again, with the same webhook-id. Several may run: one holds the lease and sends, the others stand by.
  *
  *   TOUCHPOINT_EVENT_STORE, TOUCHPOINT_POSTGRES_URL, TOUCHPOINT_DATA_DIR, TOUCHPOINT_KEY_STORE_URL: as for the api
  *   TOUCHPOINT_WEBHOOK_*: docs/operations.md
@@ -109,7 +109,7 @@ async function serveOperations(
           const stale = Date.now() - last > Math.max(30_000, pollMs * 20);
           const error = dispatcher.lastError ? describeError(dispatcher.lastError) : stale ? 'no dispatcher step completed in the last 30 s' : undefined;
           const subscriptions = (await reading()).map((r) => ({ subscriptionId: r.sub.subscriptionId, status: r.sub.status, lagEvents: r.lagEvents, lagSeconds: r.lagSeconds, pending: r.p.pending, deadLetters: r.p.deadLetters }));
-          res.writeHead(error ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: error ? 'down' : 'up', ...(error && { error }), subscriptions }));
+          res.writeHead(error ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: error ? 'down' : 'up', active: dispatcher.holdsLease, ...(error && { error }), subscriptions }));
           return;
         }
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 404, detail: 'GET /health or /metrics' }));

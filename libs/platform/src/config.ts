@@ -162,6 +162,10 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(10) @Max(60_000)
   TOUCHPOINT_DISPATCHER_POLL_MS = 100;
 
+  /** one dispatcher sends at a time: a standby takes over this long after the active one stopped renewing its lease (s) */
+  @int() @IsInt() @Min(1) @Max(3600)
+  TOUCHPOINT_WEBHOOK_LEASE_SECONDS = 30;
+
   /** the dispatcher process's own HTTP port for /health and /metrics (0: none) */
   @int() @IsInt() @Min(0) @Max(65535)
   TOUCHPOINT_DISPATCHER_PORT = 9465;

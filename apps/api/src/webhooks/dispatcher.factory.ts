@@ -30,6 +30,7 @@ export function createDispatcher(deps: {
       horizonMs: config.TOUCHPOINT_WEBHOOK_RETRY_HORIZON_MINUTES * 60_000,
       concurrency: config.TOUCHPOINT_WEBHOOK_CONCURRENCY,
       disableAfter: config.TOUCHPOINT_WEBHOOK_DISABLE_AFTER,
+      leaseTtlMs: config.TOUCHPOINT_WEBHOOK_LEASE_SECONDS * 1000,
     },
     record: async (command) => {
       const id = deps.ids.next();

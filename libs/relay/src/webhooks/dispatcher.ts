@@ -11,6 +11,7 @@ import {
   type WebhookSubscriptionState,
 } from '@touchpoint/domain';
 import type { EventStore, RecordedEvent } from '@touchpoint/event-store';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '@touchpoint/platform';
 import { publishedEvent } from '../envelope';
 import { matches, orderingKey, type FeedFilter } from '../filter';
@@ -35,6 +36,8 @@ export interface DispatcherSettings {
   disableAfter: number;
   /** how long the previous secret still signs after a rotation */
   secretGraceMs: number;
+  /** the one-dispatcher lease: renewed every step, taken over by a standby this long after its holder stopped renewing */
+  leaseTtlMs: number;
 }
 
 export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
@@ -46,6 +49,7 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   maxDelayMs: 3_600_000,
   disableAfter: 10,
   secretGraceMs: 24 * 3_600_000,
+  leaseTtlMs: 30_000,
 };
 
 export interface DispatcherOptions {
@@ -60,6 +64,8 @@ export interface DispatcherOptions {
   settings?: Partial<DispatcherSettings>;
   /** jitter source in [0, 1) */
   random?: () => number;
+  /** who this dispatcher is, for the lease (default: a random id per instance) */
+  instanceId?: string;
   upcasters?: Upcasters;
   log?: (fields: Record<string, unknown>) => void;
 }
@@ -80,7 +86,8 @@ const filterOf = (sub: WebhookSubscriptionState): FeedFilter => ({
  * exhausted retries go to the dead letters. `disableAfter` dead letters in a row disable the subscription (an event,
  * with the reason); resuming it continues where it stopped.
  *
- * One dispatcher per deployment: two would each send everything.
+ * One dispatcher sends at a time: it holds a lease in the state store, renewed every step; others stand by and take
+ * over when it stops (released) or stops renewing (expired).
  */
 export class WebhookDispatcher {
   private readonly settings: DispatcherSettings;
@@ -110,12 +117,21 @@ export class WebhookDispatcher {
   private stopping = false;
   private _lastTickAt: Date | undefined;
   private _lastError: unknown;
+  private readonly instanceId: string;
+  /** holds the lease: only then does it read, send and record */
+  private active = false;
 
   constructor(private readonly options: DispatcherOptions) {
     this.settings = { ...DEFAULT_DISPATCHER_SETTINGS, ...options.settings };
     this.random = options.random ?? Math.random;
     this.upcasters = options.upcasters ?? new Upcasters(UPCASTERS, EVENT_SCHEMA_VERSIONS);
     this.log = options.log ?? (() => undefined);
+    this.instanceId = options.instanceId ?? randomUUID();
+  }
+
+  /** True while this instance holds the lease and sends; a standby waits for it. */
+  get holdsLease(): boolean {
+    return this.active;
   }
 
   get lastTickAt(): Date | undefined {
@@ -138,14 +154,34 @@ export class WebhookDispatcher {
     this.started = true;
   }
 
-  /** One step: follow the subscriptions stream, read new events into pending, start the deliveries that are due. */
+  /** One step: renew the lease, follow the subscriptions stream, read new events into pending, start the due deliveries. */
   async tick(): Promise<void> {
+    const held = await this.options.state.lease(this.instanceId, this.nowMs(), this.settings.leaseTtlMs);
+    if (held !== this.active) {
+      this.log({ msg: held ? 'dispatcher active (lease taken)' : 'dispatcher on standby (another holds the lease)', instanceId: this.instanceId });
+      // Another instance may have sent and recorded meanwhile: start again from the store.
+      if (held) this.forget();
+      this.active = held;
+    }
+    this._lastTickAt = this.options.clock.now();
+    if (!held) return;
     await this.init();
     await this.followSubscriptions();
     this.atHead.clear();
     for (const sub of this.known) if (this.isActive(sub)) await this.fill(sub);
     this.dispatch();
-    this._lastTickAt = this.options.clock.now();
+  }
+
+  /** Drops what this instance knew, so that init() reads the state store again. */
+  private forget(): void {
+    this.started = false;
+    this.revision = -1;
+    this.subscriptions = webhookDecider.initialState();
+    this.cursors.clear();
+    this.queues.clear();
+    this.bodies.clear();
+    this.atHead.clear();
+    this.halted.clear();
   }
 
   /** Resolves when every delivery started so far has finished. */
@@ -171,12 +207,14 @@ export class WebhookDispatcher {
     })();
   }
 
-  /** Finishes the deliveries in flight (their results are recorded), then stops. */
+  /** Finishes the deliveries in flight (their results are recorded), gives the lease up, then stops. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;
     this.loop = undefined;
     await this.drain();
+    if (this.active) await this.options.state.releaseLease(this.instanceId).catch(() => undefined);
+    this.active = false;
   }
 
   /** Pending deliveries in this process, per subscription. */
@@ -323,7 +361,7 @@ export class WebhookDispatcher {
    */
   private dispatchSubscription(id: string): void {
     const sub = this.subscriptions.subscriptions[id];
-    if (!sub || !this.isActive(sub) || this.stopping) return;
+    if (!sub || !this.isActive(sub) || this.stopping || !this.active) return;
     const byKey = this.queues.get(id);
     if (!byKey) return;
     let busy = this.inFlight.get(id);

@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import { attemptOf, deadLetterOf, pendingOf, PROGRESS_SQL, progressOf, WEBHOOK_TABLES } from './sqlite-state-store';
+import { attemptOf, deadLetterOf, LEASE_SQL, pendingOf, PROGRESS_SQL, progressOf, WEBHOOK_TABLES } from './sqlite-state-store';
 import { DELIVERY_LOG_KEEP, type AttemptResult, type DeadLetter, type DeliveryAttempt, type NewPending, type PendingDelivery, type SubscriptionProgress, type WebhookStateStore } from './state-store';
 
 /** In the PostgreSQL event store's database (tables `tp_wh_*`), so a dispatcher on PostgreSQL needs no local disk. */
@@ -156,6 +156,16 @@ export class PostgresWebhookStateStore implements WebhookStateStore {
     await this.tx(async (c) => {
       for (const table of ['tp_wh_pending', 'tp_wh_dead_letters', 'tp_wh_deliveries', 'tp_wh_progress']) await c.query(`DELETE FROM ${table} WHERE subscription_id = $1`, [subscriptionId]);
     });
+  }
+
+  async lease(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    await this.pool.query(LEASE_SQL(['$1', '$2', '$3']), [owner, nowMs + ttlMs, nowMs]);
+    const found = await this.pool.query<{ owner: string }>(`SELECT owner FROM tp_wh_lease WHERE name = 'dispatcher'`);
+    return found.rows[0]?.owner === owner;
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await this.pool.query(`DELETE FROM tp_wh_lease WHERE name = 'dispatcher' AND owner = $1`, [owner]);
   }
 
   async close(): Promise<void> {

@@ -74,7 +74,13 @@ export const WEBHOOK_TABLES = (t: { int: string; bigint: string; text: string; s
     id ${t.serial}, subscription_id TEXT NOT NULL, position ${t.bigint} NOT NULL, event_id TEXT NOT NULL, attempt ${t.int} NOT NULL,
     outcome TEXT NOT NULL, status ${t.int}, latency_ms ${t.int} NOT NULL, error TEXT, at TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS tp_wh_deliveries_by_subscription ON tp_wh_deliveries (subscription_id, id)`,
+  `CREATE TABLE IF NOT EXISTS tp_wh_lease (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at ${t.bigint} NOT NULL)`,
 ];
+
+/** Take the lease when free, expired, or already ours (`?`/`$n`: owner, expires at, now). */
+export const LEASE_SQL = (p: [string, string, string]) => `INSERT INTO tp_wh_lease (name, owner, expires_at) VALUES ('dispatcher', ${p[0]}, ${p[1]})
+  ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+  WHERE tp_wh_lease.owner = excluded.owner OR tp_wh_lease.expires_at < ${p[2]}`;
 
 /** The progress row with its pending and dead-letter counts, for one subscription (`?`/`$1`). */
 export const PROGRESS_SQL = (p: string) => `SELECT g.*,
@@ -230,6 +236,15 @@ export class SqliteWebhookStateStore implements WebhookStateStore {
     this.db.transaction(() => {
       for (const table of ['tp_wh_pending', 'tp_wh_dead_letters', 'tp_wh_deliveries', 'tp_wh_progress']) this.sql(`DELETE FROM ${table} WHERE subscription_id = ?`).run(subscriptionId);
     })();
+  }
+
+  async lease(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    this.sql(LEASE_SQL(['?', '?', '?'])).run(owner, nowMs + ttlMs, nowMs);
+    return (this.sql(`SELECT owner FROM tp_wh_lease WHERE name = 'dispatcher'`).get() as { owner: string } | undefined)?.owner === owner;
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    this.sql(`DELETE FROM tp_wh_lease WHERE name = 'dispatcher' AND owner = ?`).run(owner);
   }
 
   async close(): Promise<void> {

@@ -91,6 +91,13 @@ export interface WebhookStateStore {
   deliveries(subscriptionId: string, limit: number): Promise<DeliveryAttempt[]>;
   /** Forgets everything about a deleted subscription. */
   remove(subscriptionId: string): Promise<void>;
+  /**
+   * Takes or renews the one dispatcher lease for `owner` until `nowMs + ttlMs`; true when `owner` holds it. Another
+   * owner's lease is taken over only once it has expired (its process died or stalled).
+   */
+  lease(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up, if `owner` holds it, so a standby takes over at once. */
+  releaseLease(owner: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -102,6 +102,19 @@ export function webhookStateStoreContract(name: string, open: () => Promise<Webh
       expect(await f.state.deadLetters('s1', 10)).toEqual([]);
     });
 
+    it('one dispatcher lease: taken when free, renewed by its owner, taken over only after it expires, given up on release', async () => {
+      expect(await f.state.lease('a', 1000, 500)).toBe(true);
+      expect(await f.state.lease('b', 1200, 500)).toBe(false);
+      expect(await f.state.lease('a', 1400, 500)).toBe(true); // renewed until 1900
+      expect(await f.state.lease('b', 1800, 500)).toBe(false);
+      expect(await f.state.lease('b', 1901, 500)).toBe(true); // a stalled past its lease
+      expect(await f.state.lease('a', 1950, 500)).toBe(false);
+      await f.state.releaseLease('a'); // not a's: nothing happens
+      expect(await f.state.lease('a', 2000, 500)).toBe(false);
+      await f.state.releaseLease('b');
+      expect(await f.state.lease('a', 2001, 500)).toBe(true);
+    });
+
     it('retryNow makes pending due with a fresh horizon; rewind only moves a cursor back; remove forgets a subscription', async () => {
       await f.state.start('s1', 0);
       await f.state.start('s2', 0);
