@@ -20,7 +20,7 @@ interface Envelope {
   eventId: string;
   type: string;
   globalPosition: number;
-  data: { customerId?: string };
+  data: { customerId?: string; name?: string };
 }
 
 /** A receiver: verifies, records, and answers as the test scripts it (by customer). */
@@ -259,6 +259,20 @@ describe('webhooks', () => {
     expect(receiver.positionsOf(b).length).toBe(1);
     expect((await request(t.http).get(`/v1/subscriptions/${sub}/dead-letters`).set(admin)).body.items).toEqual([]);
     await expectProblem(request(t.http).post(`/v1/subscriptions/${sub}/redeliver`).set(admin).send({}), 422, { code: 'invalid_redelivery' });
+  });
+
+  it('a retry after the customer was erased carries the erased values, not the ones read before', async () => {
+    const id = (await request(t.http).post('/v1/customers').set({ Authorization: t.bearer('sales') }).send({ kind: 'person', name: 'Olena Kovalenko' }).expect(201)).body.ids.customerId as string;
+    await subscribe({ fromPosition: 1 });
+    receiver.script.set(id, [[503, {}]]);
+    const d = dispatcher();
+    await step(d); // read (in the clear) and failed
+    await request(t.http).post(`/v1/customers/${id}/erasure`).set({ Authorization: t.bearer('admin') }).send({ reason: 'GDPR request' }).expect((r) => expect(r.status).toBeLessThan(300));
+    t.clock.advance(120_000);
+    await step(d);
+    const registered = receiver.got.find((g) => g.envelope.type === 'CustomerRegistered');
+    expect(registered?.envelope.data.name).toBe('[erased]');
+    expect(JSON.stringify(receiver.got)).not.toContain('Kovalenko');
   });
 
   it('sends from one dispatcher at a time: a second stands by, and takes over when the first stops', async () => {

@@ -70,6 +70,9 @@ export interface DispatcherOptions {
   log?: (fields: Record<string, unknown>) => void;
 }
 
+/** How long a body read with the log is sent as read; older ones (retries) are read again, with erasures applied. */
+const BODY_FRESH_MS = 60_000;
+
 const filterOf = (sub: WebhookSubscriptionState): FeedFilter => ({
   ...(sub.filter.types && { types: new Set(sub.filter.types) }),
   ...(sub.filter.categories && { categories: new Set(sub.filter.categories) }),
@@ -106,7 +109,7 @@ export class WebhookDispatcher {
   /** disabled here, until the fold sees the event */
   private readonly halted = new Set<string>();
   /** position → the JSON body sent, shared by the subscriptions that have it pending */
-  private readonly bodies = new Map<number, { body: string; refs: number }>();
+  private readonly bodies = new Map<number, { body: string; refs: number; readAt: number }>();
   private readonly running = new Set<Promise<void>>();
   private readonly filling = new Map<string, Promise<void>>();
   private readonly derivedSecrets = new Map<string, string>();
@@ -333,7 +336,7 @@ export class WebhookDispatcher {
   private remember(event: RecordedEvent): void {
     const cached = this.bodies.get(event.globalPosition);
     if (cached) cached.refs++;
-    else this.bodies.set(event.globalPosition, { body: JSON.stringify(publishedEvent(event, this.upcasters)), refs: 1 });
+    else this.bodies.set(event.globalPosition, { body: JSON.stringify(publishedEvent(event, this.upcasters)), refs: 1, readAt: this.nowMs() });
   }
 
   private release(position: number): void {
@@ -341,14 +344,20 @@ export class WebhookDispatcher {
     if (cached && --cached.refs <= 0) this.bodies.delete(position);
   }
 
-  /** The body of a pending delivery: cached since it was read, or read again after a restart. */
+  /**
+   * The body of a pending delivery: as read with the log when that was less than BODY_FRESH_MS ago, else read again
+   * (after a restart, and for retries), so that a customer erased meanwhile goes out with the erased values.
+   */
   private async bodyOf(position: number): Promise<string> {
     const cached = this.bodies.get(position);
-    if (cached) return cached.body;
+    const now = this.nowMs();
+    if (cached && now - cached.readAt < BODY_FRESH_MS) return cached.body;
     const [event] = await this.options.store.readAll({ after: position - 1, maxCount: 1 });
     if (!event || event.globalPosition !== position) throw new Error(`event at position ${position} is not in the log`);
-    this.remember(event);
-    return this.bodies.get(position)!.body;
+    const body = JSON.stringify(publishedEvent(event, this.upcasters));
+    if (cached) Object.assign(cached, { body, readAt: now });
+    else this.bodies.set(position, { body, refs: 1, readAt: now });
+    return body;
   }
 
   private dispatch(): void {
