@@ -9,12 +9,13 @@ import helmet from 'helmet';
 import { createHash } from 'node:crypto';
 import { AppModule, CONTROLLERS, type AppDependencies } from './app.module';
 import { createJwtVerifier, createApiKeyStore } from './engines';
-import { completeOpenApiDocument, describeRouteParameters, describeValidators } from './http/openapi';
+import { completeOpenApiDocument, describeResponses, describeRouteParameters, describeValidators } from './http/openapi';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller';
 import { ProblemFilter, toProblem } from './http/problem.filter';
 import { answerUndeclaredMethods } from './http/method-not-allowed';
 import { strictValidationPipe } from './http/validation';
 import openApiMetadata from './openapi-metadata';
+import { RESPONSE_SCHEMAS } from './openapi-responses';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -122,6 +123,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   );
   completeOpenApiDocument(document);
   describeRouteParameters(document, CONTROLLERS);
+  describeResponses(document, CONTROLLERS, RESPONSE_SCHEMAS);
   describeValidators(document, await dtoClasses());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await app.init();

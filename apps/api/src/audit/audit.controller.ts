@@ -4,7 +4,7 @@ import { Roles } from '../auth';
 import { Controller, Get, HttpException, HttpStatus, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { normaliseInstant } from '@touchpoint/domain';
-import { CHECKPOINT_STORE, chainHead, EVENT_STORE, isChainedEventStore, signCheckpoint, verifyChains, verifyWithCheckpoints, type CheckpointStore, type EventStore, type SignedCheckpoint, type VerifyReport } from '@touchpoint/event-store';
+import { CHECKPOINT_STORE, chainHead, EVENT_STORE, isChainedEventStore, signCheckpoint, verifyChains, verifyWithCheckpoints, type CheckpointStore, type EventStore, type SignedCheckpoint, type VerifyReport, type VerifyWithCheckpointsReport } from '@touchpoint/event-store';
 import { CLOCK, type Clock } from '@touchpoint/platform';
 import { LIFETIME_VALUE_MODELS, type LifetimeValueModels } from '../lifetime-value/lifetime-value-models';
 import { CustomerLog, READ_STORE, customerAsOf, customerStreamOf, type AsOf, type LogCursor, type ReadStore } from '@touchpoint/read-models';
@@ -145,7 +145,7 @@ export class AuditController {
 
   /** Recomputes both hash chains, reports the first broken link, and checks every stored checkpoint against the recomputed chain. */
   @Get('verify')
-  async verify(@Query() q: VerifyQuery): Promise<VerifyReport> {
+  async verify(@Query() q: VerifyQuery): Promise<VerifyReport & Partial<Pick<VerifyWithCheckpointsReport, 'checkpoints'>>> {
     if (!isChainedEventStore(this.store)) throw new HttpException('this event store does not keep hash chains', HttpStatus.NOT_IMPLEMENTED);
     if (!this.checkpoints) return verifyChains(this.store, { fromPosition: q.from });
     return verifyWithCheckpoints(this.store, this.checkpoints, this.key.publicKeyPem, { fromPosition: q.from });

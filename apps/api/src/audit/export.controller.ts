@@ -49,7 +49,8 @@ export class CustomerExportController {
       })(),
       { time: 'record', instant: exportedAt },
     );
-    const item = (e: AuditEvent) => ({ type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, ...e.data });
+    // The event's own fields beside its type and times (an open map: they differ by type).
+    const item = (e: AuditEvent): Record<string, unknown> & Pick<AuditEvent, 'type' | 'occurredAt' | 'recordedAt'> => ({ type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, ...e.data });
     const byGroup = (group: string) => events.filter((e) => GROUP[e.type] === group).map(item);
     const deals: Record<string, unknown[]> = {};
     for (const e of events.filter((x) => x.type.startsWith('Deal'))) (deals[String(e.data.dealId)] ??= []).push(item(e));

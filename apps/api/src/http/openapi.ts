@@ -187,7 +187,8 @@ function apply(schema: Record<string, unknown>, add: { value: Record<string, unk
  * from the pipes that check them (`PathParam`: a UUID, a name, a pattern), query parameters from the constraints
  * of the route's query DTO, headers as the command context parses them. Reads do not declare command headers.
  */
-export function describeRouteParameters(document: OpenAPIObject, controllers: ReadonlyArray<Function>): void {
+/** Each route handler of the controllers with its operation in the document. */
+function* routes(document: OpenAPIObject, controllers: ReadonlyArray<Function>): Generator<{ type: Function; key: string; method: string; operation: OperationObject }> {
   for (const type of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
     for (const key of Object.getOwnPropertyNames(type.prototype)) {
@@ -196,24 +197,29 @@ export function describeRouteParameters(document: OpenAPIObject, controllers: Re
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number].toLowerCase();
       const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].filter((p) => p && p !== '/').join('/')}`.replace(/:(\w+)/g, '{$1}');
       const operation = (document.paths[path] as Record<string, OperationObject> | undefined)?.[method];
-      if (!operation) continue;
-      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, key) ?? {}) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
-      const paramTypes = (Reflect.getMetadata('design:paramtypes', type.prototype, key) ?? []) as Function[];
-      for (const [argKey, arg] of Object.entries(args)) {
-        for (const pipe of arg.pipes ?? []) {
-          if (!(pipe instanceof PathParam)) continue;
-          const parameter = operation.parameters?.find((p) => p.in === 'path' && p.name === pipe.parameterName);
-          if (parameter) parameter.schema = pipe.schema;
-        }
-        if (Number(argKey.split(':')[0]) === RouteParamtypes.QUERY && arg.data === undefined && paramTypes[arg.index]) {
-          for (const parameter of operation.parameters ?? []) if (parameter.in === 'query' && parameter.schema) apply(parameter.schema, fromValidators(paramTypes[arg.index], parameter.name));
-        }
-      }
-      operation.parameters = operation.parameters?.filter((p) => !(method === 'get' && p.in === 'header' && COMMAND_HEADERS.has(p.name.toLowerCase())));
-      for (const parameter of operation.parameters ?? []) if (parameter.in === 'header' && HEADER_SCHEMAS[parameter.name.toLowerCase()]) parameter.schema = { ...HEADER_SCHEMAS[parameter.name.toLowerCase()] };
-      // A read whose return type the plugin could not see still answers 200 with JSON.
-      if (method === 'get' && !Object.keys(operation.responses ?? {}).some((status) => status.startsWith('2'))) operation.responses = { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } }, ...operation.responses };
+      if (operation) yield { type, key, method, operation };
     }
+  }
+}
+
+export function describeRouteParameters(document: OpenAPIObject, controllers: ReadonlyArray<Function>): void {
+  for (const { type, key, method, operation } of routes(document, controllers)) {
+    const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, key) ?? {}) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
+    const paramTypes = (Reflect.getMetadata('design:paramtypes', type.prototype, key) ?? []) as Function[];
+    for (const [argKey, arg] of Object.entries(args)) {
+      for (const pipe of arg.pipes ?? []) {
+        if (!(pipe instanceof PathParam)) continue;
+        const parameter = operation.parameters?.find((p) => p.in === 'path' && p.name === pipe.parameterName);
+        if (parameter) parameter.schema = pipe.schema;
+      }
+      if (Number(argKey.split(':')[0]) === RouteParamtypes.QUERY && arg.data === undefined && paramTypes[arg.index]) {
+        for (const parameter of operation.parameters ?? []) if (parameter.in === 'query' && parameter.schema) apply(parameter.schema, fromValidators(paramTypes[arg.index], parameter.name));
+      }
+    }
+    operation.parameters = operation.parameters?.filter((p) => !(method === 'get' && p.in === 'header' && COMMAND_HEADERS.has(p.name.toLowerCase())));
+    for (const parameter of operation.parameters ?? []) if (parameter.in === 'header' && HEADER_SCHEMAS[parameter.name.toLowerCase()]) parameter.schema = { ...HEADER_SCHEMAS[parameter.name.toLowerCase()] };
+    // A read whose return type the plugin could not see still answers 200 with JSON.
+    if (method === 'get' && !Object.keys(operation.responses ?? {}).some((status) => status.startsWith('2'))) operation.responses = { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } }, ...operation.responses };
   }
 }
 
@@ -227,4 +233,35 @@ export function describeValidators(document: OpenAPIObject, classes: Record<stri
   }
   // An order gives its lines, its total, or both.
   if (schemas.PlaceOrderDto) schemas.PlaceOrderDto.anyOf = [{ required: ['lines'] }, { required: ['total'] }];
+}
+
+type Generated = { components: Record<string, object>; operations: Record<string, object> };
+
+/**
+ * Response bodies from the controllers' return types (apps/api/src/openapi-responses.ts, generated by
+ * `npm run openapi:metadata`): every JSON read, and each write that answers more than the CommandResult.
+ */
+export function describeResponses(document: OpenAPIObject, controllers: ReadonlyArray<Function>, generated: Generated): void {
+  const schemas = ((document.components ??= {}).schemas ??= {}) as Record<string, unknown>;
+  // A generated component named like one already in the document (a request DTO, Problem) is renamed.
+  const renamed = new Map<string, string>();
+  for (const name of Object.keys(generated.components)) {
+    let unique = name;
+    for (let i = 2; unique in schemas && name !== 'CommandResult'; i++) unique = `${name}Response${i === 2 ? '' : i}`;
+    renamed.set(name, unique);
+  }
+  const relink = (schema: object) =>
+    JSON.parse(JSON.stringify(schema), (key, value) => (key === '$ref' && typeof value === 'string' ? `#/components/schemas/${renamed.get(value.replace('#/components/schemas/', '')) ?? value}` : value)) as object;
+  for (const [name, schema] of Object.entries(generated.components)) if (name !== 'CommandResult') schemas[renamed.get(name)!] = relink(schema);
+  for (const { type, key, method, operation } of routes(document, controllers)) {
+    const schema = generated.operations[`${type.name}.${key}`] as { $ref?: string } | undefined;
+    if (!schema || (method !== 'get' && schema.$ref === '#/components/schemas/CommandResult')) continue;
+    for (const [status, response] of Object.entries(operation.responses) as Array<[string, { content?: Record<string, { schema?: unknown }> }]>) {
+      if (!status.startsWith('2')) continue;
+      const json = response.content?.['application/json'];
+      if (json === undefined && Object.keys(response.content ?? {}).length > 0) continue; // text, bytes or a stream
+      // A new content map: operations share the one completeOpenApiDocument gave them.
+      response.content = { ...response.content, 'application/json': { ...json, schema: relink(schema) } };
+    }
+  }
 }

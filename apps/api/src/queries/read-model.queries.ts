@@ -16,6 +16,7 @@ import {
   type Condition,
   type CustomerBody,
   type DealDoc,
+  type DocumentBody,
   type HistoryEntry,
   type IdentityDoc,
   type LifetimeValue,
@@ -138,7 +139,7 @@ export class GetLifetimeValue extends Query<LifetimeValueAnswer> {
   }
 }
 
-export class GetCustomerHistory extends Query<Paged<Omit<HistoryEntry, '_id' | '_position' | 'sortKey'> & { position: number }>> {
+export class GetCustomerHistory extends Query<Paged<DocumentBody<HistoryEntry, 'sortKey'> & { position: number }>> {
   constructor(
     readonly customerId: string,
     readonly filter: Condition[],
@@ -161,7 +162,7 @@ export class ListCustomers extends Query<Paged<ReturnType<typeof present360>>> {
   }
 }
 
-export class GetDeal extends Query<Omit<DealDoc, '_id' | '_position'> & { projectedThrough: number }> {
+export class GetDeal extends Query<DocumentBody<DealDoc> & { projectedThrough: number }> {
   constructor(readonly dealId: string) {
     super();
   }
@@ -178,7 +179,7 @@ export class GetDealHandler implements IQueryHandler<GetDeal> {
   }
 }
 
-export class GetValueDistribution extends Query<Omit<ValueDistribution, '_id' | '_position'>> {}
+export class GetValueDistribution extends Query<DocumentBody<ValueDistribution>> {}
 export class GetServiceAnalytics extends Query<ServiceSummary> {}
 
 @QueryHandler(GetCustomer360)

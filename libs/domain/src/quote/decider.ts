@@ -54,7 +54,7 @@ export const priceListDecider: Decider<PriceListCommand, PriceListState, PriceLi
 export const priceListStreamId = (priceListId: string) => `price-list-${priceListId}`;
 
 /** The version valid on `day`: the latest `validFrom` not after it, unless it ended (`validTo`) before the day. */
-export function versionOn(versions: PriceListVersion[], day: string): PriceListVersion | undefined {
+export function versionOn<V extends PriceListVersion>(versions: V[], day: string): V | undefined {
   const candidate = versions.filter((v) => v.validFrom <= day).sort((a, b) => (a.validFrom < b.validFrom ? 1 : -1))[0];
   return candidate && (candidate.validTo === undefined || candidate.validTo >= day) ? candidate : undefined;
 }

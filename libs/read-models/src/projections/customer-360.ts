@@ -53,11 +53,14 @@ export interface RfmScore {
  */
 export interface CustomerBody extends Document {
   customerId: string;
+  /** the records merged into this one (customer ids), once it has absorbed any */
+  mergedFrom?: string[];
   kind: 'person' | 'company';
   name: string;
   email?: string;
   phone?: string;
-  address?: Record<string, string>;
+  /** after an erasure, `{ erased: true }` */
+  address?: Record<string, string> | { erased: true };
   company?: string;
   tags: string[];
   /** account manager; '' when none (kept non-null so it sorts and filters) */
@@ -497,7 +500,7 @@ export function scrubCustomer(doc: CustomerDoc): CustomerDoc {
     return out as T;
   };
   const next = marked(doc, ['name', 'email', 'phone', 'company']);
-  if (next.address !== undefined) next.address = { erased: true } as unknown as Record<string, string>;
+  if (next.address !== undefined) next.address = { erased: true };
   const open = Object.fromEntries(Object.entries(doc.deals.open).map(([id, d]) => [id, { ...d, title: ERASED }]));
   return {
     ...next,

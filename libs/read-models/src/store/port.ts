@@ -15,6 +15,14 @@ export interface Document {
   [key: string]: unknown;
 }
 
+/**
+ * A document's own fields, less the storage keys and any named in K, as a read answers them. (`Omit` over a
+ * `Document` keeps only its index signature and loses every named field.)
+ */
+export type DocumentBody<D extends Document, K extends PropertyKey = never> = {
+  [P in keyof D as string extends P ? never : number extends P ? never : P extends '_id' | '_position' | K ? never : P]: D[P];
+};
+
 export type FieldType = 'string' | 'number' | 'boolean' | 'string[]';
 
 export interface CollectionSpec {
