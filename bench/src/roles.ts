@@ -61,7 +61,7 @@ async function readParse(args: { dir: string }): Promise<TimedResult> {
 
 /**
  * The floor a rebuild cannot beat while personal fields are sealed: the log read through the app's
- * decrypting store, in the rebuild's page size, and nothing else (one AES-GCM open per sealed field).
+ * decrypting store, in the rebuild's page size, and nothing else (one AES-GCM open per event with sealed fields; per field for v1 events).
  */
 async function readDecrypt(args: { dir: string }): Promise<TimedResult> {
   const store = await openAppEventStore(args.dir);

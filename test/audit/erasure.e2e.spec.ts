@@ -51,7 +51,7 @@ describe('erasure by crypto-shredding (SQLite event store, read store and key st
 
     // Stored events hold ciphertext only, from the first append on.
     const [stored] = await t.rawStore.readStream(`customer-${id}`, { maxCount: 1 });
-    expect(String(stored.data.name)).toMatch(/^tp:enc:v1:/);
+    expect(String(stored.data.name)).toMatch(/^tp:enc:v2:/);
     expect(leaks(t.dataDir).filter((l) => l.startsWith('events.db') || l.startsWith('keys.db'))).toEqual([]);
 
     const before360 = await get(`/v1/customers/${id}`);

@@ -33,7 +33,8 @@ class CountingKeyStore extends InMemoryKeyStore {
   }
 }
 
-const wrap = (inner: EventStore & SnapshotStore = new InMemoryEventStore(() => new Date(FIXED)), keys: KeyStore = new InMemoryKeyStore()) => new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner);
+const wrap = (inner: EventStore & SnapshotStore = new InMemoryEventStore(() => new Date(FIXED)), keys: KeyStore = new InMemoryKeyStore(), sealFormat: 1 | 2 = 2) =>
+  new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { sealFormat });
 
 eventStoreContract('encrypting wrapper over in-memory', async () => ({ store: wrap(), fixedRecordedAt: FIXED }));
 
@@ -72,7 +73,9 @@ describe('EncryptingEventStore', () => {
     const result = await store.append(`customer-${C}`, [registered(), order()], { expectedRevision: 'no_stream', metadata: meta });
     expect(result.events[0].data).toEqual(registered().data);
     const [raw] = await inner.readStream(`customer-${C}`);
-    for (const field of ['name', 'email', 'address', 'tags']) expect(String(raw.data[field])).toMatch(/^tp:enc:v1:/);
+    // All four values sealed together in the first field; the others point into them.
+    expect(String(raw.data.name)).toMatch(/^tp:enc:v2:[A-Za-z0-9+/]/);
+    expect([raw.data.email, raw.data.address, raw.data.tags]).toEqual(['tp:enc:v2:#1', 'tp:enc:v2:#2', 'tp:enc:v2:#3']);
     expect(raw.data.kind).toBe('person');
     expect(JSON.stringify(raw)).not.toContain('Ann Smith');
     expect((await store.readStream(`customer-${C}`))[0].data).toEqual(registered().data);
@@ -91,7 +94,7 @@ describe('EncryptingEventStore', () => {
     const touchpoint = { type: 'TouchpointRecorded', schemaVersion: 1, data: { customerId: C, touchpointId: 't', touchpointType: 'call', direction: 'inbound', agent: 'a', subject: 'Refund', occurredAt: FIXED } };
     await store.append(`customer-${C}`, [touchpoint], { expectedRevision: 'no_stream', metadata: meta });
     const [sealedOnly] = await new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner).readStream(`customer-${C}`, { personalDataOf: new Set(['CustomerRegistered']) });
-    expect(String(sealedOnly.data.subject)).toMatch(/^tp:enc:v1:/);
+    expect(String(sealedOnly.data.subject)).toMatch(/^tp:enc:v2:/);
     expect(keys.calls).toBe(1); // the append's key creation; reading the touchpoint sealed needed none
 
     await store.append(`customer-${C}`, [registered()], { expectedRevision: 0, metadata: meta });
@@ -107,21 +110,50 @@ describe('EncryptingEventStore', () => {
     expect(afterErasure.data.name).toBe(ERASED);
   });
 
-  it('seals every field under its own IV, across refills of the IV pool', async () => {
+  it('reads events sealed field by field (v1, the format before) beside v2 ones, and erases both', async () => {
+    const inner = new InMemoryEventStore(() => new Date(FIXED));
+    const keys = new InMemoryKeyStore();
+    await wrap(inner, keys, 1).append(`customer-${C}`, [registered()], { expectedRevision: 'no_stream', metadata: meta });
+    await wrap(inner, keys, 2).append(`customer-${C}`, [{ ...registered(), type: 'CustomerProfileChanged', data: { customerId: C, changes: { name: 'Ann Jones', tags: ['gold'] }, occurredAt: FIXED } }], { expectedRevision: 0, metadata: meta });
+    const [v1, v2] = await inner.readAll();
+    for (const field of ['name', 'email', 'address', 'tags']) expect(String(v1.data[field])).toMatch(/^tp:enc:v1:/);
+    expect((v2.data.changes as Record<string, string>).tags).toBe('tp:enc:v2:#1');
+    const store = wrap(inner, keys);
+    const [a, b] = await store.readAll();
+    expect(a.data).toEqual(registered().data);
+    expect(b.data.changes).toEqual({ name: 'Ann Jones', tags: ['gold'] });
+    await store.erase(C, FIXED);
+    const [erasedA, erasedB] = await store.readAll();
+    expect(erasedA.data).toMatchObject({ name: ERASED, email: ERASED, address: { erased: true }, tags: [] });
+    expect(erasedB.data.changes).toEqual({ name: ERASED, tags: [] });
+  });
+
+  it('refuses a v2 ciphertext moved to another customer (its key and subject are bound in)', async () => {
+    const inner = new InMemoryEventStore(() => new Date(FIXED));
+    const keys = new InMemoryKeyStore();
+    const store = wrap(inner, keys);
+    const other = '22222222-2222-4222-8222-222222222222';
+    await store.append(`customer-${C}`, [registered()], { expectedRevision: 'no_stream', metadata: meta });
+    await store.append(`customer-${other}`, [registered(other)], { expectedRevision: 'no_stream', metadata: meta });
+    const [mine] = await inner.readAll();
+    // Someone with write access copies C's sealed fields into the other customer's event: GCM refuses to open them.
+    await inner.append(`customer-${other}`, [{ ...registered(other), data: { ...mine.data, customerId: other } }], { expectedRevision: 0, metadata: meta });
+    await expect(store.readStream(`customer-${other}`)).rejects.toThrow();
+  });
+
+  it('seals every event under its own IV, across refills of the IV pool', async () => {
     const inner = new InMemoryEventStore(() => new Date(FIXED));
     const store = wrap(inner);
-    // 600 customers × 4 sealed fields = 2,400 IVs, more than two pools of 1,024.
-    for (let n = 0; n < 600; n += 1) {
+    // 2,400 events, one IV each: more than two pools of 1,024.
+    for (let n = 0; n < 2400; n += 1) {
       const customerId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
       await store.append(`customer-${customerId}`, [registered(customerId)], { expectedRevision: 'no_stream', metadata: meta });
     }
-    const ivs = (await inner.readAll({ maxCount: 1000 })).flatMap((e) =>
-      ['name', 'email', 'address', 'tags'].map((field) => Buffer.from(String(e.data[field]).slice('tp:enc:v1:'.length), 'base64').subarray(0, 12).toString('hex')),
-    );
+    const ivs = (await inner.readAll({ maxCount: 3000 })).map((e) => Buffer.from(String(e.data.name).slice('tp:enc:v2:'.length), 'base64').subarray(0, 12).toString('hex'));
     expect(ivs).toHaveLength(2400);
     expect(new Set(ivs).size).toBe(2400);
-    const readBack = await store.readAll({ maxCount: 1000 });
-    expect(readBack[599].data.name).toBe('Ann Smith');
+    const readBack = await store.readAll({ maxCount: 3000 });
+    expect(readBack[2399].data.name).toBe('Ann Smith');
   });
 
   it('after erasure reads every personal field as the erased marker, keeps the facts, and the chains still verify', async () => {
