@@ -1,3 +1,4 @@
+import { minorUnitDigits } from '@touchpoint/domain';
 import { isRecordType, type RecordType } from './records';
 import { isTimeZone, parseWithFormat } from './dates';
 
@@ -99,13 +100,7 @@ export function toMinorUnits(text: string, currency: string | undefined, field: 
   return sign ? -minor : minor;
 }
 
-function fractionDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
+const fractionDigits = minorUnitDigits;
 
 function convert(text: string, spec: { as?: Conversion; format?: string }, field: string, mapping: CsvMapping, currency: string | undefined): unknown {
   switch (spec.as ?? 'string') {

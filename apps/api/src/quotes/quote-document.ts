@@ -1,9 +1,10 @@
+import { minorUnitDigits } from '@touchpoint/domain';
 import type { QuoteDoc } from '@touchpoint/read-models';
 import PDFDocument from 'pdfkit';
 
 /** Minor units as the currency writes them (2 decimals for EUR, 0 for JPY), with its code. */
 export function formatMoney(minor: number, currency: string): string {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = minorUnitDigits(currency);
   return `${(minor / 10 ** digits).toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${currency}`;
 }
 

@@ -11,6 +11,22 @@ const ISO_4217 = new Set<string>(Intl.supportedValuesOf('currency'));
 /** Every code `isCurrency` accepts, sorted (for documents that list them). */
 export const CURRENCY_CODES: readonly string[] = [...ISO_4217].sort();
 
+const MINOR_DIGITS = new Map<string, number>();
+
+/** Digits of the currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD; 2 for a code Intl does not know). Memoised: an Intl.NumberFormat costs tens of microseconds to build, and projections ask per event. */
+export function minorUnitDigits(currency: string): number {
+  let digits = MINOR_DIGITS.get(currency);
+  if (digits === undefined) {
+    try {
+      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2;
+    }
+    MINOR_DIGITS.set(currency, digits);
+  }
+  return digits;
+}
+
 export function isCurrency(code: string): boolean {
   return ISO_4217.has(code);
 }

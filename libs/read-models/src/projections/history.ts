@@ -1,4 +1,4 @@
-import { erasePersonalFields } from '@touchpoint/domain';
+import { erasePersonalFields, minorUnitDigits } from '@touchpoint/domain';
 import type { Document } from '../store/port';
 import type { DocumentAccess, ProjectedEvent, Projection } from './types';
 
@@ -64,7 +64,7 @@ const CATEGORY: Record<string, string> = {
 
 /** Minor units in the currency's own decimals (JPY 0, EUR 2, BHD 3). */
 const money = (amount: number, currency: string) => {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = minorUnitDigits(currency);
   return `${(amount / 10 ** digits).toFixed(digits)} ${currency}`;
 };
 
