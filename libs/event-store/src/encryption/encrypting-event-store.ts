@@ -14,6 +14,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../port';
+import { DecryptThread } from './decrypt-thread';
 import type { KeyStore } from './key-store';
 
 /**
@@ -48,6 +49,12 @@ export interface EncryptionOptions {
    * field at a time (the format before; kept for tests and comparisons). Both are always read.
    */
   sealFormat?: 1 | 2;
+  /**
+   * Pages of at least this many events are opened on a worker thread (DecryptThread); smaller ones, and every read
+   * when 0, on the caller's thread. Default 256: a rebuild's, a catch-up's or the feed's pages go to the thread, a
+   * command's stream read does not.
+   */
+  threadMinEvents?: number;
 }
 
 // v1: each field is `tp:enc:v1:` + base64(iv | tag | AES-256-GCM(JSON of the value)).
@@ -57,6 +64,8 @@ export interface EncryptionOptions {
 const PREFIX = 'tp:enc:v1:';
 const PREFIX_V2 = 'tp:enc:v2:';
 const REF_V2 = 'tp:enc:v2:#';
+/** sealed values per message to the decrypt thread: small enough that the thread starts early, large enough to amortise a message */
+const THREAD_BATCH = 1000;
 const isCiphertext = (value: unknown): value is string => typeof value === 'string' && (value.startsWith(PREFIX) || value.startsWith(PREFIX_V2));
 
 // Random 96-bit IVs drawn from a pooled CSPRNG buffer: one randomFillSync per 1,024 seals instead of one per seal.
@@ -114,9 +123,12 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
     this.cacheTtlMs = options.cacheTtlMs ?? 5_000;
     this.now = options.now ?? Date.now;
     this.sealFormat = options.sealFormat ?? 2;
+    this.threadMinEvents = options.threadMinEvents ?? 256;
   }
 
   private readonly sealFormat: 1 | 2;
+  private readonly threadMinEvents: number;
+  private readonly thread = new DecryptThread();
 
   /** The wrapped store (raw ciphertext), for tests and tools that must see what is stored. */
   get innerStore(): EventStore {
@@ -195,8 +207,93 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
 
   /** `only`: open the personal fields of these types alone (an erasure event is always looked at: it drops a cached key). */
   private async decryptAll(events: RecordedEvent[], only?: ReadonlySet<string>): Promise<RecordedEvent[]> {
+    if (this.threadMinEvents > 0 && events.length >= this.threadMinEvents) return this.decryptOnThread(events, only);
     const out: RecordedEvent[] = [];
     for (const e of events) out.push(only && !only.has(e.type) && e.type !== this.policy.erasureEventType ? e : await this.decrypt(e));
+    return out;
+  }
+
+  /**
+   * `decrypt` for a page, with the AES work on the decrypt thread: keys are looked up and erased values written
+   * here (in log order, so an erasure event read earlier in the page counts), the ciphertexts opened there, and the
+   * values put back here.
+   */
+  private async decryptOnThread(events: RecordedEvent[], only?: ReadonlySet<string>): Promise<RecordedEvent[]> {
+    const out = events.slice();
+    // Sent in batches, so the thread opens one while this thread prepares the next.
+    const batches: Array<{ plaintext: Promise<string[]>; opened: Array<{ index: number; firstJob: number }> }> = [];
+    let keys: Buffer[] = [];
+    let subjects: string[] = [];
+    let slot = new Map<string, number>();
+    let jobs: Array<number | string> = [];
+    let opened: Array<{ index: number; firstJob: number }> = [];
+    const send = () => {
+      if (jobs.length === 0) return;
+      const plaintext = this.thread.open(keys, subjects, jobs);
+      plaintext.catch(() => undefined); // awaited below, in order; an early failure must not be unhandled meanwhile
+      batches.push({ plaintext, opened });
+      keys = [];
+      subjects = [];
+      slot = new Map();
+      jobs = [];
+      opened = [];
+    };
+    for (let index = 0; index < events.length; index++) {
+      const e = events[index];
+      if (only && !only.has(e.type) && e.type !== this.policy.erasureEventType) continue;
+      const subject = this.policy.subjectOf(e.type, e.data);
+      if (subject === undefined) continue;
+      if (e.type === this.policy.erasureEventType) {
+        this.cache.delete(subject); // another process erased it: re-read the key store
+        continue;
+      }
+      let personal = false;
+      let sealed = false;
+      const sealedValues: string[] = [];
+      this.policy.mapPersonalFields(e.type, e.data, (v) => {
+        personal = true;
+        if (isCiphertext(v)) {
+          sealed = true;
+          if (!v.startsWith(REF_V2)) sealedValues.push(v);
+        }
+        return v;
+      });
+      if (!personal) continue;
+      const key = await this.keyFor(subject, sealed ? 'need' : 'peek');
+      if (!sealed && key !== null) continue;
+      if (!key) {
+        out[index] = { ...e, data: this.policy.mapPersonalFields(e.type, e.data, (_value, kind) => this.policy.erasedValue(kind)) };
+        continue;
+      }
+      let who = slot.get(subject);
+      if (who === undefined) {
+        who = keys.length;
+        slot.set(subject, who);
+        keys.push(key);
+        subjects.push(subject);
+      }
+      opened.push({ index, firstJob: jobs.length / 2 });
+      for (const v of sealedValues) jobs.push(who, v);
+      if (jobs.length >= THREAD_BATCH * 2) send();
+    }
+    send();
+    for (const batch of batches) {
+      const plaintext = await batch.plaintext;
+      for (const { index, firstJob } of batch.opened) {
+        const e = events[index];
+        let next = firstJob;
+        let values: unknown[] | undefined;
+        const data = this.policy.mapPersonalFields(e.type, e.data, (value) => {
+          if (!isCiphertext(value)) return value;
+          if (value.startsWith(REF_V2)) return values?.[Number(value.slice(REF_V2.length))];
+          const parsed = JSON.parse(plaintext[next++]) as unknown;
+          if (value.startsWith(PREFIX)) return parsed;
+          values = parsed as unknown[];
+          return values[0];
+        });
+        out[index] = { ...e, data };
+      }
+    }
     return out;
   }
 
@@ -271,6 +368,7 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
   }
 
   async close(): Promise<void> {
+    await this.thread.close();
     await this.inner.close();
     await this.keys.close();
   }

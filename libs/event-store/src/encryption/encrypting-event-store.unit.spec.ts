@@ -33,15 +33,17 @@ class CountingKeyStore extends InMemoryKeyStore {
   }
 }
 
-const wrap = (inner: EventStore & SnapshotStore = new InMemoryEventStore(() => new Date(FIXED)), keys: KeyStore = new InMemoryKeyStore(), sealFormat: 1 | 2 = 2) =>
-  new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { sealFormat });
+/** threadMinEvents 0: every read opened on the caller's thread; 1: every read opened on the decrypt thread. */
+const wrapStore = (inner: EventStore & SnapshotStore = new InMemoryEventStore(() => new Date(FIXED)), keys: KeyStore = new InMemoryKeyStore(), sealFormat: 1 | 2 = 2, threadMinEvents = 0) =>
+  new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { sealFormat, threadMinEvents });
 
-eventStoreContract('encrypting wrapper over in-memory', async () => ({ store: wrap(), fixedRecordedAt: FIXED }));
+eventStoreContract('encrypting wrapper over in-memory', async () => ({ store: wrapStore(), fixedRecordedAt: FIXED }));
+eventStoreContract('encrypting wrapper over in-memory, opening on the decrypt thread', async () => ({ store: wrapStore(undefined, undefined, 2, 1), fixedRecordedAt: FIXED }));
 
 chainContract('encrypting wrapper over sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tp-enc-chain-'));
   const filename = join(dir, 'events.db');
-  const store = wrap(new SqliteEventStore({ filename, now: () => new Date(FIXED) }), new SqliteKeyStore(join(dir, 'keys.db')));
+  const store = wrapStore(new SqliteEventStore({ filename, now: () => new Date(FIXED) }), new SqliteKeyStore(join(dir, 'keys.db')));
   const raw = (sql: string, ...params: unknown[]) => {
     const db = new Database(filename);
     db.prepare(sql).run(...params);
@@ -66,7 +68,12 @@ keyStoreContract(
   { durable: true },
 );
 
-describe('EncryptingEventStore', () => {
+describe.each([
+  ['on the caller\'s thread', 0],
+  ['on the decrypt thread', 1],
+])('EncryptingEventStore, opening %s', (_where, threadMinEvents) => {
+  const wrap = (inner?: EventStore & SnapshotStore, keys?: KeyStore, sealFormat: 1 | 2 = 2) => wrapStore(inner, keys, sealFormat, threadMinEvents);
+
   it('stores personal fields sealed, and gives them back in clear to the writer, readers and subscribers', async () => {
     const inner = new InMemoryEventStore(() => new Date(FIXED));
     const store = wrap(inner);
@@ -93,7 +100,7 @@ describe('EncryptingEventStore', () => {
     const store = wrap(inner, keys);
     const touchpoint = { type: 'TouchpointRecorded', schemaVersion: 1, data: { customerId: C, touchpointId: 't', touchpointType: 'call', direction: 'inbound', agent: 'a', subject: 'Refund', occurredAt: FIXED } };
     await store.append(`customer-${C}`, [touchpoint], { expectedRevision: 'no_stream', metadata: meta });
-    const [sealedOnly] = await new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner).readStream(`customer-${C}`, { personalDataOf: new Set(['CustomerRegistered']) });
+    const [sealedOnly] = await new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { threadMinEvents }).readStream(`customer-${C}`, { personalDataOf: new Set(['CustomerRegistered']) });
     expect(String(sealedOnly.data.subject)).toMatch(/^tp:enc:v2:/);
     expect(keys.calls).toBe(1); // the append's key creation; reading the touchpoint sealed needed none
 
@@ -162,8 +169,8 @@ describe('EncryptingEventStore', () => {
     const store = wrap(inner, keys);
     // Two other processes (own key caches, own clocks) that have already read the customer.
     let clock = 0;
-    const other = new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { cacheTtlMs: 5000, now: () => clock });
-    const follower = new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { cacheTtlMs: 5000, now: () => clock });
+    const other = new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { cacheTtlMs: 5000, now: () => clock, threadMinEvents });
+    const follower = new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { cacheTtlMs: 5000, now: () => clock, threadMinEvents });
     await store.append(`customer-${C}`, [registered(), order()], { expectedRevision: 'no_stream', metadata: meta });
     expect((await other.readAll())[0].data.name).toBe('Ann Smith');
     expect((await follower.readAll())[0].data.name).toBe('Ann Smith');
