@@ -36,8 +36,8 @@ export interface Erasure {
 }
 
 /** Every event store is used through the encrypting wrapper, whoever opens it (API, projector, CLI, relay). */
-export function withEncryption(store: EventStore & SnapshotStore, keys: KeyStore): EncryptingEventStore {
-  return new EncryptingEventStore(store, keys, PERSONAL_DATA_POLICY, store);
+export function withEncryption(store: EventStore & SnapshotStore, keys: KeyStore, threadMinEvents?: number): EncryptingEventStore {
+  return new EncryptingEventStore(store, keys, PERSONAL_DATA_POLICY, store, { threadMinEvents });
 }
 
 /** The key store, apart from the event log: a PostgreSQL database when configured, else keys.db (memory for throwaway runs). */
@@ -77,7 +77,7 @@ export async function createEventStore(config: TouchpointConfig, clock: Clock): 
 
 /** The configured event store behind the encrypting wrapper: what every process (api, projector, CLI, relay) reads and writes through. */
 export async function openEventStore(config: TouchpointConfig, clock: Clock): Promise<EncryptingEventStore> {
-  return withEncryption(await createEventStore(config, clock), await createKeyStore(config));
+  return withEncryption(await createEventStore(config, clock), await createKeyStore(config), config.TOUCHPOINT_DECRYPT_THREAD_MIN_EVENTS);
 }
 
 /** Picks the engines named by configuration; the only place that knows the concrete adapters. */

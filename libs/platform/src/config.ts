@@ -134,6 +134,10 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(100) @Max(600_000)
   TOUCHPOINT_FEED_HEARTBEAT_MS = 15_000;
 
+  /** reads of at least this many events open their sealed fields on a worker thread (rebuilds, catch-ups, the feed); 0: always on the caller's thread (a one-core machine) */
+  @int() @IsInt() @Min(0) @Max(1_000_000)
+  TOUCHPOINT_DECRYPT_THREAD_MIN_EVENTS = 256;
+
   /** /health is down when the oldest event not yet projected is older than this (s); 0: the lag never fails it */
   @int() @IsInt() @Min(0) @Max(86_400)
   TOUCHPOINT_READY_MAX_LAG_SECONDS = 300;
