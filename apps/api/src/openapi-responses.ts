@@ -612,6 +612,514 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "orders"
       ]
     },
+    "Customer360": {
+      "type": "object",
+      "properties": {
+        "customerId": {
+          "type": "string"
+        },
+        "mergedFrom": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "the records merged into this one (customer ids), once it has absorbed any"
+        },
+        "kind": {
+          "type": "string",
+          "enum": [
+            "company",
+            "person"
+          ]
+        },
+        "name": {
+          "type": "string"
+        },
+        "email": {
+          "type": "string"
+        },
+        "phone": {
+          "type": "string"
+        },
+        "address": {
+          "anyOf": [
+            {
+              "type": "object",
+              "additionalProperties": {
+                "type": "string"
+              }
+            },
+            {
+              "type": "object",
+              "properties": {
+                "erased": {
+                  "type": "boolean",
+                  "enum": [
+                    true
+                  ]
+                }
+              },
+              "required": [
+                "erased"
+              ]
+            }
+          ],
+          "description": "after an erasure, `{ erased: true }`"
+        },
+        "company": {
+          "type": "string"
+        },
+        "tags": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "owner": {
+          "type": "string",
+          "description": "account manager; '' when none (kept non-null so it sorts and filters)"
+        },
+        "preferredChannel": {
+          "type": "string",
+          "nullable": true
+        },
+        "preferredChannelChangedAt": {
+          "type": "string",
+          "description": "business time of the last explicit channel choice (merges keep the most recent choice)"
+        },
+        "marketingConsent": {
+          "type": "object",
+          "properties": {
+            "granted": {
+              "type": "boolean",
+              "nullable": true
+            },
+            "source": {
+              "type": "string"
+            },
+            "changedAt": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "granted"
+          ]
+        },
+        "contacts": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "contactId": {
+                "type": "string"
+              },
+              "name": {
+                "type": "string"
+              },
+              "role": {
+                "type": "string"
+              },
+              "email": {
+                "type": "string"
+              },
+              "phone": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "contactId",
+              "name"
+            ]
+          }
+        },
+        "registeredAt": {
+          "type": "string"
+        },
+        "externalId": {
+          "type": "string",
+          "nullable": true,
+          "description": "`<source>:<sourceId>` when the customer came in by an import (from the registration's metadata), else null"
+        },
+        "touchpoints": {
+          "type": "object",
+          "properties": {
+            "total": {
+              "type": "number"
+            },
+            "inbound": {
+              "type": "number"
+            },
+            "outbound": {
+              "type": "number"
+            },
+            "byChannel": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "number"
+              }
+            },
+            "byType": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "number"
+              }
+            }
+          },
+          "required": [
+            "total",
+            "inbound",
+            "outbound",
+            "byChannel",
+            "byType"
+          ]
+        },
+        "firstContactAt": {
+          "type": "string",
+          "nullable": true
+        },
+        "lastContactAt": {
+          "type": "string",
+          "nullable": true
+        },
+        "lastActivityAt": {
+          "type": "string",
+          "description": "latest business time of anything that happened with the customer"
+        },
+        "complaints": {
+          "type": "object",
+          "properties": {
+            "filed": {
+              "type": "number"
+            },
+            "open": {
+              "type": "number"
+            },
+            "resolved": {
+              "type": "number"
+            },
+            "escalated": {
+              "type": "number"
+            },
+            "openIds": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          },
+          "required": [
+            "filed",
+            "open",
+            "resolved",
+            "escalated",
+            "openIds"
+          ]
+        },
+        "deals": {
+          "type": "object",
+          "properties": {
+            "openCount": {
+              "type": "number"
+            },
+            "won": {
+              "type": "number"
+            },
+            "lost": {
+              "type": "number"
+            },
+            "open": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "object",
+                "properties": {
+                  "amount": {
+                    "type": "number"
+                  },
+                  "currency": {
+                    "type": "string"
+                  },
+                  "stage": {
+                    "type": "string"
+                  },
+                  "title": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "amount",
+                  "currency",
+                  "stage",
+                  "title"
+                ]
+              }
+            }
+          },
+          "required": [
+            "openCount",
+            "won",
+            "lost",
+            "open"
+          ]
+        },
+        "orders": {
+          "type": "object",
+          "properties": {
+            "placed": {
+              "type": "number"
+            },
+            "cancelled": {
+              "type": "number"
+            },
+            "withReturns": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "placed",
+            "cancelled",
+            "withReturns"
+          ]
+        },
+        "value": {
+          "type": "object",
+          "properties": {
+            "currency": {
+              "type": "string"
+            },
+            "revenue": {
+              "type": "number"
+            },
+            "margin": {
+              "type": "number",
+              "nullable": true
+            },
+            "orders": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "currency",
+            "revenue",
+            "margin",
+            "orders"
+          ],
+          "description": "net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by"
+        },
+        "segment": {
+          "type": "object",
+          "properties": {
+            "tier": {
+              "type": "string"
+            },
+            "rfm": {
+              "anyOf": [
+                {
+                  "$ref": "#/components/schemas/RfmScore"
+                },
+                {
+                  "type": "object",
+                  "nullable": true,
+                  "enum": [
+                    null
+                  ]
+                }
+              ]
+            },
+            "predictedValue": {
+              "type": "number",
+              "nullable": true
+            },
+            "predictedBy": {
+              "type": "string",
+              "enum": [
+                "bg_nbd_gamma_gamma",
+                "heuristic",
+                null
+              ],
+              "nullable": true
+            }
+          },
+          "required": [
+            "tier",
+            "rfm"
+          ],
+          "description": "written by segmentation (tiers are a ranking across customers), not by single events; predictedValue is what the\ncustomer is predicted to bring over the horizon, by the fitted model (predictedBy) or the heuristic"
+        },
+        "competitorOffers": {
+          "type": "object",
+          "properties": {
+            "count": {
+              "type": "number"
+            },
+            "latest": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "object",
+                "properties": {
+                  "competitor": {
+                    "type": "string"
+                  },
+                  "at": {
+                    "type": "string"
+                  },
+                  "amount": {
+                    "type": "number"
+                  },
+                  "currency": {
+                    "type": "string"
+                  },
+                  "dealId": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "competitor",
+                  "at"
+                ]
+              }
+            }
+          },
+          "required": [
+            "count",
+            "latest"
+          ],
+          "description": "offers competitors made the customer: how many, and each competitor's latest; absent before the first"
+        },
+        "tasks": {
+          "type": "object",
+          "properties": {
+            "open": {
+              "type": "number"
+            },
+            "overdue": {
+              "type": "number"
+            },
+            "nextDueAt": {
+              "type": "string",
+              "nullable": true
+            }
+          },
+          "required": [
+            "open",
+            "overdue",
+            "nextDueAt"
+          ]
+        },
+        "payments": {
+          "type": "object",
+          "properties": {
+            "invoices": {
+              "type": "number"
+            },
+            "openInvoices": {
+              "type": "number"
+            },
+            "outstanding": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "number"
+              }
+            },
+            "overdueInvoices": {
+              "type": "number"
+            },
+            "overdueAmount": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "number"
+              }
+            },
+            "daysOverdue": {
+              "type": "number"
+            },
+            "paid": {
+              "type": "number"
+            },
+            "averageDaysToPay": {
+              "type": "number",
+              "nullable": true
+            },
+            "paidLateShare": {
+              "type": "number",
+              "nullable": true
+            },
+            "writtenOff": {
+              "type": "number"
+            },
+            "writtenOffAmount": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "number"
+              }
+            },
+            "reliability": {
+              "type": "number",
+              "nullable": true
+            },
+            "asOf": {
+              "type": "string"
+            },
+            "method": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "invoices",
+            "openInvoices",
+            "outstanding",
+            "overdueInvoices",
+            "overdueAmount",
+            "daysOverdue",
+            "paid",
+            "averageDaysToPay",
+            "paidLateShare",
+            "writtenOff",
+            "writtenOffAmount",
+            "reliability",
+            "asOf",
+            "method"
+          ]
+        },
+        "lifetimeValue": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/LifetimeValue"
+            },
+            {
+              "$ref": "#/components/schemas/LifetimeValueAnswer"
+            }
+          ]
+        },
+        "projectedThrough": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "customerId",
+        "kind",
+        "name",
+        "tags",
+        "owner",
+        "preferredChannel",
+        "marketingConsent",
+        "contacts",
+        "registeredAt",
+        "externalId",
+        "touchpoints",
+        "firstContactAt",
+        "lastContactAt",
+        "lastActivityAt",
+        "complaints",
+        "deals",
+        "orders",
+        "value",
+        "segment",
+        "tasks",
+        "payments",
+        "lifetimeValue",
+        "projectedThrough"
+      ]
+    },
     "DeadLetter": {
       "type": "object",
       "properties": {
@@ -1617,6 +2125,161 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "predicted"
       ]
     },
+    "LifetimeValueFit": {
+      "type": "object",
+      "properties": {
+        "fitId": {
+          "type": "string"
+        },
+        "currency": {
+          "type": "string"
+        },
+        "model": {
+          "type": "string",
+          "enum": [
+            "bg_nbd_gamma_gamma"
+          ]
+        },
+        "params": {
+          "type": "object",
+          "properties": {
+            "r": {
+              "type": "number"
+            },
+            "alpha": {
+              "type": "number"
+            },
+            "a": {
+              "type": "number"
+            },
+            "b": {
+              "type": "number"
+            },
+            "p": {
+              "type": "number"
+            },
+            "q": {
+              "type": "number"
+            },
+            "gamma": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "r",
+            "alpha",
+            "a",
+            "b",
+            "p",
+            "q",
+            "gamma"
+          ],
+          "description": "BG/NBD (purchase counts, time unit `unitDays`) and Gamma-Gamma (spend per purchase, minor units)"
+        },
+        "logLikelihood": {
+          "type": "object",
+          "properties": {
+            "bgNbd": {
+              "type": "number"
+            },
+            "gammaGamma": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "bgNbd",
+            "gammaGamma"
+          ]
+        },
+        "iterations": {
+          "type": "object",
+          "properties": {
+            "bgNbd": {
+              "type": "number"
+            },
+            "gammaGamma": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "bgNbd",
+            "gammaGamma"
+          ]
+        },
+        "converged": {
+          "type": "object",
+          "properties": {
+            "bgNbd": {
+              "type": "boolean"
+            },
+            "gammaGamma": {
+              "type": "boolean"
+            }
+          },
+          "required": [
+            "bgNbd",
+            "gammaGamma"
+          ]
+        },
+        "unitDays": {
+          "type": "number",
+          "description": "days per time unit of r/α and of the summaries (7: weeks, as in the literature)"
+        },
+        "cutoff": {
+          "type": "object",
+          "properties": {
+            "businessTime": {
+              "type": "string"
+            },
+            "position": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "businessTime",
+            "position"
+          ],
+          "description": "the data the fit saw: purchases with business time at or before `businessTime`, as projected up to `position`"
+        },
+        "customers": {
+          "type": "number"
+        },
+        "repeatCustomers": {
+          "type": "number",
+          "description": "customers with at least one repeat purchase day (the Gamma-Gamma fit's sample)"
+        },
+        "durationMs": {
+          "type": "number"
+        },
+        "trigger": {
+          "type": "string",
+          "enum": [
+            "manual",
+            "scheduled"
+          ],
+          "description": "`manual` (POST …/fits) or `scheduled`"
+        },
+        "occurredAt": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "fitId",
+        "currency",
+        "model",
+        "params",
+        "logLikelihood",
+        "iterations",
+        "converged",
+        "unitDays",
+        "cutoff",
+        "customers",
+        "repeatCustomers",
+        "durationMs",
+        "trigger",
+        "occurredAt"
+      ]
+    },
     "MethodAccuracy": {
       "type": "object",
       "properties": {
@@ -1709,8 +2372,8 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "method": {
           "type": "string",
           "enum": [
-            "heuristic",
-            "bg_nbd_gamma_gamma"
+            "bg_nbd_gamma_gamma",
+            "heuristic"
           ]
         },
         "reason": {
@@ -2432,6 +3095,160 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "type"
       ]
     },
+    "TaskView": {
+      "type": "object",
+      "properties": {
+        "customerId": {
+          "type": "string"
+        },
+        "kind": {
+          "type": "string",
+          "enum": [
+            "email",
+            "call",
+            "meeting",
+            "todo"
+          ]
+        },
+        "dealId": {
+          "type": "string"
+        },
+        "title": {
+          "type": "string"
+        },
+        "taskId": {
+          "type": "string"
+        },
+        "dueAt": {
+          "type": "string"
+        },
+        "endsAt": {
+          "type": "string"
+        },
+        "remindAt": {
+          "type": "string",
+          "description": "when to remind the assignee (calendar alarm); at or before dueAt"
+        },
+        "notes": {
+          "type": "string"
+        },
+        "assignee": {
+          "type": "string"
+        },
+        "priority": {
+          "type": "string",
+          "enum": [
+            "low",
+            "high",
+            "normal"
+          ]
+        },
+        "causedBy": {
+          "$ref": "#/components/schemas/TaskCause"
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "open",
+            "done",
+            "cancelled"
+          ]
+        },
+        "createdAt": {
+          "type": "string"
+        },
+        "createdBy": {
+          "type": "string"
+        },
+        "closedAt": {
+          "type": "string"
+        },
+        "outcome": {
+          "type": "string"
+        },
+        "cancelReason": {
+          "type": "string"
+        },
+        "revisions": {
+          "type": "number",
+          "description": "events applied: the calendar feed's SEQUENCE"
+        },
+        "overdue": {
+          "type": "boolean"
+        },
+        "projectedThrough": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "customerId",
+        "kind",
+        "title",
+        "taskId",
+        "dueAt",
+        "assignee",
+        "priority",
+        "status",
+        "createdAt",
+        "createdBy",
+        "revisions",
+        "overdue",
+        "projectedThrough"
+      ]
+    },
+    "WebhookDelivery": {
+      "type": "object",
+      "properties": {
+        "cursor": {
+          "type": "number",
+          "description": "the last global position read into pending (or skipped by the filter)"
+        },
+        "lagEvents": {
+          "type": "number",
+          "description": "events not yet acknowledged: read but pending, plus those the dispatcher has not read yet (filtered or not)"
+        },
+        "pending": {
+          "type": "number"
+        },
+        "oldestPendingRecordedAt": {
+          "type": "string",
+          "nullable": true
+        },
+        "delivered": {
+          "type": "number"
+        },
+        "failedAttempts": {
+          "type": "number"
+        },
+        "deadLetters": {
+          "type": "number"
+        },
+        "lastDeliveredAt": {
+          "type": "string",
+          "nullable": true
+        },
+        "lastError": {
+          "type": "string",
+          "nullable": true
+        },
+        "lastErrorAt": {
+          "type": "string",
+          "nullable": true
+        }
+      },
+      "required": [
+        "cursor",
+        "lagEvents",
+        "pending",
+        "oldestPendingRecordedAt",
+        "delivered",
+        "failedAttempts",
+        "deadLetters",
+        "lastDeliveredAt",
+        "lastError",
+        "lastErrorAt"
+      ]
+    },
     "WebhookFilter": {
       "type": "object",
       "properties": {
@@ -2461,6 +3278,82 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "types",
         "categories",
         "customerId"
+      ]
+    },
+    "WebhookSubscriptionView": {
+      "type": "object",
+      "properties": {
+        "subscriptionId": {
+          "type": "string"
+        },
+        "url": {
+          "type": "string"
+        },
+        "filter": {
+          "$ref": "#/components/schemas/WebhookFilter"
+        },
+        "fromPosition": {
+          "type": "number",
+          "nullable": true
+        },
+        "description": {
+          "type": "string",
+          "nullable": true
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "active",
+            "paused",
+            "disabled"
+          ]
+        },
+        "disabledReason": {
+          "type": "string",
+          "nullable": true
+        },
+        "secretVersion": {
+          "type": "number"
+        },
+        "secretRotatedAt": {
+          "type": "string",
+          "nullable": true,
+          "description": "when the current secret replaced the previous one (null: never rotated)"
+        },
+        "createdAt": {
+          "type": "string"
+        },
+        "changedAt": {
+          "type": "string"
+        },
+        "delivery": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/WebhookDelivery"
+            },
+            {
+              "type": "object",
+              "nullable": true,
+              "enum": [
+                null
+              ]
+            }
+          ]
+        }
+      },
+      "required": [
+        "subscriptionId",
+        "url",
+        "filter",
+        "fromPosition",
+        "description",
+        "status",
+        "disabledReason",
+        "secretVersion",
+        "secretRotatedAt",
+        "createdAt",
+        "changedAt",
+        "delivery"
       ]
     }
   },
@@ -2662,512 +3555,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
           "type": "number"
         },
         "customer": {
-          "type": "object",
-          "properties": {
-            "tasks": {
-              "type": "object",
-              "properties": {
-                "open": {
-                  "type": "number"
-                },
-                "overdue": {
-                  "type": "number"
-                },
-                "nextDueAt": {
-                  "type": "string",
-                  "nullable": true
-                }
-              },
-              "required": [
-                "open",
-                "overdue",
-                "nextDueAt"
-              ]
-            },
-            "payments": {
-              "type": "object",
-              "properties": {
-                "invoices": {
-                  "type": "number"
-                },
-                "openInvoices": {
-                  "type": "number"
-                },
-                "outstanding": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "overdueInvoices": {
-                  "type": "number"
-                },
-                "overdueAmount": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "daysOverdue": {
-                  "type": "number"
-                },
-                "paid": {
-                  "type": "number"
-                },
-                "averageDaysToPay": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "paidLateShare": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "writtenOff": {
-                  "type": "number"
-                },
-                "writtenOffAmount": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "reliability": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "asOf": {
-                  "type": "string"
-                },
-                "method": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "invoices",
-                "openInvoices",
-                "outstanding",
-                "overdueInvoices",
-                "overdueAmount",
-                "daysOverdue",
-                "paid",
-                "averageDaysToPay",
-                "paidLateShare",
-                "writtenOff",
-                "writtenOffAmount",
-                "reliability",
-                "asOf",
-                "method"
-              ]
-            },
-            "lifetimeValue": {
-              "anyOf": [
-                {
-                  "$ref": "#/components/schemas/LifetimeValue"
-                },
-                {
-                  "$ref": "#/components/schemas/LifetimeValueAnswer"
-                }
-              ]
-            },
-            "projectedThrough": {
-              "type": "number"
-            },
-            "customerId": {
-              "type": "string"
-            },
-            "mergedFrom": {
-              "type": "array",
-              "items": {
-                "type": "string"
-              },
-              "description": "the records merged into this one (customer ids), once it has absorbed any"
-            },
-            "kind": {
-              "type": "string",
-              "enum": [
-                "company",
-                "person"
-              ]
-            },
-            "name": {
-              "type": "string"
-            },
-            "email": {
-              "type": "string"
-            },
-            "phone": {
-              "type": "string"
-            },
-            "address": {
-              "anyOf": [
-                {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "string"
-                  }
-                },
-                {
-                  "type": "object",
-                  "properties": {
-                    "erased": {
-                      "type": "boolean",
-                      "enum": [
-                        true
-                      ]
-                    }
-                  },
-                  "required": [
-                    "erased"
-                  ]
-                }
-              ],
-              "description": "after an erasure, `{ erased: true }`"
-            },
-            "company": {
-              "type": "string"
-            },
-            "tags": {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            },
-            "owner": {
-              "type": "string",
-              "description": "account manager; '' when none (kept non-null so it sorts and filters)"
-            },
-            "preferredChannel": {
-              "type": "string",
-              "nullable": true
-            },
-            "preferredChannelChangedAt": {
-              "type": "string",
-              "description": "business time of the last explicit channel choice (merges keep the most recent choice)"
-            },
-            "marketingConsent": {
-              "type": "object",
-              "properties": {
-                "granted": {
-                  "type": "boolean",
-                  "nullable": true
-                },
-                "source": {
-                  "type": "string"
-                },
-                "changedAt": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "granted"
-              ]
-            },
-            "contacts": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "properties": {
-                  "contactId": {
-                    "type": "string"
-                  },
-                  "name": {
-                    "type": "string"
-                  },
-                  "role": {
-                    "type": "string"
-                  },
-                  "email": {
-                    "type": "string"
-                  },
-                  "phone": {
-                    "type": "string"
-                  }
-                },
-                "required": [
-                  "contactId",
-                  "name"
-                ]
-              }
-            },
-            "registeredAt": {
-              "type": "string"
-            },
-            "externalId": {
-              "type": "string",
-              "nullable": true,
-              "description": "`<source>:<sourceId>` when the customer came in by an import (from the registration's metadata), else null"
-            },
-            "touchpoints": {
-              "type": "object",
-              "properties": {
-                "total": {
-                  "type": "number"
-                },
-                "inbound": {
-                  "type": "number"
-                },
-                "outbound": {
-                  "type": "number"
-                },
-                "byChannel": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "byType": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                }
-              },
-              "required": [
-                "total",
-                "inbound",
-                "outbound",
-                "byChannel",
-                "byType"
-              ]
-            },
-            "firstContactAt": {
-              "type": "string",
-              "nullable": true
-            },
-            "lastContactAt": {
-              "type": "string",
-              "nullable": true
-            },
-            "lastActivityAt": {
-              "type": "string",
-              "description": "latest business time of anything that happened with the customer"
-            },
-            "complaints": {
-              "type": "object",
-              "properties": {
-                "filed": {
-                  "type": "number"
-                },
-                "open": {
-                  "type": "number"
-                },
-                "resolved": {
-                  "type": "number"
-                },
-                "escalated": {
-                  "type": "number"
-                },
-                "openIds": {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              },
-              "required": [
-                "filed",
-                "open",
-                "resolved",
-                "escalated",
-                "openIds"
-              ]
-            },
-            "deals": {
-              "type": "object",
-              "properties": {
-                "openCount": {
-                  "type": "number"
-                },
-                "won": {
-                  "type": "number"
-                },
-                "lost": {
-                  "type": "number"
-                },
-                "open": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "object",
-                    "properties": {
-                      "amount": {
-                        "type": "number"
-                      },
-                      "currency": {
-                        "type": "string"
-                      },
-                      "stage": {
-                        "type": "string"
-                      },
-                      "title": {
-                        "type": "string"
-                      }
-                    },
-                    "required": [
-                      "amount",
-                      "currency",
-                      "stage",
-                      "title"
-                    ]
-                  }
-                }
-              },
-              "required": [
-                "openCount",
-                "won",
-                "lost",
-                "open"
-              ]
-            },
-            "orders": {
-              "type": "object",
-              "properties": {
-                "placed": {
-                  "type": "number"
-                },
-                "cancelled": {
-                  "type": "number"
-                },
-                "withReturns": {
-                  "type": "number"
-                }
-              },
-              "required": [
-                "placed",
-                "cancelled",
-                "withReturns"
-              ]
-            },
-            "value": {
-              "type": "object",
-              "properties": {
-                "currency": {
-                  "type": "string"
-                },
-                "revenue": {
-                  "type": "number"
-                },
-                "margin": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "orders": {
-                  "type": "number"
-                }
-              },
-              "required": [
-                "currency",
-                "revenue",
-                "margin",
-                "orders"
-              ],
-              "description": "net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by"
-            },
-            "segment": {
-              "type": "object",
-              "properties": {
-                "tier": {
-                  "type": "string"
-                },
-                "rfm": {
-                  "anyOf": [
-                    {
-                      "$ref": "#/components/schemas/RfmScore"
-                    },
-                    {
-                      "type": "object",
-                      "nullable": true,
-                      "enum": [
-                        null
-                      ]
-                    }
-                  ]
-                },
-                "predictedValue": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "predictedBy": {
-                  "type": "string",
-                  "enum": [
-                    "heuristic",
-                    "bg_nbd_gamma_gamma",
-                    null
-                  ],
-                  "nullable": true
-                }
-              },
-              "required": [
-                "tier",
-                "rfm"
-              ],
-              "description": "written by segmentation (tiers are a ranking across customers), not by single events; predictedValue is what the\ncustomer is predicted to bring over the horizon, by the fitted model (predictedBy) or the heuristic"
-            },
-            "competitorOffers": {
-              "type": "object",
-              "properties": {
-                "count": {
-                  "type": "number"
-                },
-                "latest": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "object",
-                    "properties": {
-                      "competitor": {
-                        "type": "string"
-                      },
-                      "at": {
-                        "type": "string"
-                      },
-                      "amount": {
-                        "type": "number"
-                      },
-                      "currency": {
-                        "type": "string"
-                      },
-                      "dealId": {
-                        "type": "string"
-                      }
-                    },
-                    "required": [
-                      "competitor",
-                      "at"
-                    ]
-                  }
-                }
-              },
-              "required": [
-                "count",
-                "latest"
-              ],
-              "description": "offers competitors made the customer: how many, and each competitor's latest; absent before the first"
-            }
-          },
-          "required": [
-            "tasks",
-            "payments",
-            "lifetimeValue",
-            "projectedThrough",
-            "customerId",
-            "kind",
-            "name",
-            "tags",
-            "owner",
-            "preferredChannel",
-            "marketingConsent",
-            "contacts",
-            "registeredAt",
-            "externalId",
-            "touchpoints",
-            "firstContactAt",
-            "lastContactAt",
-            "lastActivityAt",
-            "complaints",
-            "deals",
-            "orders",
-            "value",
-            "segment"
-          ]
+          "$ref": "#/components/schemas/Customer360"
         }
       },
       "required": [
@@ -3587,512 +3975,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
       ]
     },
     "CustomerQueriesController.get360": {
-      "type": "object",
-      "properties": {
-        "tasks": {
-          "type": "object",
-          "properties": {
-            "open": {
-              "type": "number"
-            },
-            "overdue": {
-              "type": "number"
-            },
-            "nextDueAt": {
-              "type": "string",
-              "nullable": true
-            }
-          },
-          "required": [
-            "open",
-            "overdue",
-            "nextDueAt"
-          ]
-        },
-        "payments": {
-          "type": "object",
-          "properties": {
-            "invoices": {
-              "type": "number"
-            },
-            "openInvoices": {
-              "type": "number"
-            },
-            "outstanding": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "number"
-              }
-            },
-            "overdueInvoices": {
-              "type": "number"
-            },
-            "overdueAmount": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "number"
-              }
-            },
-            "daysOverdue": {
-              "type": "number"
-            },
-            "paid": {
-              "type": "number"
-            },
-            "averageDaysToPay": {
-              "type": "number",
-              "nullable": true
-            },
-            "paidLateShare": {
-              "type": "number",
-              "nullable": true
-            },
-            "writtenOff": {
-              "type": "number"
-            },
-            "writtenOffAmount": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "number"
-              }
-            },
-            "reliability": {
-              "type": "number",
-              "nullable": true
-            },
-            "asOf": {
-              "type": "string"
-            },
-            "method": {
-              "type": "string"
-            }
-          },
-          "required": [
-            "invoices",
-            "openInvoices",
-            "outstanding",
-            "overdueInvoices",
-            "overdueAmount",
-            "daysOverdue",
-            "paid",
-            "averageDaysToPay",
-            "paidLateShare",
-            "writtenOff",
-            "writtenOffAmount",
-            "reliability",
-            "asOf",
-            "method"
-          ]
-        },
-        "lifetimeValue": {
-          "anyOf": [
-            {
-              "$ref": "#/components/schemas/LifetimeValue"
-            },
-            {
-              "$ref": "#/components/schemas/LifetimeValueAnswer"
-            }
-          ]
-        },
-        "projectedThrough": {
-          "type": "number"
-        },
-        "customerId": {
-          "type": "string"
-        },
-        "mergedFrom": {
-          "type": "array",
-          "items": {
-            "type": "string"
-          },
-          "description": "the records merged into this one (customer ids), once it has absorbed any"
-        },
-        "kind": {
-          "type": "string",
-          "enum": [
-            "company",
-            "person"
-          ]
-        },
-        "name": {
-          "type": "string"
-        },
-        "email": {
-          "type": "string"
-        },
-        "phone": {
-          "type": "string"
-        },
-        "address": {
-          "anyOf": [
-            {
-              "type": "object",
-              "additionalProperties": {
-                "type": "string"
-              }
-            },
-            {
-              "type": "object",
-              "properties": {
-                "erased": {
-                  "type": "boolean",
-                  "enum": [
-                    true
-                  ]
-                }
-              },
-              "required": [
-                "erased"
-              ]
-            }
-          ],
-          "description": "after an erasure, `{ erased: true }`"
-        },
-        "company": {
-          "type": "string"
-        },
-        "tags": {
-          "type": "array",
-          "items": {
-            "type": "string"
-          }
-        },
-        "owner": {
-          "type": "string",
-          "description": "account manager; '' when none (kept non-null so it sorts and filters)"
-        },
-        "preferredChannel": {
-          "type": "string",
-          "nullable": true
-        },
-        "preferredChannelChangedAt": {
-          "type": "string",
-          "description": "business time of the last explicit channel choice (merges keep the most recent choice)"
-        },
-        "marketingConsent": {
-          "type": "object",
-          "properties": {
-            "granted": {
-              "type": "boolean",
-              "nullable": true
-            },
-            "source": {
-              "type": "string"
-            },
-            "changedAt": {
-              "type": "string"
-            }
-          },
-          "required": [
-            "granted"
-          ]
-        },
-        "contacts": {
-          "type": "array",
-          "items": {
-            "type": "object",
-            "properties": {
-              "contactId": {
-                "type": "string"
-              },
-              "name": {
-                "type": "string"
-              },
-              "role": {
-                "type": "string"
-              },
-              "email": {
-                "type": "string"
-              },
-              "phone": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "contactId",
-              "name"
-            ]
-          }
-        },
-        "registeredAt": {
-          "type": "string"
-        },
-        "externalId": {
-          "type": "string",
-          "nullable": true,
-          "description": "`<source>:<sourceId>` when the customer came in by an import (from the registration's metadata), else null"
-        },
-        "touchpoints": {
-          "type": "object",
-          "properties": {
-            "total": {
-              "type": "number"
-            },
-            "inbound": {
-              "type": "number"
-            },
-            "outbound": {
-              "type": "number"
-            },
-            "byChannel": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "number"
-              }
-            },
-            "byType": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "number"
-              }
-            }
-          },
-          "required": [
-            "total",
-            "inbound",
-            "outbound",
-            "byChannel",
-            "byType"
-          ]
-        },
-        "firstContactAt": {
-          "type": "string",
-          "nullable": true
-        },
-        "lastContactAt": {
-          "type": "string",
-          "nullable": true
-        },
-        "lastActivityAt": {
-          "type": "string",
-          "description": "latest business time of anything that happened with the customer"
-        },
-        "complaints": {
-          "type": "object",
-          "properties": {
-            "filed": {
-              "type": "number"
-            },
-            "open": {
-              "type": "number"
-            },
-            "resolved": {
-              "type": "number"
-            },
-            "escalated": {
-              "type": "number"
-            },
-            "openIds": {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          },
-          "required": [
-            "filed",
-            "open",
-            "resolved",
-            "escalated",
-            "openIds"
-          ]
-        },
-        "deals": {
-          "type": "object",
-          "properties": {
-            "openCount": {
-              "type": "number"
-            },
-            "won": {
-              "type": "number"
-            },
-            "lost": {
-              "type": "number"
-            },
-            "open": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "object",
-                "properties": {
-                  "amount": {
-                    "type": "number"
-                  },
-                  "currency": {
-                    "type": "string"
-                  },
-                  "stage": {
-                    "type": "string"
-                  },
-                  "title": {
-                    "type": "string"
-                  }
-                },
-                "required": [
-                  "amount",
-                  "currency",
-                  "stage",
-                  "title"
-                ]
-              }
-            }
-          },
-          "required": [
-            "openCount",
-            "won",
-            "lost",
-            "open"
-          ]
-        },
-        "orders": {
-          "type": "object",
-          "properties": {
-            "placed": {
-              "type": "number"
-            },
-            "cancelled": {
-              "type": "number"
-            },
-            "withReturns": {
-              "type": "number"
-            }
-          },
-          "required": [
-            "placed",
-            "cancelled",
-            "withReturns"
-          ]
-        },
-        "value": {
-          "type": "object",
-          "properties": {
-            "currency": {
-              "type": "string"
-            },
-            "revenue": {
-              "type": "number"
-            },
-            "margin": {
-              "type": "number",
-              "nullable": true
-            },
-            "orders": {
-              "type": "number"
-            }
-          },
-          "required": [
-            "currency",
-            "revenue",
-            "margin",
-            "orders"
-          ],
-          "description": "net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by"
-        },
-        "segment": {
-          "type": "object",
-          "properties": {
-            "tier": {
-              "type": "string"
-            },
-            "rfm": {
-              "anyOf": [
-                {
-                  "$ref": "#/components/schemas/RfmScore"
-                },
-                {
-                  "type": "object",
-                  "nullable": true,
-                  "enum": [
-                    null
-                  ]
-                }
-              ]
-            },
-            "predictedValue": {
-              "type": "number",
-              "nullable": true
-            },
-            "predictedBy": {
-              "type": "string",
-              "enum": [
-                "heuristic",
-                "bg_nbd_gamma_gamma",
-                null
-              ],
-              "nullable": true
-            }
-          },
-          "required": [
-            "tier",
-            "rfm"
-          ],
-          "description": "written by segmentation (tiers are a ranking across customers), not by single events; predictedValue is what the\ncustomer is predicted to bring over the horizon, by the fitted model (predictedBy) or the heuristic"
-        },
-        "competitorOffers": {
-          "type": "object",
-          "properties": {
-            "count": {
-              "type": "number"
-            },
-            "latest": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "object",
-                "properties": {
-                  "competitor": {
-                    "type": "string"
-                  },
-                  "at": {
-                    "type": "string"
-                  },
-                  "amount": {
-                    "type": "number"
-                  },
-                  "currency": {
-                    "type": "string"
-                  },
-                  "dealId": {
-                    "type": "string"
-                  }
-                },
-                "required": [
-                  "competitor",
-                  "at"
-                ]
-              }
-            }
-          },
-          "required": [
-            "count",
-            "latest"
-          ],
-          "description": "offers competitors made the customer: how many, and each competitor's latest; absent before the first"
-        }
-      },
-      "required": [
-        "tasks",
-        "payments",
-        "lifetimeValue",
-        "projectedThrough",
-        "customerId",
-        "kind",
-        "name",
-        "tags",
-        "owner",
-        "preferredChannel",
-        "marketingConsent",
-        "contacts",
-        "registeredAt",
-        "externalId",
-        "touchpoints",
-        "firstContactAt",
-        "lastContactAt",
-        "lastActivityAt",
-        "complaints",
-        "deals",
-        "orders",
-        "value",
-        "segment"
-      ]
+      "$ref": "#/components/schemas/Customer360"
     },
     "CustomerQueriesController.history": {
       "type": "object",
@@ -4172,512 +4055,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "items": {
           "type": "array",
           "items": {
-            "type": "object",
-            "properties": {
-              "tasks": {
-                "type": "object",
-                "properties": {
-                  "open": {
-                    "type": "number"
-                  },
-                  "overdue": {
-                    "type": "number"
-                  },
-                  "nextDueAt": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                },
-                "required": [
-                  "open",
-                  "overdue",
-                  "nextDueAt"
-                ]
-              },
-              "payments": {
-                "type": "object",
-                "properties": {
-                  "invoices": {
-                    "type": "number"
-                  },
-                  "openInvoices": {
-                    "type": "number"
-                  },
-                  "outstanding": {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "number"
-                    }
-                  },
-                  "overdueInvoices": {
-                    "type": "number"
-                  },
-                  "overdueAmount": {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "number"
-                    }
-                  },
-                  "daysOverdue": {
-                    "type": "number"
-                  },
-                  "paid": {
-                    "type": "number"
-                  },
-                  "averageDaysToPay": {
-                    "type": "number",
-                    "nullable": true
-                  },
-                  "paidLateShare": {
-                    "type": "number",
-                    "nullable": true
-                  },
-                  "writtenOff": {
-                    "type": "number"
-                  },
-                  "writtenOffAmount": {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "number"
-                    }
-                  },
-                  "reliability": {
-                    "type": "number",
-                    "nullable": true
-                  },
-                  "asOf": {
-                    "type": "string"
-                  },
-                  "method": {
-                    "type": "string"
-                  }
-                },
-                "required": [
-                  "invoices",
-                  "openInvoices",
-                  "outstanding",
-                  "overdueInvoices",
-                  "overdueAmount",
-                  "daysOverdue",
-                  "paid",
-                  "averageDaysToPay",
-                  "paidLateShare",
-                  "writtenOff",
-                  "writtenOffAmount",
-                  "reliability",
-                  "asOf",
-                  "method"
-                ]
-              },
-              "lifetimeValue": {
-                "anyOf": [
-                  {
-                    "$ref": "#/components/schemas/LifetimeValue"
-                  },
-                  {
-                    "$ref": "#/components/schemas/LifetimeValueAnswer"
-                  }
-                ]
-              },
-              "projectedThrough": {
-                "type": "number"
-              },
-              "customerId": {
-                "type": "string"
-              },
-              "mergedFrom": {
-                "type": "array",
-                "items": {
-                  "type": "string"
-                },
-                "description": "the records merged into this one (customer ids), once it has absorbed any"
-              },
-              "kind": {
-                "type": "string",
-                "enum": [
-                  "company",
-                  "person"
-                ]
-              },
-              "name": {
-                "type": "string"
-              },
-              "email": {
-                "type": "string"
-              },
-              "phone": {
-                "type": "string"
-              },
-              "address": {
-                "anyOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "properties": {
-                      "erased": {
-                        "type": "boolean",
-                        "enum": [
-                          true
-                        ]
-                      }
-                    },
-                    "required": [
-                      "erased"
-                    ]
-                  }
-                ],
-                "description": "after an erasure, `{ erased: true }`"
-              },
-              "company": {
-                "type": "string"
-              },
-              "tags": {
-                "type": "array",
-                "items": {
-                  "type": "string"
-                }
-              },
-              "owner": {
-                "type": "string",
-                "description": "account manager; '' when none (kept non-null so it sorts and filters)"
-              },
-              "preferredChannel": {
-                "type": "string",
-                "nullable": true
-              },
-              "preferredChannelChangedAt": {
-                "type": "string",
-                "description": "business time of the last explicit channel choice (merges keep the most recent choice)"
-              },
-              "marketingConsent": {
-                "type": "object",
-                "properties": {
-                  "granted": {
-                    "type": "boolean",
-                    "nullable": true
-                  },
-                  "source": {
-                    "type": "string"
-                  },
-                  "changedAt": {
-                    "type": "string"
-                  }
-                },
-                "required": [
-                  "granted"
-                ]
-              },
-              "contacts": {
-                "type": "array",
-                "items": {
-                  "type": "object",
-                  "properties": {
-                    "contactId": {
-                      "type": "string"
-                    },
-                    "name": {
-                      "type": "string"
-                    },
-                    "role": {
-                      "type": "string"
-                    },
-                    "email": {
-                      "type": "string"
-                    },
-                    "phone": {
-                      "type": "string"
-                    }
-                  },
-                  "required": [
-                    "contactId",
-                    "name"
-                  ]
-                }
-              },
-              "registeredAt": {
-                "type": "string"
-              },
-              "externalId": {
-                "type": "string",
-                "nullable": true,
-                "description": "`<source>:<sourceId>` when the customer came in by an import (from the registration's metadata), else null"
-              },
-              "touchpoints": {
-                "type": "object",
-                "properties": {
-                  "total": {
-                    "type": "number"
-                  },
-                  "inbound": {
-                    "type": "number"
-                  },
-                  "outbound": {
-                    "type": "number"
-                  },
-                  "byChannel": {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "number"
-                    }
-                  },
-                  "byType": {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "number"
-                    }
-                  }
-                },
-                "required": [
-                  "total",
-                  "inbound",
-                  "outbound",
-                  "byChannel",
-                  "byType"
-                ]
-              },
-              "firstContactAt": {
-                "type": "string",
-                "nullable": true
-              },
-              "lastContactAt": {
-                "type": "string",
-                "nullable": true
-              },
-              "lastActivityAt": {
-                "type": "string",
-                "description": "latest business time of anything that happened with the customer"
-              },
-              "complaints": {
-                "type": "object",
-                "properties": {
-                  "filed": {
-                    "type": "number"
-                  },
-                  "open": {
-                    "type": "number"
-                  },
-                  "resolved": {
-                    "type": "number"
-                  },
-                  "escalated": {
-                    "type": "number"
-                  },
-                  "openIds": {
-                    "type": "array",
-                    "items": {
-                      "type": "string"
-                    }
-                  }
-                },
-                "required": [
-                  "filed",
-                  "open",
-                  "resolved",
-                  "escalated",
-                  "openIds"
-                ]
-              },
-              "deals": {
-                "type": "object",
-                "properties": {
-                  "openCount": {
-                    "type": "number"
-                  },
-                  "won": {
-                    "type": "number"
-                  },
-                  "lost": {
-                    "type": "number"
-                  },
-                  "open": {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "object",
-                      "properties": {
-                        "amount": {
-                          "type": "number"
-                        },
-                        "currency": {
-                          "type": "string"
-                        },
-                        "stage": {
-                          "type": "string"
-                        },
-                        "title": {
-                          "type": "string"
-                        }
-                      },
-                      "required": [
-                        "amount",
-                        "currency",
-                        "stage",
-                        "title"
-                      ]
-                    }
-                  }
-                },
-                "required": [
-                  "openCount",
-                  "won",
-                  "lost",
-                  "open"
-                ]
-              },
-              "orders": {
-                "type": "object",
-                "properties": {
-                  "placed": {
-                    "type": "number"
-                  },
-                  "cancelled": {
-                    "type": "number"
-                  },
-                  "withReturns": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "placed",
-                  "cancelled",
-                  "withReturns"
-                ]
-              },
-              "value": {
-                "type": "object",
-                "properties": {
-                  "currency": {
-                    "type": "string"
-                  },
-                  "revenue": {
-                    "type": "number"
-                  },
-                  "margin": {
-                    "type": "number",
-                    "nullable": true
-                  },
-                  "orders": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "currency",
-                  "revenue",
-                  "margin",
-                  "orders"
-                ],
-                "description": "net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by"
-              },
-              "segment": {
-                "type": "object",
-                "properties": {
-                  "tier": {
-                    "type": "string"
-                  },
-                  "rfm": {
-                    "anyOf": [
-                      {
-                        "$ref": "#/components/schemas/RfmScore"
-                      },
-                      {
-                        "type": "object",
-                        "nullable": true,
-                        "enum": [
-                          null
-                        ]
-                      }
-                    ]
-                  },
-                  "predictedValue": {
-                    "type": "number",
-                    "nullable": true
-                  },
-                  "predictedBy": {
-                    "type": "string",
-                    "enum": [
-                      "heuristic",
-                      "bg_nbd_gamma_gamma",
-                      null
-                    ],
-                    "nullable": true
-                  }
-                },
-                "required": [
-                  "tier",
-                  "rfm"
-                ],
-                "description": "written by segmentation (tiers are a ranking across customers), not by single events; predictedValue is what the\ncustomer is predicted to bring over the horizon, by the fitted model (predictedBy) or the heuristic"
-              },
-              "competitorOffers": {
-                "type": "object",
-                "properties": {
-                  "count": {
-                    "type": "number"
-                  },
-                  "latest": {
-                    "type": "object",
-                    "additionalProperties": {
-                      "type": "object",
-                      "properties": {
-                        "competitor": {
-                          "type": "string"
-                        },
-                        "at": {
-                          "type": "string"
-                        },
-                        "amount": {
-                          "type": "number"
-                        },
-                        "currency": {
-                          "type": "string"
-                        },
-                        "dealId": {
-                          "type": "string"
-                        }
-                      },
-                      "required": [
-                        "competitor",
-                        "at"
-                      ]
-                    }
-                  }
-                },
-                "required": [
-                  "count",
-                  "latest"
-                ],
-                "description": "offers competitors made the customer: how many, and each competitor's latest; absent before the first"
-              }
-            },
-            "required": [
-              "tasks",
-              "payments",
-              "lifetimeValue",
-              "projectedThrough",
-              "customerId",
-              "kind",
-              "name",
-              "tags",
-              "owner",
-              "preferredChannel",
-              "marketingConsent",
-              "contacts",
-              "registeredAt",
-              "externalId",
-              "touchpoints",
-              "firstContactAt",
-              "lastContactAt",
-              "lastActivityAt",
-              "complaints",
-              "deals",
-              "orders",
-              "value",
-              "segment"
-            ]
+            "$ref": "#/components/schemas/Customer360"
           }
         },
         "nextCursor": {
@@ -6181,159 +5559,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "fits": {
           "type": "array",
           "items": {
-            "type": "object",
-            "properties": {
-              "fitId": {
-                "type": "string"
-              },
-              "currency": {
-                "type": "string"
-              },
-              "model": {
-                "type": "string",
-                "enum": [
-                  "bg_nbd_gamma_gamma"
-                ]
-              },
-              "params": {
-                "type": "object",
-                "properties": {
-                  "r": {
-                    "type": "number"
-                  },
-                  "alpha": {
-                    "type": "number"
-                  },
-                  "a": {
-                    "type": "number"
-                  },
-                  "b": {
-                    "type": "number"
-                  },
-                  "p": {
-                    "type": "number"
-                  },
-                  "q": {
-                    "type": "number"
-                  },
-                  "gamma": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "r",
-                  "alpha",
-                  "a",
-                  "b",
-                  "p",
-                  "q",
-                  "gamma"
-                ],
-                "description": "BG/NBD (purchase counts, time unit `unitDays`) and Gamma-Gamma (spend per purchase, minor units)"
-              },
-              "logLikelihood": {
-                "type": "object",
-                "properties": {
-                  "bgNbd": {
-                    "type": "number"
-                  },
-                  "gammaGamma": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "bgNbd",
-                  "gammaGamma"
-                ]
-              },
-              "iterations": {
-                "type": "object",
-                "properties": {
-                  "bgNbd": {
-                    "type": "number"
-                  },
-                  "gammaGamma": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "bgNbd",
-                  "gammaGamma"
-                ]
-              },
-              "converged": {
-                "type": "object",
-                "properties": {
-                  "bgNbd": {
-                    "type": "boolean"
-                  },
-                  "gammaGamma": {
-                    "type": "boolean"
-                  }
-                },
-                "required": [
-                  "bgNbd",
-                  "gammaGamma"
-                ]
-              },
-              "unitDays": {
-                "type": "number",
-                "description": "days per time unit of r/α and of the summaries (7: weeks, as in the literature)"
-              },
-              "cutoff": {
-                "type": "object",
-                "properties": {
-                  "businessTime": {
-                    "type": "string"
-                  },
-                  "position": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "businessTime",
-                  "position"
-                ],
-                "description": "the data the fit saw: purchases with business time at or before `businessTime`, as projected up to `position`"
-              },
-              "customers": {
-                "type": "number"
-              },
-              "repeatCustomers": {
-                "type": "number",
-                "description": "customers with at least one repeat purchase day (the Gamma-Gamma fit's sample)"
-              },
-              "durationMs": {
-                "type": "number"
-              },
-              "trigger": {
-                "type": "string",
-                "enum": [
-                  "manual",
-                  "scheduled"
-                ],
-                "description": "`manual` (POST …/fits) or `scheduled`"
-              },
-              "occurredAt": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "fitId",
-              "currency",
-              "model",
-              "params",
-              "logLikelihood",
-              "iterations",
-              "converged",
-              "unitDays",
-              "cutoff",
-              "customers",
-              "repeatCustomers",
-              "durationMs",
-              "trigger",
-              "occurredAt"
-            ]
+            "$ref": "#/components/schemas/LifetimeValueFit"
           }
         },
         "skipped": {
@@ -6366,159 +5592,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "currencies": {
           "type": "object",
           "additionalProperties": {
-            "type": "object",
-            "properties": {
-              "fitId": {
-                "type": "string"
-              },
-              "currency": {
-                "type": "string"
-              },
-              "model": {
-                "type": "string",
-                "enum": [
-                  "bg_nbd_gamma_gamma"
-                ]
-              },
-              "params": {
-                "type": "object",
-                "properties": {
-                  "r": {
-                    "type": "number"
-                  },
-                  "alpha": {
-                    "type": "number"
-                  },
-                  "a": {
-                    "type": "number"
-                  },
-                  "b": {
-                    "type": "number"
-                  },
-                  "p": {
-                    "type": "number"
-                  },
-                  "q": {
-                    "type": "number"
-                  },
-                  "gamma": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "r",
-                  "alpha",
-                  "a",
-                  "b",
-                  "p",
-                  "q",
-                  "gamma"
-                ],
-                "description": "BG/NBD (purchase counts, time unit `unitDays`) and Gamma-Gamma (spend per purchase, minor units)"
-              },
-              "logLikelihood": {
-                "type": "object",
-                "properties": {
-                  "bgNbd": {
-                    "type": "number"
-                  },
-                  "gammaGamma": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "bgNbd",
-                  "gammaGamma"
-                ]
-              },
-              "iterations": {
-                "type": "object",
-                "properties": {
-                  "bgNbd": {
-                    "type": "number"
-                  },
-                  "gammaGamma": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "bgNbd",
-                  "gammaGamma"
-                ]
-              },
-              "converged": {
-                "type": "object",
-                "properties": {
-                  "bgNbd": {
-                    "type": "boolean"
-                  },
-                  "gammaGamma": {
-                    "type": "boolean"
-                  }
-                },
-                "required": [
-                  "bgNbd",
-                  "gammaGamma"
-                ]
-              },
-              "unitDays": {
-                "type": "number",
-                "description": "days per time unit of r/α and of the summaries (7: weeks, as in the literature)"
-              },
-              "cutoff": {
-                "type": "object",
-                "properties": {
-                  "businessTime": {
-                    "type": "string"
-                  },
-                  "position": {
-                    "type": "number"
-                  }
-                },
-                "required": [
-                  "businessTime",
-                  "position"
-                ],
-                "description": "the data the fit saw: purchases with business time at or before `businessTime`, as projected up to `position`"
-              },
-              "customers": {
-                "type": "number"
-              },
-              "repeatCustomers": {
-                "type": "number",
-                "description": "customers with at least one repeat purchase day (the Gamma-Gamma fit's sample)"
-              },
-              "durationMs": {
-                "type": "number"
-              },
-              "trigger": {
-                "type": "string",
-                "enum": [
-                  "manual",
-                  "scheduled"
-                ],
-                "description": "`manual` (POST …/fits) or `scheduled`"
-              },
-              "occurredAt": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "fitId",
-              "currency",
-              "model",
-              "params",
-              "logLikelihood",
-              "iterations",
-              "converged",
-              "unitDays",
-              "cutoff",
-              "customers",
-              "repeatCustomers",
-              "durationMs",
-              "trigger",
-              "occurredAt"
-            ]
+            "$ref": "#/components/schemas/LifetimeValueFit"
           }
         },
         "fits": {
@@ -6593,512 +5667,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
           "type": "string"
         },
         "customer": {
-          "type": "object",
-          "properties": {
-            "tasks": {
-              "type": "object",
-              "properties": {
-                "open": {
-                  "type": "number"
-                },
-                "overdue": {
-                  "type": "number"
-                },
-                "nextDueAt": {
-                  "type": "string",
-                  "nullable": true
-                }
-              },
-              "required": [
-                "open",
-                "overdue",
-                "nextDueAt"
-              ]
-            },
-            "payments": {
-              "type": "object",
-              "properties": {
-                "invoices": {
-                  "type": "number"
-                },
-                "openInvoices": {
-                  "type": "number"
-                },
-                "outstanding": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "overdueInvoices": {
-                  "type": "number"
-                },
-                "overdueAmount": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "daysOverdue": {
-                  "type": "number"
-                },
-                "paid": {
-                  "type": "number"
-                },
-                "averageDaysToPay": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "paidLateShare": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "writtenOff": {
-                  "type": "number"
-                },
-                "writtenOffAmount": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "reliability": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "asOf": {
-                  "type": "string"
-                },
-                "method": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "invoices",
-                "openInvoices",
-                "outstanding",
-                "overdueInvoices",
-                "overdueAmount",
-                "daysOverdue",
-                "paid",
-                "averageDaysToPay",
-                "paidLateShare",
-                "writtenOff",
-                "writtenOffAmount",
-                "reliability",
-                "asOf",
-                "method"
-              ]
-            },
-            "lifetimeValue": {
-              "anyOf": [
-                {
-                  "$ref": "#/components/schemas/LifetimeValue"
-                },
-                {
-                  "$ref": "#/components/schemas/LifetimeValueAnswer"
-                }
-              ]
-            },
-            "projectedThrough": {
-              "type": "number"
-            },
-            "customerId": {
-              "type": "string"
-            },
-            "mergedFrom": {
-              "type": "array",
-              "items": {
-                "type": "string"
-              },
-              "description": "the records merged into this one (customer ids), once it has absorbed any"
-            },
-            "kind": {
-              "type": "string",
-              "enum": [
-                "company",
-                "person"
-              ]
-            },
-            "name": {
-              "type": "string"
-            },
-            "email": {
-              "type": "string"
-            },
-            "phone": {
-              "type": "string"
-            },
-            "address": {
-              "anyOf": [
-                {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "string"
-                  }
-                },
-                {
-                  "type": "object",
-                  "properties": {
-                    "erased": {
-                      "type": "boolean",
-                      "enum": [
-                        true
-                      ]
-                    }
-                  },
-                  "required": [
-                    "erased"
-                  ]
-                }
-              ],
-              "description": "after an erasure, `{ erased: true }`"
-            },
-            "company": {
-              "type": "string"
-            },
-            "tags": {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            },
-            "owner": {
-              "type": "string",
-              "description": "account manager; '' when none (kept non-null so it sorts and filters)"
-            },
-            "preferredChannel": {
-              "type": "string",
-              "nullable": true
-            },
-            "preferredChannelChangedAt": {
-              "type": "string",
-              "description": "business time of the last explicit channel choice (merges keep the most recent choice)"
-            },
-            "marketingConsent": {
-              "type": "object",
-              "properties": {
-                "granted": {
-                  "type": "boolean",
-                  "nullable": true
-                },
-                "source": {
-                  "type": "string"
-                },
-                "changedAt": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "granted"
-              ]
-            },
-            "contacts": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "properties": {
-                  "contactId": {
-                    "type": "string"
-                  },
-                  "name": {
-                    "type": "string"
-                  },
-                  "role": {
-                    "type": "string"
-                  },
-                  "email": {
-                    "type": "string"
-                  },
-                  "phone": {
-                    "type": "string"
-                  }
-                },
-                "required": [
-                  "contactId",
-                  "name"
-                ]
-              }
-            },
-            "registeredAt": {
-              "type": "string"
-            },
-            "externalId": {
-              "type": "string",
-              "nullable": true,
-              "description": "`<source>:<sourceId>` when the customer came in by an import (from the registration's metadata), else null"
-            },
-            "touchpoints": {
-              "type": "object",
-              "properties": {
-                "total": {
-                  "type": "number"
-                },
-                "inbound": {
-                  "type": "number"
-                },
-                "outbound": {
-                  "type": "number"
-                },
-                "byChannel": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                },
-                "byType": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "number"
-                  }
-                }
-              },
-              "required": [
-                "total",
-                "inbound",
-                "outbound",
-                "byChannel",
-                "byType"
-              ]
-            },
-            "firstContactAt": {
-              "type": "string",
-              "nullable": true
-            },
-            "lastContactAt": {
-              "type": "string",
-              "nullable": true
-            },
-            "lastActivityAt": {
-              "type": "string",
-              "description": "latest business time of anything that happened with the customer"
-            },
-            "complaints": {
-              "type": "object",
-              "properties": {
-                "filed": {
-                  "type": "number"
-                },
-                "open": {
-                  "type": "number"
-                },
-                "resolved": {
-                  "type": "number"
-                },
-                "escalated": {
-                  "type": "number"
-                },
-                "openIds": {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              },
-              "required": [
-                "filed",
-                "open",
-                "resolved",
-                "escalated",
-                "openIds"
-              ]
-            },
-            "deals": {
-              "type": "object",
-              "properties": {
-                "openCount": {
-                  "type": "number"
-                },
-                "won": {
-                  "type": "number"
-                },
-                "lost": {
-                  "type": "number"
-                },
-                "open": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "object",
-                    "properties": {
-                      "amount": {
-                        "type": "number"
-                      },
-                      "currency": {
-                        "type": "string"
-                      },
-                      "stage": {
-                        "type": "string"
-                      },
-                      "title": {
-                        "type": "string"
-                      }
-                    },
-                    "required": [
-                      "amount",
-                      "currency",
-                      "stage",
-                      "title"
-                    ]
-                  }
-                }
-              },
-              "required": [
-                "openCount",
-                "won",
-                "lost",
-                "open"
-              ]
-            },
-            "orders": {
-              "type": "object",
-              "properties": {
-                "placed": {
-                  "type": "number"
-                },
-                "cancelled": {
-                  "type": "number"
-                },
-                "withReturns": {
-                  "type": "number"
-                }
-              },
-              "required": [
-                "placed",
-                "cancelled",
-                "withReturns"
-              ]
-            },
-            "value": {
-              "type": "object",
-              "properties": {
-                "currency": {
-                  "type": "string"
-                },
-                "revenue": {
-                  "type": "number"
-                },
-                "margin": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "orders": {
-                  "type": "number"
-                }
-              },
-              "required": [
-                "currency",
-                "revenue",
-                "margin",
-                "orders"
-              ],
-              "description": "net value in the customer's primary currency (that of the first order): what lists sort and tiers rank by"
-            },
-            "segment": {
-              "type": "object",
-              "properties": {
-                "tier": {
-                  "type": "string"
-                },
-                "rfm": {
-                  "anyOf": [
-                    {
-                      "$ref": "#/components/schemas/RfmScore"
-                    },
-                    {
-                      "type": "object",
-                      "nullable": true,
-                      "enum": [
-                        null
-                      ]
-                    }
-                  ]
-                },
-                "predictedValue": {
-                  "type": "number",
-                  "nullable": true
-                },
-                "predictedBy": {
-                  "type": "string",
-                  "enum": [
-                    "heuristic",
-                    "bg_nbd_gamma_gamma",
-                    null
-                  ],
-                  "nullable": true
-                }
-              },
-              "required": [
-                "tier",
-                "rfm"
-              ],
-              "description": "written by segmentation (tiers are a ranking across customers), not by single events; predictedValue is what the\ncustomer is predicted to bring over the horizon, by the fitted model (predictedBy) or the heuristic"
-            },
-            "competitorOffers": {
-              "type": "object",
-              "properties": {
-                "count": {
-                  "type": "number"
-                },
-                "latest": {
-                  "type": "object",
-                  "additionalProperties": {
-                    "type": "object",
-                    "properties": {
-                      "competitor": {
-                        "type": "string"
-                      },
-                      "at": {
-                        "type": "string"
-                      },
-                      "amount": {
-                        "type": "number"
-                      },
-                      "currency": {
-                        "type": "string"
-                      },
-                      "dealId": {
-                        "type": "string"
-                      }
-                    },
-                    "required": [
-                      "competitor",
-                      "at"
-                    ]
-                  }
-                }
-              },
-              "required": [
-                "count",
-                "latest"
-              ],
-              "description": "offers competitors made the customer: how many, and each competitor's latest; absent before the first"
-            }
-          },
-          "required": [
-            "tasks",
-            "payments",
-            "lifetimeValue",
-            "projectedThrough",
-            "customerId",
-            "kind",
-            "name",
-            "tags",
-            "owner",
-            "preferredChannel",
-            "marketingConsent",
-            "contacts",
-            "registeredAt",
-            "externalId",
-            "touchpoints",
-            "firstContactAt",
-            "lastContactAt",
-            "lastActivityAt",
-            "complaints",
-            "deals",
-            "orders",
-            "value",
-            "segment"
-          ]
+          "$ref": "#/components/schemas/Customer360"
         }
       },
       "required": [
@@ -7617,105 +6186,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
       "$ref": "#/components/schemas/CommandResult"
     },
     "TasksController.get": {
-      "type": "object",
-      "properties": {
-        "overdue": {
-          "type": "boolean"
-        },
-        "projectedThrough": {
-          "type": "number"
-        },
-        "customerId": {
-          "type": "string"
-        },
-        "kind": {
-          "type": "string",
-          "enum": [
-            "email",
-            "call",
-            "meeting",
-            "todo"
-          ]
-        },
-        "dealId": {
-          "type": "string"
-        },
-        "title": {
-          "type": "string"
-        },
-        "taskId": {
-          "type": "string"
-        },
-        "dueAt": {
-          "type": "string"
-        },
-        "endsAt": {
-          "type": "string"
-        },
-        "remindAt": {
-          "type": "string",
-          "description": "when to remind the assignee (calendar alarm); at or before dueAt"
-        },
-        "notes": {
-          "type": "string"
-        },
-        "assignee": {
-          "type": "string"
-        },
-        "priority": {
-          "type": "string",
-          "enum": [
-            "low",
-            "high",
-            "normal"
-          ]
-        },
-        "causedBy": {
-          "$ref": "#/components/schemas/TaskCause"
-        },
-        "status": {
-          "type": "string",
-          "enum": [
-            "open",
-            "done",
-            "cancelled"
-          ]
-        },
-        "createdAt": {
-          "type": "string"
-        },
-        "createdBy": {
-          "type": "string"
-        },
-        "closedAt": {
-          "type": "string"
-        },
-        "outcome": {
-          "type": "string"
-        },
-        "cancelReason": {
-          "type": "string"
-        },
-        "revisions": {
-          "type": "number",
-          "description": "events applied: the calendar feed's SEQUENCE"
-        }
-      },
-      "required": [
-        "overdue",
-        "projectedThrough",
-        "customerId",
-        "kind",
-        "title",
-        "taskId",
-        "dueAt",
-        "assignee",
-        "priority",
-        "status",
-        "createdAt",
-        "createdBy",
-        "revisions"
-      ]
+      "$ref": "#/components/schemas/TaskView"
     },
     "TasksController.list": {
       "type": "object",
@@ -7723,105 +6194,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "items": {
           "type": "array",
           "items": {
-            "type": "object",
-            "properties": {
-              "overdue": {
-                "type": "boolean"
-              },
-              "projectedThrough": {
-                "type": "number"
-              },
-              "customerId": {
-                "type": "string"
-              },
-              "kind": {
-                "type": "string",
-                "enum": [
-                  "email",
-                  "call",
-                  "meeting",
-                  "todo"
-                ]
-              },
-              "dealId": {
-                "type": "string"
-              },
-              "title": {
-                "type": "string"
-              },
-              "taskId": {
-                "type": "string"
-              },
-              "dueAt": {
-                "type": "string"
-              },
-              "endsAt": {
-                "type": "string"
-              },
-              "remindAt": {
-                "type": "string",
-                "description": "when to remind the assignee (calendar alarm); at or before dueAt"
-              },
-              "notes": {
-                "type": "string"
-              },
-              "assignee": {
-                "type": "string"
-              },
-              "priority": {
-                "type": "string",
-                "enum": [
-                  "low",
-                  "high",
-                  "normal"
-                ]
-              },
-              "causedBy": {
-                "$ref": "#/components/schemas/TaskCause"
-              },
-              "status": {
-                "type": "string",
-                "enum": [
-                  "open",
-                  "done",
-                  "cancelled"
-                ]
-              },
-              "createdAt": {
-                "type": "string"
-              },
-              "createdBy": {
-                "type": "string"
-              },
-              "closedAt": {
-                "type": "string"
-              },
-              "outcome": {
-                "type": "string"
-              },
-              "cancelReason": {
-                "type": "string"
-              },
-              "revisions": {
-                "type": "number",
-                "description": "events applied: the calendar feed's SEQUENCE"
-              }
-            },
-            "required": [
-              "overdue",
-              "projectedThrough",
-              "customerId",
-              "kind",
-              "title",
-              "taskId",
-              "dueAt",
-              "assignee",
-              "priority",
-              "status",
-              "createdAt",
-              "createdBy",
-              "revisions"
-            ]
+            "$ref": "#/components/schemas/TaskView"
           }
         },
         "nextCursor": {
@@ -7846,313 +6219,19 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "overdue": {
           "type": "array",
           "items": {
-            "type": "object",
-            "properties": {
-              "overdue": {
-                "type": "boolean"
-              },
-              "projectedThrough": {
-                "type": "number"
-              },
-              "customerId": {
-                "type": "string"
-              },
-              "kind": {
-                "type": "string",
-                "enum": [
-                  "email",
-                  "call",
-                  "meeting",
-                  "todo"
-                ]
-              },
-              "dealId": {
-                "type": "string"
-              },
-              "title": {
-                "type": "string"
-              },
-              "taskId": {
-                "type": "string"
-              },
-              "dueAt": {
-                "type": "string"
-              },
-              "endsAt": {
-                "type": "string"
-              },
-              "remindAt": {
-                "type": "string",
-                "description": "when to remind the assignee (calendar alarm); at or before dueAt"
-              },
-              "notes": {
-                "type": "string"
-              },
-              "assignee": {
-                "type": "string"
-              },
-              "priority": {
-                "type": "string",
-                "enum": [
-                  "low",
-                  "high",
-                  "normal"
-                ]
-              },
-              "causedBy": {
-                "$ref": "#/components/schemas/TaskCause"
-              },
-              "status": {
-                "type": "string",
-                "enum": [
-                  "open",
-                  "done",
-                  "cancelled"
-                ]
-              },
-              "createdAt": {
-                "type": "string"
-              },
-              "createdBy": {
-                "type": "string"
-              },
-              "closedAt": {
-                "type": "string"
-              },
-              "outcome": {
-                "type": "string"
-              },
-              "cancelReason": {
-                "type": "string"
-              },
-              "revisions": {
-                "type": "number",
-                "description": "events applied: the calendar feed's SEQUENCE"
-              }
-            },
-            "required": [
-              "overdue",
-              "projectedThrough",
-              "customerId",
-              "kind",
-              "title",
-              "taskId",
-              "dueAt",
-              "assignee",
-              "priority",
-              "status",
-              "createdAt",
-              "createdBy",
-              "revisions"
-            ]
+            "$ref": "#/components/schemas/TaskView"
           }
         },
         "due": {
           "type": "array",
           "items": {
-            "type": "object",
-            "properties": {
-              "overdue": {
-                "type": "boolean"
-              },
-              "projectedThrough": {
-                "type": "number"
-              },
-              "customerId": {
-                "type": "string"
-              },
-              "kind": {
-                "type": "string",
-                "enum": [
-                  "email",
-                  "call",
-                  "meeting",
-                  "todo"
-                ]
-              },
-              "dealId": {
-                "type": "string"
-              },
-              "title": {
-                "type": "string"
-              },
-              "taskId": {
-                "type": "string"
-              },
-              "dueAt": {
-                "type": "string"
-              },
-              "endsAt": {
-                "type": "string"
-              },
-              "remindAt": {
-                "type": "string",
-                "description": "when to remind the assignee (calendar alarm); at or before dueAt"
-              },
-              "notes": {
-                "type": "string"
-              },
-              "assignee": {
-                "type": "string"
-              },
-              "priority": {
-                "type": "string",
-                "enum": [
-                  "low",
-                  "high",
-                  "normal"
-                ]
-              },
-              "causedBy": {
-                "$ref": "#/components/schemas/TaskCause"
-              },
-              "status": {
-                "type": "string",
-                "enum": [
-                  "open",
-                  "done",
-                  "cancelled"
-                ]
-              },
-              "createdAt": {
-                "type": "string"
-              },
-              "createdBy": {
-                "type": "string"
-              },
-              "closedAt": {
-                "type": "string"
-              },
-              "outcome": {
-                "type": "string"
-              },
-              "cancelReason": {
-                "type": "string"
-              },
-              "revisions": {
-                "type": "number",
-                "description": "events applied: the calendar feed's SEQUENCE"
-              }
-            },
-            "required": [
-              "overdue",
-              "projectedThrough",
-              "customerId",
-              "kind",
-              "title",
-              "taskId",
-              "dueAt",
-              "assignee",
-              "priority",
-              "status",
-              "createdAt",
-              "createdBy",
-              "revisions"
-            ]
+            "$ref": "#/components/schemas/TaskView"
           }
         },
         "done": {
           "type": "array",
           "items": {
-            "type": "object",
-            "properties": {
-              "overdue": {
-                "type": "boolean"
-              },
-              "projectedThrough": {
-                "type": "number"
-              },
-              "customerId": {
-                "type": "string"
-              },
-              "kind": {
-                "type": "string",
-                "enum": [
-                  "email",
-                  "call",
-                  "meeting",
-                  "todo"
-                ]
-              },
-              "dealId": {
-                "type": "string"
-              },
-              "title": {
-                "type": "string"
-              },
-              "taskId": {
-                "type": "string"
-              },
-              "dueAt": {
-                "type": "string"
-              },
-              "endsAt": {
-                "type": "string"
-              },
-              "remindAt": {
-                "type": "string",
-                "description": "when to remind the assignee (calendar alarm); at or before dueAt"
-              },
-              "notes": {
-                "type": "string"
-              },
-              "assignee": {
-                "type": "string"
-              },
-              "priority": {
-                "type": "string",
-                "enum": [
-                  "low",
-                  "high",
-                  "normal"
-                ]
-              },
-              "causedBy": {
-                "$ref": "#/components/schemas/TaskCause"
-              },
-              "status": {
-                "type": "string",
-                "enum": [
-                  "open",
-                  "done",
-                  "cancelled"
-                ]
-              },
-              "createdAt": {
-                "type": "string"
-              },
-              "createdBy": {
-                "type": "string"
-              },
-              "closedAt": {
-                "type": "string"
-              },
-              "outcome": {
-                "type": "string"
-              },
-              "cancelReason": {
-                "type": "string"
-              },
-              "revisions": {
-                "type": "number",
-                "description": "events applied: the calendar feed's SEQUENCE"
-              }
-            },
-            "required": [
-              "overdue",
-              "projectedThrough",
-              "customerId",
-              "kind",
-              "title",
-              "taskId",
-              "dueAt",
-              "assignee",
-              "priority",
-              "status",
-              "createdAt",
-              "createdBy",
-              "revisions"
-            ]
+            "$ref": "#/components/schemas/TaskView"
           }
         },
         "truncated": {
@@ -8178,119 +6257,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
       "type": "object",
       "properties": {
         "subscription": {
-          "type": "object",
-          "properties": {
-            "delivery": {
-              "type": "object",
-              "properties": {
-                "cursor": {
-                  "type": "number"
-                },
-                "lagEvents": {
-                  "type": "number",
-                  "description": "events not yet acknowledged: read but pending, plus those the dispatcher has not read yet (filtered or not)"
-                },
-                "pending": {
-                  "type": "number"
-                },
-                "oldestPendingRecordedAt": {
-                  "type": "string",
-                  "nullable": true
-                },
-                "delivered": {
-                  "type": "number"
-                },
-                "failedAttempts": {
-                  "type": "number"
-                },
-                "deadLetters": {
-                  "type": "number"
-                },
-                "lastDeliveredAt": {
-                  "type": "string",
-                  "nullable": true
-                },
-                "lastError": {
-                  "type": "string",
-                  "nullable": true
-                },
-                "lastErrorAt": {
-                  "type": "string",
-                  "nullable": true
-                }
-              },
-              "required": [
-                "cursor",
-                "lagEvents",
-                "pending",
-                "oldestPendingRecordedAt",
-                "delivered",
-                "failedAttempts",
-                "deadLetters",
-                "lastDeliveredAt",
-                "lastError",
-                "lastErrorAt"
-              ],
-              "nullable": true
-            },
-            "subscriptionId": {
-              "type": "string"
-            },
-            "url": {
-              "type": "string"
-            },
-            "filter": {
-              "$ref": "#/components/schemas/WebhookFilter"
-            },
-            "fromPosition": {
-              "type": "number",
-              "nullable": true
-            },
-            "description": {
-              "type": "string",
-              "nullable": true
-            },
-            "status": {
-              "type": "string",
-              "enum": [
-                "active",
-                "paused",
-                "disabled"
-              ]
-            },
-            "disabledReason": {
-              "type": "string",
-              "nullable": true
-            },
-            "secretVersion": {
-              "type": "number"
-            },
-            "secretRotatedAt": {
-              "type": "string",
-              "nullable": true,
-              "description": "when the current secret replaced the previous one (null: never rotated)"
-            },
-            "createdAt": {
-              "type": "string"
-            },
-            "changedAt": {
-              "type": "string"
-            }
-          },
-          "required": [
-            "delivery",
-            "subscriptionId",
-            "url",
-            "filter",
-            "fromPosition",
-            "description",
-            "status",
-            "disabledReason",
-            "secretVersion",
-            "secretRotatedAt",
-            "createdAt",
-            "changedAt"
-          ]
+          "$ref": "#/components/schemas/WebhookSubscriptionView"
         },
         "secret": {
           "type": "string"
@@ -8382,119 +6349,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
       ]
     },
     "WebhooksController.get": {
-      "type": "object",
-      "properties": {
-        "delivery": {
-          "type": "object",
-          "properties": {
-            "cursor": {
-              "type": "number"
-            },
-            "lagEvents": {
-              "type": "number",
-              "description": "events not yet acknowledged: read but pending, plus those the dispatcher has not read yet (filtered or not)"
-            },
-            "pending": {
-              "type": "number"
-            },
-            "oldestPendingRecordedAt": {
-              "type": "string",
-              "nullable": true
-            },
-            "delivered": {
-              "type": "number"
-            },
-            "failedAttempts": {
-              "type": "number"
-            },
-            "deadLetters": {
-              "type": "number"
-            },
-            "lastDeliveredAt": {
-              "type": "string",
-              "nullable": true
-            },
-            "lastError": {
-              "type": "string",
-              "nullable": true
-            },
-            "lastErrorAt": {
-              "type": "string",
-              "nullable": true
-            }
-          },
-          "required": [
-            "cursor",
-            "lagEvents",
-            "pending",
-            "oldestPendingRecordedAt",
-            "delivered",
-            "failedAttempts",
-            "deadLetters",
-            "lastDeliveredAt",
-            "lastError",
-            "lastErrorAt"
-          ],
-          "nullable": true
-        },
-        "subscriptionId": {
-          "type": "string"
-        },
-        "url": {
-          "type": "string"
-        },
-        "filter": {
-          "$ref": "#/components/schemas/WebhookFilter"
-        },
-        "fromPosition": {
-          "type": "number",
-          "nullable": true
-        },
-        "description": {
-          "type": "string",
-          "nullable": true
-        },
-        "status": {
-          "type": "string",
-          "enum": [
-            "active",
-            "paused",
-            "disabled"
-          ]
-        },
-        "disabledReason": {
-          "type": "string",
-          "nullable": true
-        },
-        "secretVersion": {
-          "type": "number"
-        },
-        "secretRotatedAt": {
-          "type": "string",
-          "nullable": true,
-          "description": "when the current secret replaced the previous one (null: never rotated)"
-        },
-        "createdAt": {
-          "type": "string"
-        },
-        "changedAt": {
-          "type": "string"
-        }
-      },
-      "required": [
-        "delivery",
-        "subscriptionId",
-        "url",
-        "filter",
-        "fromPosition",
-        "description",
-        "status",
-        "disabledReason",
-        "secretVersion",
-        "secretRotatedAt",
-        "createdAt",
-        "changedAt"
-      ]
+      "$ref": "#/components/schemas/WebhookSubscriptionView"
     },
     "WebhooksController.list": {
       "type": "object",
@@ -8502,119 +6357,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "items": {
           "type": "array",
           "items": {
-            "type": "object",
-            "properties": {
-              "delivery": {
-                "type": "object",
-                "properties": {
-                  "cursor": {
-                    "type": "number"
-                  },
-                  "lagEvents": {
-                    "type": "number",
-                    "description": "events not yet acknowledged: read but pending, plus those the dispatcher has not read yet (filtered or not)"
-                  },
-                  "pending": {
-                    "type": "number"
-                  },
-                  "oldestPendingRecordedAt": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "delivered": {
-                    "type": "number"
-                  },
-                  "failedAttempts": {
-                    "type": "number"
-                  },
-                  "deadLetters": {
-                    "type": "number"
-                  },
-                  "lastDeliveredAt": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "lastError": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "lastErrorAt": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                },
-                "required": [
-                  "cursor",
-                  "lagEvents",
-                  "pending",
-                  "oldestPendingRecordedAt",
-                  "delivered",
-                  "failedAttempts",
-                  "deadLetters",
-                  "lastDeliveredAt",
-                  "lastError",
-                  "lastErrorAt"
-                ],
-                "nullable": true
-              },
-              "subscriptionId": {
-                "type": "string"
-              },
-              "url": {
-                "type": "string"
-              },
-              "filter": {
-                "$ref": "#/components/schemas/WebhookFilter"
-              },
-              "fromPosition": {
-                "type": "number",
-                "nullable": true
-              },
-              "description": {
-                "type": "string",
-                "nullable": true
-              },
-              "status": {
-                "type": "string",
-                "enum": [
-                  "active",
-                  "paused",
-                  "disabled"
-                ]
-              },
-              "disabledReason": {
-                "type": "string",
-                "nullable": true
-              },
-              "secretVersion": {
-                "type": "number"
-              },
-              "secretRotatedAt": {
-                "type": "string",
-                "nullable": true,
-                "description": "when the current secret replaced the previous one (null: never rotated)"
-              },
-              "createdAt": {
-                "type": "string"
-              },
-              "changedAt": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "delivery",
-              "subscriptionId",
-              "url",
-              "filter",
-              "fromPosition",
-              "description",
-              "status",
-              "disabledReason",
-              "secretVersion",
-              "secretRotatedAt",
-              "createdAt",
-              "changedAt"
-            ]
+            "$ref": "#/components/schemas/WebhookSubscriptionView"
           }
         }
       },

@@ -111,7 +111,15 @@ export function presentPayments(p: PaymentFacts | undefined, asOf: string) {
 }
 
 /** The public shape of the 360: internals (order book, positions) stay inside. */
-export function present360(doc: CustomerBody, ltv: LifetimeValue | LifetimeValueAnswer) {
+/** The customer 360 as every read answers it (the record, a list item, an as-of state, a merge preview). */
+export type Customer360 = Omit<DocumentBody<CustomerBody>, 'valueByCurrency' | 'tasks' | 'payments' | 'lifetimeValue'> & {
+  tasks: { open: number; overdue: number; nextDueAt: string | null };
+  payments: ReturnType<typeof presentPayments>;
+  lifetimeValue: LifetimeValue | LifetimeValueAnswer;
+  projectedThrough: number;
+};
+
+export function present360(doc: CustomerBody, ltv: LifetimeValue | LifetimeValueAnswer): Customer360 {
   // A document from the projector (audit as-of) still holds its order book: strip it too.
   const { _id, _position, valueByCurrency: _v, ...rest } = doc;
   delete (rest as { orderBook?: unknown }).orderBook;

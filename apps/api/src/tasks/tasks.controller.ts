@@ -4,7 +4,7 @@ import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { CommandResult } from '@touchpoint/application';
 import type { TaskCommand } from '@touchpoint/domain';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '@touchpoint/platform';
-import { READ_STORE, TASKS, type Condition, type ReadStore, type SortKey, type TaskDoc } from '@touchpoint/read-models';
+import { READ_STORE, TASKS, type Condition, type ReadStore, type SortKey, type TaskDoc, type DocumentBody } from '@touchpoint/read-models';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Roles } from '../auth';
 import type { AuthenticatedRequest } from '../auth/auth.guard';
@@ -27,8 +27,11 @@ const BY_DUE: SortKey[] = [
   { field: 'rank', direction: 'asc' },
 ];
 
+/** A task as reads answer it; `overdue` is decided by the clock at the time of the read. */
+export type TaskView = DocumentBody<TaskDoc, 'rank'> & { overdue: boolean; projectedThrough: number };
+
 /** A task as readers get it: overdue is decided by the clock at the time of the read. */
-export function presentTask(doc: TaskDoc, now: Date) {
+export function presentTask(doc: TaskDoc, now: Date): TaskView {
   const { _id, _position, rank: _rank, ...task } = doc;
   return { ...task, overdue: task.status === 'open' && Date.parse(task.dueAt) < now.getTime(), projectedThrough: _position };
 }

@@ -18,6 +18,25 @@ import { CreateSubscriptionDto, DeliveryLogQueryDto, RedeliverDto } from './webh
  * Webhook subscriptions (admin, service): each change an event on the `webhook-subscriptions` stream. The dispatcher
  * process sends; here the delivery state it keeps is read back (progress, log, dead letters).
  */
+/** How far the dispatcher has got with a subscription. */
+export interface WebhookDelivery {
+  /** the last global position read into pending (or skipped by the filter) */
+  cursor: number;
+  /** events not yet acknowledged: read but pending, plus those the dispatcher has not read yet (filtered or not) */
+  lagEvents: number;
+  pending: number;
+  oldestPendingRecordedAt: string | null;
+  delivered: number;
+  failedAttempts: number;
+  deadLetters: number;
+  lastDeliveredAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+/** A webhook subscription as reads answer it: its settings and state, and its delivery progress (null until the dispatcher has picked it up). */
+export type WebhookSubscriptionView = WebhookSubscriptionState & { delivery: WebhookDelivery | null };
+
 @ApiTags('webhooks')
 @Roles('service')
 @ApiHeader({ name: 'Idempotency-Key', required: false })
@@ -61,7 +80,7 @@ export class WebhooksController {
   }
 
   @Get()
-  async list() {
+  async list(): Promise<{ items: WebhookSubscriptionView[] }> {
     const { state } = await this.runner.load(webhookAggregate, WEBHOOK_SUBSCRIPTIONS_STREAM);
     const subs = Object.values(state.subscriptions).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.subscriptionId.localeCompare(b.subscriptionId));
     return { items: await Promise.all(subs.map((s) => this.present(s))) };
@@ -132,7 +151,7 @@ export class WebhooksController {
     return sub;
   }
 
-  private async present(sub: WebhookSubscriptionState) {
+  private async present(sub: WebhookSubscriptionState): Promise<WebhookSubscriptionView> {
     const progress = await this.webhooks.state.progress(sub.subscriptionId);
     const head = await this.store.headPosition();
     return {
@@ -140,7 +159,6 @@ export class WebhooksController {
       delivery: progress
         ? {
             cursor: progress.cursor,
-            /** events not yet acknowledged: read but pending, plus those the dispatcher has not read yet (filtered or not) */
             lagEvents: Math.max(0, head - progress.cursor) + progress.pending,
             pending: progress.pending,
             oldestPendingRecordedAt: progress.oldestPendingRecordedAt,
