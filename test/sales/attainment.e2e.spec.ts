@@ -127,11 +127,13 @@ describe('attainment: sales see their own figures (authentication on)', () => {
 
   it('a seller gets only their own rows, an analyst everyone’s; only an admin sets quotas', async () => {
     const admin = { Authorization: t.bearer('admin') };
-    await request(t.http).post('/v1/sales/quotas').set(admin).send({ scope: 'owner', name: 'sales.other', period: '2026-03', currency: 'EUR', amount: 100 }).expect(200);
+    const set = await request(t.http).post('/v1/sales/quotas').set(admin).send({ scope: 'owner', name: 'sales.other', period: '2026-03', currency: 'EUR', amount: 100 }).expect(200);
     expect((await request(t.http).post('/v1/sales/quotas').set({ Authorization: t.bearer('sales') }).send({ scope: 'owner', name: 'me', period: '2026-03', currency: 'EUR', amount: 1 })).status).toBe(403);
-    const mine = await request(t.http).get('/v1/sales/attainment').set({ Authorization: t.bearer('sales') }).query({ period: '2026-03' }).expect(200);
+    // Read-your-writes: on the real engines the projector follows the log asynchronously.
+    const minPosition = set.body.globalPosition;
+    const mine = await request(t.http).get('/v1/sales/attainment').set({ Authorization: t.bearer('sales') }).query({ period: '2026-03', minPosition }).expect(200);
     expect(mine.body.items).toEqual([]);
-    const all = await request(t.http).get('/v1/sales/attainment').set({ Authorization: t.bearer('analyst') }).query({ period: '2026-03' }).expect(200);
+    const all = await request(t.http).get('/v1/sales/attainment').set({ Authorization: t.bearer('analyst') }).query({ period: '2026-03', minPosition }).expect(200);
     expect(all.body.items.map((r: { name: string }) => r.name)).toEqual(['sales.other']);
   });
 });
