@@ -22,6 +22,8 @@ export interface Sizes {
   freshness: number;
   kafkaEvents: number;
   pgOps: number;
+  /** customers at each point of the `scale` curve (≈ 20 events each) */
+  scaleCustomers: number[];
 }
 
 export const FULL: Sizes = {
@@ -42,6 +44,7 @@ export const FULL: Sizes = {
   freshness: 500,
   kafkaEvents: 20_000,
   pgOps: 1000,
+  scaleCustomers: [10_000, 100_000],
 };
 
 export const QUICK: Sizes = {
@@ -62,6 +65,7 @@ export const QUICK: Sizes = {
   freshness: 50,
   kafkaEvents: 2000,
   pgOps: 200,
+  scaleCustomers: [1_000],
 };
 
 export const SEED = 20_260_301;

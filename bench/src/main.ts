@@ -17,6 +17,7 @@ import { longHistory } from './scenarios/history';
 import { httpAppend } from './scenarios/http';
 import { importScenario } from './scenarios/import';
 import { rebuildAndQueries, rebuildMongo } from './scenarios/rebuild';
+import { scaleScenario } from './scenarios/scale';
 import { freshnessEmbedded, kafka } from './scenarios/streaming';
 import { evaluate, formatTable, problemsOf, type MeasuredRow } from './stats';
 
@@ -41,6 +42,7 @@ const SCENARIOS: Array<{ name: string; engines: string; run: Scenario }> = [
   { name: 'sales-desk', engines: 'sqlite', run: salesDeskScenario },
   { name: 'webhooks', engines: 'sqlite', run: webhooksScenario },
   { name: 'feed', engines: 'sqlite', run: feedScenario },
+  { name: 'scale', engines: 'sqlite', run: scaleScenario },
 ];
 
 function machine() {

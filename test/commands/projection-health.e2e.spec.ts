@@ -46,7 +46,7 @@ describe('projection lag in /health and /metrics', () => {
     it('serves /health (up, with position and lag) and /metrics while it runs, and /health 503 when it fell behind', async () => {
       const projector = t.app.get<Projector>(PROJECTOR);
       const lag = new ProjectionLag(t.store, t.readStore, projector, t.clock);
-      const server = await startOperationsServer({ port: 0, host: '127.0.0.1', lag, registry: createMetrics(t.store, lag), maxLagSeconds: 30 });
+      const server = await startOperationsServer({ port: 0, host: '127.0.0.1', lag, registry: createMetrics(t.store, lag, projector), maxLagSeconds: 30 });
       const url = `http://127.0.0.1:${server.port}`;
       try {
         await request(t.http).post('/v1/customers').send({ kind: 'person', name: 'Projected' }).expect(201);
@@ -54,7 +54,10 @@ describe('projection lag in /health and /metrics', () => {
         const up = await fetch(`${url}/health`);
         expect(up.status).toBe(200);
         expect(await up.json()).toMatchObject({ status: 'up', projector: { mode: 'in-process', lagEvents: 0, lagSeconds: 0 } });
-        expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^touchpoint_projector_position \d+$/m);
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        expect(metrics).toMatch(/^touchpoint_projector_position \d+$/m);
+        expect(metrics).toMatch(/^touchpoint_projector_cache_documents [1-9]\d*$/m);
+        expect(metrics).toMatch(/^touchpoint_projector_cache_limit 10000$/m);
         // Stopped (as if it hung): the events written meanwhile age past the limit.
         await projector.stop();
         await request(t.http).post('/v1/customers').send({ kind: 'person', name: 'Not projected' }).expect(201);
@@ -68,6 +71,30 @@ describe('projection lag in /health and /metrics', () => {
         await projector.start();
         await server.close();
       }
+    });
+  });
+
+  describe('the projector’s cache, bounded to 2 documents per read model', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ engine: 'memory', env: { TOUCHPOINT_PROJECTOR_CACHE_DOCS: '2' } });
+    });
+    afterAll(() => t?.close());
+
+    it('counts in /metrics the documents it read back from the store, and keeps at most the limit in memory', async () => {
+      const projector = t.app.get<Projector>(PROJECTOR);
+      const registry = createMetrics(t.store, new ProjectionLag(t.store, t.readStore, projector, t.clock), projector);
+      const ids: string[] = [];
+      for (const name of ['Ada', 'Ben', 'Cleo', 'Dan']) ids.push((await request(t.http).post('/v1/customers').send({ kind: 'person', name }).expect(201)).body.ids.customerId);
+      // Ada's 360 was dropped from memory for the newer ones: a touchpoint on her reads it back.
+      const touched = await request(t.http).post(`/v1/customers/${ids[0]}/touchpoints`).send({ type: 'call', direction: 'inbound', subject: 'Where is my parcel?' }).expect(201);
+      expect(await projector.waitFor(touched.body.globalPosition, 2000)).toBe(true);
+      const ada = await request(t.http).get(`/v1/customers/${ids[0]}`).expect(200);
+      expect(ada.body.touchpoints.total).toBe(1);
+      const text = await registry.metrics();
+      expect(Number(/^touchpoint_projector_cache_loaded_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(text).toMatch(/^touchpoint_projector_cache_limit 2$/m);
+      expect(projector.cacheStats.documents).toBeLessThanOrEqual(2 * projector.collections.length);
     });
   });
 });

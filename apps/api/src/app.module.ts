@@ -150,13 +150,20 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
-export function createProjector(deps: Pick<AppDependencies, 'config' | 'clock'> & { engines: Pick<Engines, 'eventStore' | 'readStore'> }, onBatch?: ProjectorOptions['onBatch']): Projector {
+export function createProjector(
+  deps: Pick<AppDependencies, 'config' | 'clock'> & { engines: Pick<Engines, 'eventStore' | 'readStore'> },
+  onBatch?: ProjectorOptions['onBatch'],
+  /** for tests and tools: batch sizes and the like, over what the configuration says */
+  overrides: Partial<ProjectorOptions> = {},
+): Projector {
   return new Projector(deps.engines.eventStore, deps.engines.readStore, ALL_PROJECTIONS, {
     now: () => deps.clock.now(),
     segmentation: { tierCutoffs: parseTierCutoffs(deps.config.TOUCHPOINT_TIER_CUTOFFS), tierBy: deps.config.TOUCHPOINT_TIER_BY, horizonDays: deps.config.TOUCHPOINT_LTV_HORIZON_DAYS },
     segmentEveryMs: deps.config.TOUCHPOINT_SEGMENT_EVERY_MS,
+    cacheLimit: deps.config.TOUCHPOINT_PROJECTOR_CACHE_DOCS,
     lifetimeValueFits: () => currentFitsFrom(deps.engines.eventStore),
     onBatch,
+    ...overrides,
   });
 }
 
@@ -181,7 +188,7 @@ export class AppModule {
         { provide: READ_STORE, useValue: engines.readStore },
         { provide: PROJECTOR, useValue: projector },
         { provide: PROJECTION_LAG, useValue: { reader: new ProjectionLag(engines.eventStore, engines.readStore, projector, deps.clock), maxLagSeconds: config.TOUCHPOINT_READY_MAX_LAG_SECONDS } },
-        { provide: METRICS, inject: [PROJECTION_LAG], useFactory: (lag: { reader: ProjectionLag }) => createMetrics(engines.eventStore, lag.reader) },
+        { provide: METRICS, inject: [PROJECTION_LAG], useFactory: (lag: { reader: ProjectionLag }) => createMetrics(engines.eventStore, lag.reader, projector) },
         { provide: CONSISTENCY_WAIT_MS, useValue: config.TOUCHPOINT_CONSISTENCY_WAIT_MS },
         { provide: SIGNING_KEY, useFactory: () => loadSigningKey(config) },
         { provide: CHECKPOINT_STORE, useFactory: () => (isChainedEventStore(engines.eventStore) ? createCheckpointStore(config) : null) },

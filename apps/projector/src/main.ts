@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const lag = new ProjectionLag(engines.eventStore, engines.readStore, projector, systemClock);
   const operations =
     config.TOUCHPOINT_PROJECTOR_PORT > 0
-      ? await startOperationsServer({ port: config.TOUCHPOINT_PROJECTOR_PORT, host: config.HOST, lag, registry: createMetrics(engines.eventStore, lag), maxLagSeconds: config.TOUCHPOINT_READY_MAX_LAG_SECONDS })
+      ? await startOperationsServer({ port: config.TOUCHPOINT_PROJECTOR_PORT, host: config.HOST, lag, registry: createMetrics(engines.eventStore, lag, projector), maxLagSeconds: config.TOUCHPOINT_READY_MAX_LAG_SECONDS })
       : undefined;
   if (operations) log({ msg: 'health and metrics', port: operations.port, paths: ['/health', '/metrics'] });
   const shutdown = async (signal: string) => {

@@ -341,7 +341,7 @@ export const clv: Scenario = async (ctx) => {
   let fitted: FitAnswer;
   try {
     const { port } = await child.ready;
-    const server: Server = { url: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${secret}` }, stop: async () => NaN };
+    const server: Server = { url: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${secret}` }, pid: child.process.pid ?? 0, stop: async () => NaN };
     const rss = watchPeakRss(child.process.pid!);
     try {
       await waitForProjector(ctx, server.url);

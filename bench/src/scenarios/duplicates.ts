@@ -587,7 +587,7 @@ export const duplicatesScenario: Scenario = async (ctx) => {
       throw error;
     });
     const readyAt = Date.now();
-    const api: Server = { url: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${token}` }, stop: async () => NaN };
+    const api: Server = { url: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${token}` }, pid: child.process.pid ?? 0, stop: async () => NaN };
     /** Polls GET /v1/duplicates?minPosition= (it waits for the read models and the index, else 503) until it answers. */
     const untilIndexed = async (position: number) => {
       let retries = 0;

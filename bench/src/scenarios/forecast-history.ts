@@ -654,7 +654,7 @@ async function startApi(dir: string): Promise<Api> {
     })());
   try {
     const { port, token } = await child.ready;
-    return { child, server: { url: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${token}` }, stop: async () => NaN }, rss, readyMs: Date.now() - startedAt, startedAt, stop };
+    return { child, server: { url: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${token}` }, pid: child.process.pid ?? 0, stop: async () => NaN }, rss, readyMs: Date.now() - startedAt, startedAt, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -8,6 +8,8 @@ export interface Server {
   url: string;
   /** request headers for this server: the API key as a bearer token when the server issued one */
   headers: Record<string, string>;
+  /** the server's process id (for its resident memory) */
+  pid: number;
   /** stops the server and returns its peak RSS */
   stop(): Promise<number>;
 }
@@ -19,6 +21,7 @@ export async function startServer(role: 'serve-api' | 'serve-bare', args: unknow
   return {
     url: `http://127.0.0.1:${port}`,
     headers: token ? { authorization: `Bearer ${token}` } : {},
+    pid: child.process.pid ?? 0,
     async stop() {
       child.send('stop');
       return (await child.result).peakRssMiB;

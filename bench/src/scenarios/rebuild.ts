@@ -10,9 +10,9 @@ import { type MeasuredRow } from '../stats';
 import { startServer, timeGets } from './http';
 import { SEED } from '../context';
 
-function inChild(ctx: BenchContext, role: string, label: string, args: unknown, total: number): Promise<TimedResult> {
+export function inChild<T extends TimedResult = TimedResult>(ctx: BenchContext, role: string, label: string, args: unknown, total: number): Promise<T> {
   const bar = ctx.progress(label, total);
-  const child = runChild<TimedResult>(role, args, (done) => bar.update(done));
+  const child = runChild<T>(role, args, (done) => bar.update(done));
   return child.result.finally(() => bar.stop());
 }
 
@@ -43,7 +43,7 @@ const LOG_FILES = ['events.db', 'keys.db'];
  * versions, because writing 1M events takes minutes and is not measured. Quick mode (CI)
  * always runs the generator. Delete bench/.cache to force a fresh log.
  */
-async function generatedLog(ctx: BenchContext, dir: string, dataset: DatasetOptions): Promise<void> {
+export async function generatedLog(ctx: BenchContext, dir: string, dataset: DatasetOptions): Promise<void> {
   const generate = async (into: string) => {
     const generated = await inChild(ctx, 'generate', 'generate dataset', { dir: into, dataset }, dataset.events);
     ctx.log(`  generated ${generated.events.toLocaleString('en-US')} events in ${(generated.ms / 1000).toFixed(1)} s`);

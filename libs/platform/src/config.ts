@@ -189,6 +189,14 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(1) @Max(3650)
   TOUCHPOINT_LTV_HORIZON_DAYS = 365;
 
+  /**
+   * Most documents the projector keeps in memory per cached read model (customers, deals, tasks, …); beyond it
+   * the least recently changed are read back from the read store when needed. 0: all of them (memory grows with
+   * the customers).
+   */
+  @int() @IsInt() @Min(0) @Max(100_000_000)
+  TOUCHPOINT_PROJECTOR_CACHE_DOCS = 10_000;
+
   /** least time between two re-rankings of all customers while live */
   @int() @IsInt() @Min(0) @Max(86_400_000)
   TOUCHPOINT_SEGMENT_EVERY_MS = 2000;

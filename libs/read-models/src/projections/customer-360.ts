@@ -673,4 +673,9 @@ export const customersProjection: Projection = {
   apply(event: ProjectedEvent, docs: DocumentAccess): void {
     applyCustomerEvent(event, docs);
   },
+  needs(event: ProjectedEvent): Array<[string, string]> {
+    const data = event.data as { customerId: string; survivorId?: string; duplicateId?: string };
+    const ids = [data.customerId, data.survivorId, data.duplicateId].filter((id): id is string => typeof id === 'string');
+    return ids.flatMap((id) => [CUSTOMERS, CUSTOMER_PARTS, CUSTOMER_IDENTITY].map((c): [string, string] => [c, id]));
+  },
 };

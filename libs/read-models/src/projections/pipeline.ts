@@ -334,6 +334,10 @@ export const pipelineProjection: Projection = {
     if (event.type !== 'ForecastSubmitted') docs.update<DealDoc>(DEALS, (event.data as { dealId: string }).dealId, (doc) => evolveDeal(doc, event));
     docs.update<PipelineDoc>(PIPELINE, PIPELINE_ID, (doc) => evolvePipeline(doc, event));
   },
+  needs(event: ProjectedEvent): Array<[string, string]> {
+    const dealId = (event.data as { dealId?: string }).dealId;
+    return [[PIPELINE, PIPELINE_ID], ...(dealId === undefined ? [] : [[DEALS, dealId] as [string, string]])];
+  },
   erase: [{ collection: DEALS, field: 'customerId', scrub: (doc) => scrubDeal(doc as DealDoc) }],
 };
 

@@ -83,6 +83,10 @@ export const quotesProjection: Projection = {
     }
     docs.update<QuoteDoc>(QUOTES, (event.data as { quoteId: string }).quoteId, (doc) => evolveQuoteView(doc, event));
   },
+  needs(event: ProjectedEvent): Array<[string, string]> {
+    const data = event.data as { quoteId?: string; priceListId?: string };
+    return event.type === 'PriceListPublished' ? [[PRICE_LISTS, String(data.priceListId)]] : data.quoteId ? [[QUOTES, data.quoteId]] : [];
+  },
   // The rejection reason is the customer's words.
   erase: [{ collection: QUOTES, field: 'customerId', scrub: (doc) => ((doc as QuoteDoc).rejectedReason === undefined ? doc : { ...doc, rejectedReason: '[erased]' }) }],
 };

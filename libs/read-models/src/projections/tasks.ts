@@ -184,5 +184,9 @@ export const tasksProjection: Projection = {
     if (event.type.startsWith('Task')) docs.update<TaskDoc>(TASKS, (event.data as { taskId: string }).taskId, (doc) => evolveTask(doc, event));
     applyFollowUps(event, docs);
   },
+  needs(event: ProjectedEvent): Array<[string, string]> {
+    const data = event.data as { taskId?: string; customerId?: string };
+    return [...(event.type.startsWith('Task') && data.taskId ? [[TASKS, data.taskId] as [string, string]] : []), ...(data.customerId ? [[WAITING, data.customerId] as [string, string]] : [])];
+  },
   erase: [{ collection: TASKS, field: 'customerId', scrub: (doc) => scrubTask(doc as TaskDoc) }],
 };

@@ -30,6 +30,11 @@ export interface Projection {
   handles: ReadonlySet<string>;
   apply(event: ProjectedEvent, docs: DocumentAccess): void;
   /**
+   * The cached documents `apply` will most likely read for this event, so a bounded cache can load them before the
+   * batch. A hint only: a document missed here is still found (at the price of applying the batch twice).
+   */
+  needs?(event: ProjectedEvent): Array<[collection: string, id: string]>;
+  /**
    * Documents that keep copies of a customer's personal data outside the
    * customer's own document: on CustomerErased the projector finds them by
    * `field` (a declared field equal to the customer id) and stores `scrub(doc)`.

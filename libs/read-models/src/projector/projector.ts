@@ -23,10 +23,31 @@ export interface ProjectorOptions {
   onBatch?: (info: { position: number; events: number; lag: number }) => void;
   /** the current lifetime-value fit per currency, read at each ranking: predicted values use it (else the heuristic) */
   lifetimeValueFits?: () => Promise<SegmentationConfig['fits']>;
+  /**
+   * Most documents kept in memory per cached collection (0 or absent: all of them). Beyond it the least recently
+   * changed are dropped (written first) and read back from the store when an event needs them, so memory is set by
+   * configuration, not by the number of customers.
+   */
+  cacheLimit?: number;
 }
 
 /** documents per write when a rebuild stores what it kept in memory (bounds the serialised batch) */
 const DEFERRED_CHUNK = 1000;
+/** customers per page when a ranking reads them from the store */
+const RANK_PAGE = 2000;
+/** ids per store read when a batch needs documents that are not in memory */
+const LOAD_CHUNK = 500;
+/** rounds of "apply, note the documents missing from the cache, load them" before a batch is given up as looping */
+const MAX_LOAD_ROUNDS = 20;
+/** the fields of a 360 that ranking reads (tiers, RFM, predicted value) and compares (segment) */
+const RANKED_FIELDS = ['_id', '_position', 'customerId', 'registeredAt', 'value', 'valueByCurrency', 'segment'] as const;
+
+interface Applied {
+  dirty: Map<string, Map<string, Document>>;
+  removed: Map<string, Set<string>>;
+  /** customers erased in the batch */
+  erased: string[];
+}
 
 export const ANALYTICS_COLLECTION: CollectionSpec = { name: ANALYTICS, fields: {}, indexes: [] };
 
@@ -39,6 +60,9 @@ export const ANALYTICS_COLLECTION: CollectionSpec = { name: ANALYTICS, fields: {
  */
 export class Projector {
   private readonly cache = new Map<string, Map<string, Document>>();
+  /** cached collections whose cache holds every stored document: a miss there means "no such document" */
+  private readonly complete = new Set<string>();
+  private readonly cacheLimit: number;
   private readonly checkpoints = new Map<string, number>();
   private readonly upcasters: Upcasters;
   private readonly batchSize: number;
@@ -48,6 +72,11 @@ export class Projector {
   private positionValue = 0;
   private headValue = 0;
   private lastSegmentationAt = 0;
+  /** how long the last ranking took (by the injected clock) */
+  private lastRankMs = 0;
+  /** documents read back from the store since start, and batches applied a second time */
+  private loaded = 0;
+  private reapplied = 0;
   private segmentationDirty = false;
   /** predicted values per customer, reused while the customer, the fit and the day are unchanged */
   private readonly predictedMemo = new Map<string, { key: string; value: number; by: 'bg_nbd_gamma_gamma' | 'heuristic' }>();
@@ -74,6 +103,7 @@ export class Projector {
     this.batchSize = options.batchSize ?? 1000;
     this.rebuildBatchSize = options.rebuildBatchSize ?? 10_000;
     this.now = options.now ?? (() => new Date());
+    this.cacheLimit = options.cacheLimit && options.cacheLimit > 0 ? options.cacheLimit : Infinity;
   }
 
   get collections(): CollectionSpec[] {
@@ -83,6 +113,13 @@ export class Projector {
   /** Position up to which every projection has been applied and stored. */
   get position(): number {
     return this.positionValue;
+  }
+
+  /** What the cache holds and costs: for /metrics (documents in memory, documents read back from the store, batches applied twice, the last ranking's duration). */
+  get cacheStats(): { documents: number; limit: number; loaded: number; reapplied: number; rankSeconds: number } {
+    let documents = 0;
+    for (const docs of this.cache.values()) documents += docs.size;
+    return { documents, limit: this.cacheLimit === Infinity ? 0 : this.cacheLimit, loaded: this.loaded, reapplied: this.reapplied, rankSeconds: this.lastRankMs / 1000 };
   }
 
   /** Events in the log not yet applied (as of the last look at the head). */
@@ -97,13 +134,23 @@ export class Projector {
   async init(): Promise<void> {
     await this.store.ensureCollections(this.collections);
     this.cache.clear();
+    this.complete.clear();
     for (const p of this.projections) {
       this.checkpoints.set(p.name, await this.store.checkpoint(p.name));
       for (const c of p.collections) {
         if (!c.cached) continue;
         const docs = new Map<string, Document>();
-        for await (const doc of this.store.scan(c.name)) docs.set(doc._id, doc);
+        let whole = true;
+        for await (const doc of this.store.scan(c.name)) {
+          if (docs.size >= this.cacheLimit) {
+            whole = false; // the rest is read when needed
+            break;
+          }
+          docs.set(doc._id, doc);
+        }
         this.cache.set(c.name, docs);
+        if (whole) this.complete.add(c.name);
+        else this.complete.delete(c.name);
       }
     }
     this.positionValue = Math.min(...this.projections.map((p) => this.checkpoints.get(p.name) ?? 0));
@@ -159,18 +206,109 @@ export class Projector {
 
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0) return;
+    const { dirty, removed, erased } = await this.applyEvents(batch);
+    const last = batch[batch.length - 1].globalPosition;
+    const checkpoints = this.projections.map((p) => ({ projector: p.name, position: Math.max(last, this.checkpoints.get(p.name) ?? 0) }));
+    try {
+      await this.put(
+        [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
+        checkpoints,
+        [...removed].flatMap(([collection, ids]) => [...ids].map((id) => ({ collection, id }))),
+      );
+    } catch (error) {
+      // The cache already holds this batch; the store does not. Reload from the store before anything else.
+      await this.init().catch(() => undefined);
+      throw error;
+    }
+    for (const c of checkpoints) this.checkpoints.set(c.projector, c.position);
+    if (erased.length) await this.scrub(erased);
+    await this.evict();
+    if (this.headValue < last) this.headValue = last;
+    this.headValue = Math.max(this.headValue, batch.length < Math.min(this.batchSize, this.rebuildBatchSize) ? await this.events.headPosition() : last);
+    if (last >= this.headValue) {
+      // At the head: re-rank customers if due.
+      this.headValue = await this.events.headPosition();
+      if (last >= this.headValue && !this.deferred) await this.segmentWhenDue(); // a rebuild ranks once, at its end
+    }
+    // Published after ranking, so a read-your-writes query never sees a customer not yet ranked.
+    this.positionValue = last;
+    this.options.onBatch?.({ position: last, events: batch.length, lag: this.lag });
+    const ready = this.waiters.filter((w) => w.position <= last);
+    this.waiters = this.waiters.filter((w) => w.position > last);
+    for (const w of ready) w.resolve();
+  }
+
+  /**
+   * Applies a batch to the cache. With a bounded cache an event may need a document that is only in the store:
+   * the batch is applied once noting every such miss, then undone by reading back from the store every document it
+   * touched (some projections change their documents in place; the store holds them as they were before the batch,
+   * since a bounded cache writes every batch), the misses are loaded with them, and the batch is applied again (a
+   * merge can reveal further members on the next round).
+   */
+  private async applyEvents(batch: RecordedEvent[]): Promise<Applied> {
+    const absent = new Map<string, Set<string>>();
+    if (this.cacheLimit !== Infinity && this.complete.size < this.cache.size) await this.prefetch(batch, absent);
+    for (let round = 0; ; round++) {
+      const applied = this.applyOnce(batch, absent);
+      if (applied.misses.size === 0) return applied;
+      if (round >= MAX_LOAD_ROUNDS) throw new Error(`projector: batch ending at ${batch[batch.length - 1].globalPosition} still needs documents after ${round} loads`);
+      this.reapplied++;
+      for (const [collection, ids] of applied.touched) {
+        const docs = this.cache.get(collection)!;
+        let wanted = applied.misses.get(collection);
+        if (!wanted) applied.misses.set(collection, (wanted = new Set()));
+        for (const id of ids) {
+          docs.delete(id);
+          absent.get(collection)?.delete(id);
+          wanted.add(id);
+        }
+      }
+      await this.loadMissing(applied.misses, absent);
+    }
+  }
+
+  private applyOnce(batch: RecordedEvent[], absent: Map<string, Set<string>>): Applied & { misses: Map<string, Set<string>>; touched: Map<string, Set<string>> } {
     const dirty = new Map<string, Map<string, Document>>();
     /** collection → ids deleted in this batch (a later update in the batch takes the id back out) */
     const removed = new Map<string, Set<string>>();
+    const misses = new Map<string, Set<string>>();
+    const bounded = this.cacheLimit !== Infinity;
+    /** cached documents this batch changed or removed (bounded caches only): what undoing it reads back */
+    const touched = new Map<string, Set<string>>();
+    const touch = (collection: string, id: string) => {
+      let ids = touched.get(collection);
+      if (!ids) touched.set(collection, (ids = new Set()));
+      ids.add(id);
+    };
+    /** true (and noted) when the document may exist in the store but is not in memory */
+    const missing = (collection: string, id: string, cached: Map<string, Document> | undefined): boolean => {
+      if (!bounded || !cached || this.complete.has(collection) || absent.get(collection)?.has(id) || removed.get(collection)?.has(id)) return false;
+      // During a rebuild a noted id missing from the cache is a deletion not yet written: absent.
+      if (this.deferred?.get(collection)?.has(id)) return false;
+      let ids = misses.get(collection);
+      if (!ids) misses.set(collection, (ids = new Set()));
+      ids.add(id);
+      return true;
+    };
     let current: ProjectedEvent;
     const access: DocumentAccess = {
-      read: <D extends Document>(collection: string, id: string) => this.cache.get(collection)?.get(id) as D | undefined,
+      read: <D extends Document>(collection: string, id: string) => {
+        const cached = this.cache.get(collection);
+        const doc = cached?.get(id) as D | undefined;
+        if (doc === undefined) missing(collection, id, cached);
+        return doc;
+      },
       update: <D extends Document>(collection: string, id: string, evolve: (doc: D | undefined) => D | undefined) => {
         const cached = this.cache.get(collection);
         const existing = (cached?.get(id) ?? dirty.get(collection)?.get(id)) as D | undefined;
+        if (existing === undefined && missing(collection, id, cached)) return;
         if (existing && existing._position >= current.globalPosition) return; // already applied: redelivery
         const next = evolve(existing);
         if (!next) return;
+        if (cached && bounded) {
+          touch(collection, id);
+          cached.delete(id); // re-inserted last: the map's order is the order of last change (eviction drops the oldest)
+        }
         cached?.set(id, next);
         let d = dirty.get(collection);
         if (!d) dirty.set(collection, (d = new Map()));
@@ -178,7 +316,9 @@ export class Projector {
         removed.get(collection)?.delete(id);
       },
       remove: (collection: string, id: string) => {
-        this.cache.get(collection)?.delete(id);
+        const cached = this.cache.get(collection);
+        if (cached && bounded) touch(collection, id);
+        cached?.delete(id);
         dirty.get(collection)?.delete(id);
         let r = removed.get(collection);
         if (!r) removed.set(collection, (r = new Set()));
@@ -199,34 +339,74 @@ export class Projector {
       }
       if (recorded.type.startsWith('Order') || recorded.type === 'CustomerRegistered' || recorded.type === 'CustomerMerged' || recorded.type === 'CustomerUnmerged') this.segmentationDirty = true;
     }
-    const last = batch[batch.length - 1].globalPosition;
-    const checkpoints = this.projections.map((p) => ({ projector: p.name, position: Math.max(last, this.checkpoints.get(p.name) ?? 0) }));
-    try {
-      await this.put(
-        [...dirty].flatMap(([collection, docs]) => [...docs.values()].map((doc) => ({ collection, doc }))),
-        checkpoints,
-        [...removed].flatMap(([collection, ids]) => [...ids].map((id) => ({ collection, id }))),
-      );
-    } catch (error) {
-      // The cache already holds this batch; the store does not. Reload from the store before anything else.
-      await this.init().catch(() => undefined);
-      throw error;
+    return {
+      dirty,
+      removed,
+      erased,
+      misses,
+      touched,
+    };
+  }
+
+  /** Loads what the projections say the batch will need (their `needs` hints) and is not in memory, before applying it. */
+  private async prefetch(batch: RecordedEvent[], absent: Map<string, Set<string>>): Promise<void> {
+    const wanted = new Map<string, Set<string>>();
+    for (const recorded of batch) {
+      if (!isDomainEventType(recorded.type)) continue;
+      for (const p of this.projections) {
+        if (!p.needs || !p.handles.has(recorded.type)) continue;
+        for (const [collection, id] of p.needs(recorded as unknown as ProjectedEvent)) {
+          const docs = this.cache.get(collection);
+          if (!docs || this.complete.has(collection) || docs.has(id)) continue;
+          let ids = wanted.get(collection);
+          if (!ids) wanted.set(collection, (ids = new Set()));
+          ids.add(id);
+        }
+      }
     }
-    for (const c of checkpoints) this.checkpoints.set(c.projector, c.position);
-    if (erased.length) await this.scrub(erased);
-    if (this.headValue < last) this.headValue = last;
-    this.headValue = Math.max(this.headValue, batch.length < Math.min(this.batchSize, this.rebuildBatchSize) ? await this.events.headPosition() : last);
-    if (last >= this.headValue) {
-      // At the head: re-rank customers if due.
-      this.headValue = await this.events.headPosition();
-      if (last >= this.headValue && !this.deferred) await this.segmentWhenDue(); // a rebuild ranks once, at its end
+    if (wanted.size) await this.loadMissing(wanted, absent);
+  }
+
+  /** Reads documents a batch needs from the store into the cache; those the store does not have are noted absent for the batch. */
+  private async loadMissing(misses: Map<string, Set<string>>, absent: Map<string, Set<string>>): Promise<void> {
+    await this.settleWrites(); // a rebuild's write in flight may hold a document asked for
+    for (const [collection, wanted] of misses) {
+      const docs = this.cache.get(collection)!;
+      const ids = [...wanted];
+      let none = absent.get(collection);
+      if (!none) absent.set(collection, (none = new Set()));
+      for (let i = 0; i < ids.length; i += LOAD_CHUNK) {
+        const chunk = ids.slice(i, i + LOAD_CHUNK);
+        const found = new Set<string>();
+        for (const doc of await this.store.load(collection, chunk)) {
+          docs.set(doc._id, doc);
+          found.add(doc._id);
+        }
+        this.loaded += found.size;
+        for (const id of chunk) if (!found.has(id)) none.add(id);
+      }
     }
-    // Published after ranking, so a read-your-writes query never sees a customer not yet ranked.
-    this.positionValue = last;
-    this.options.onBatch?.({ position: last, events: batch.length, lag: this.lag });
-    const ready = this.waiters.filter((w) => w.position <= last);
-    this.waiters = this.waiters.filter((w) => w.position > last);
-    for (const w of ready) w.resolve();
+  }
+
+  /**
+   * Keeps each cached collection within the limit: drops the documents changed longest ago (to 90 % of the limit,
+   * so a batch does not evict one by one). Live, every document in memory is already stored. A rebuild that must
+   * evict first writes what it had been keeping for the end, and from then on writes every batch as live projection
+   * does: undoing a batch (applyEvents) reads documents back from the store, so the store must hold them.
+   */
+  private async evict(): Promise<void> {
+    if (this.cacheLimit === Infinity) return;
+    const over = [...this.cache].filter(([, docs]) => docs.size > this.cacheLimit);
+    if (over.length === 0) return;
+    if (this.deferred) await this.flushDeferred();
+    const keep = Math.max(1, Math.floor(this.cacheLimit * 0.9));
+    for (const [collection, docs] of over) {
+      for (const id of docs.keys()) {
+        if (docs.size <= keep) break;
+        docs.delete(id);
+      }
+      this.complete.delete(collection);
+    }
   }
 
   /**
@@ -250,12 +430,13 @@ export class Projector {
               cached.set(doc._id, next);
               upserts.push({ collection: spec.collection, doc: next });
             }
-            continue;
+            // A bounded cache holds only part of the collection: the store has the rest.
+            if (this.complete.has(spec.collection)) continue;
           }
           let after: { values: Array<string | number | boolean>; id: string } | undefined;
           do {
             const page = await this.store.find<Document>(spec.collection, { filter: [{ field: spec.field, op: 'eq', value: customerId }], sort: [], limit: 500, after });
-            for (const doc of page.items) upserts.push({ collection: spec.collection, doc: spec.scrub(doc) });
+            for (const doc of page.items) if (!cached?.has(doc._id)) upserts.push({ collection: spec.collection, doc: spec.scrub(doc) });
             after = page.next;
           } while (after);
         }
@@ -268,7 +449,8 @@ export class Projector {
   /** Re-ranks now if the last ranking is old enough, otherwise once it is (a timer), so a quiet log still gets ranked. */
   private async segmentWhenDue(): Promise<void> {
     if (!this.segmentationDirty) return;
-    const every = this.options.segmentEveryMs ?? 2000;
+    // A ranking that takes long (many customers) runs at most a tenth of the time, whatever the setting says.
+    const every = Math.max(this.options.segmentEveryMs ?? 2000, 10 * this.lastRankMs);
     const wait = this.lastSegmentationAt + every - this.now().getTime();
     // wait > every: the injected clock went backwards; rank now rather than sleep on a bogus interval.
     if (wait <= 0 || wait > every) return this.rank();
@@ -288,29 +470,67 @@ export class Projector {
   private async rank(): Promise<void> {
     const customers = this.cache.get(CUSTOMERS);
     if (!customers) return;
-    const asOf = this.now().toISOString();
+    const startedAt = this.now().getTime();
+    const asOf = new Date(startedAt).toISOString();
     const fits = await this.options.lifetimeValueFits?.();
+    // With a bounded cache the memo may not grow with the customers either.
+    if (this.predictedMemo.size > 4 * this.cacheLimit) this.predictedMemo.clear();
     const config = { ...(this.options.segmentation ?? DEFAULT_SEGMENTATION), ...(fits && { fits }), memo: this.predictedMemo };
-    const { segments, distribution } = segmentCustomers([...customers.values()] as CustomerDoc[], asOf, config);
-    const upserts: Array<{ collection: string; doc: Document }> = [];
-    for (const [id, segment] of segments) {
-      const doc = customers.get(id) as CustomerDoc;
+    const whole = this.complete.has(CUSTOMERS);
+    // Every customer takes part: from memory when all are there, else from the store (the fields ranking reads).
+    const ranked = whole ? ([...customers.values()] as CustomerDoc[]) : await this.rankedCustomers(customers);
+    const { segments, distribution } = segmentCustomers(ranked, asOf, config);
+    const changed: Array<[string, CustomerDoc['segment']]> = [];
+    for (const doc of ranked) {
+      const segment = segments.get(doc._id)!;
       // A predicted value drifts a little with every day: stored again when it moves by more than 1 % (or its method changes).
       const before = doc.segment.predictedValue ?? null;
       const after = segment.predictedValue ?? null;
       const predictedMoved = doc.segment.predictedBy !== segment.predictedBy || (before === null ? after !== null : after === null || Math.abs(after - before) > Math.max(1, Math.abs(before) * 0.01));
-      const changed = doc.segment.tier !== segment.tier || JSON.stringify(doc.segment.rfm) !== JSON.stringify(segment.rfm) || predictedMoved;
       // asOf alone changing is not worth a write; the distribution document records when ranking ran.
-      if (!changed) continue;
-      const next = { ...doc, segment };
-      customers.set(id, next);
-      upserts.push({ collection: CUSTOMERS, doc: next });
+      if (doc.segment.tier !== segment.tier || JSON.stringify(doc.segment.rfm) !== JSON.stringify(segment.rfm) || predictedMoved) changed.push([doc._id, segment]);
     }
-    // Replaced whole on each ranking, so no position guard applies (and a rebuild yields the same document).
-    upserts.push({ collection: ANALYTICS, doc: { ...distribution, _position: 0 } });
-    await this.put(upserts, []);
+    for (let i = 0; i < changed.length || i === 0; i += DEFERRED_CHUNK) {
+      const chunk = changed.slice(i, i + DEFERRED_CHUNK);
+      const notCached = chunk.filter(([id]) => !customers.has(id)).map(([id]) => id);
+      const loaded = new Map(notCached.length ? (await this.store.load<CustomerDoc>(CUSTOMERS, notCached)).map((d) => [d._id, d] as const) : []);
+      const upserts: Array<{ collection: string; doc: Document }> = [];
+      for (const [id, segment] of chunk) {
+        const doc = (customers.get(id) ?? loaded.get(id)) as CustomerDoc | undefined;
+        if (!doc) continue;
+        const next = { ...doc, segment };
+        if (customers.has(id)) customers.set(id, next);
+        upserts.push({ collection: CUSTOMERS, doc: next });
+      }
+      // Replaced whole on each ranking, so no position guard applies (and a rebuild yields the same document).
+      if (i + DEFERRED_CHUNK >= changed.length) upserts.push({ collection: ANALYTICS, doc: { ...distribution, _position: 0 } });
+      await this.put(upserts, []);
+    }
     this.lastSegmentationAt = this.now().getTime();
+    this.lastRankMs = Math.max(0, this.lastSegmentationAt - startedAt);
     this.segmentationDirty = false;
+  }
+
+  /**
+   * Every stored customer with the fields ranking reads (the cached copy where there is one): a bounded cache's
+   * ranking. Read as queries read them (without the order books), a page at a time, letting requests in between.
+   */
+  private async rankedCustomers(customers: Map<string, Document>): Promise<CustomerDoc[]> {
+    await this.settleWrites();
+    const out: CustomerDoc[] = [];
+    let after: { values: Array<string | number | boolean>; id: string } | undefined;
+    do {
+      const page = await this.store.find<CustomerDoc>(CUSTOMERS, { sort: [], limit: RANK_PAGE, after });
+      for (const stored of page.items) {
+        const doc = (customers.get(stored._id) ?? stored) as unknown as Record<string, unknown>;
+        const slim: Record<string, unknown> = {};
+        for (const key of RANKED_FIELDS) slim[key] = doc[key];
+        out.push(slim as unknown as CustomerDoc);
+      }
+      after = page.next;
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (after);
+    return out;
   }
 
   /**
@@ -341,8 +561,14 @@ export class Projector {
         events += batch.length;
         onProgress?.(position, total);
       }
-      await this.rank();
-      await this.writeDeferred();
+      if (this.complete.has(CUSTOMERS)) {
+        await this.rank(); // its changes join the documents written once below
+        await this.writeDeferred();
+      } else {
+        // Some customers are only in the store: store everything first, then rank from the store.
+        await this.writeDeferred();
+        await this.rank();
+      }
     } finally {
       this.deferred = undefined;
       await this.settleWrites().catch(() => undefined); // after a failure: let the write in flight end before the indexes
@@ -393,6 +619,16 @@ export class Projector {
 
   /** Writes the cached documents a rebuild changed, then the checkpoints (in the same batch: both or neither). */
   private async writeDeferred(): Promise<void> {
+    const checkpoints = this.projections.map((p) => ({ projector: p.name, position: this.checkpoints.get(p.name) ?? 0 }));
+    const wroteLast = await this.flushDeferred(checkpoints);
+    if (!wroteLast) await this.store.write({ upserts: [], deletes: [], checkpoints });
+  }
+
+  /**
+   * Writes the cached documents a rebuild changed so far, and stops deferring: later batches are written as they
+   * come. The checkpoints, when given, go with the last chunk (true when there was one to carry them).
+   */
+  private async flushDeferred(checkpoints: WriteBatch['checkpoints'] = []): Promise<boolean> {
     await this.settleWrites();
     const upserts: WriteBatch['upserts'] = [];
     const deletes: WriteBatch['deletes'] = [];
@@ -405,13 +641,12 @@ export class Projector {
       }
     }
     this.deferred = undefined;
-    const checkpoints = this.projections.map((p) => ({ projector: p.name, position: this.checkpoints.get(p.name) ?? 0 }));
     // In chunks, checkpoints last: a crash in between leaves documents whose _position guard skips the replay it causes.
     if (deletes.length) await this.store.write({ upserts: [], deletes, checkpoints: [] });
     for (let i = 0; i < upserts.length; i += DEFERRED_CHUNK) {
       await this.store.write({ upserts: upserts.slice(i, i + DEFERRED_CHUNK), deletes: [], checkpoints: i + DEFERRED_CHUNK >= upserts.length ? checkpoints : [] });
     }
-    if (!upserts.length) await this.store.write({ upserts, deletes: [], checkpoints });
+    return upserts.length > 0;
   }
 
   /** The document as the projector holds it (cached collections), for diagnostics and tests. */

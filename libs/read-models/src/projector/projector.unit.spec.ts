@@ -163,6 +163,9 @@ class CheckpointsLost implements ReadStore {
   count(collection: string, filter?: Condition[]): Promise<number> {
     return this.inner.count(collection, filter);
   }
+  load<D extends Document>(collection: string, ids: readonly string[]): Promise<D[]> {
+    return this.inner.load<D>(collection, ids);
+  }
   scan<D extends Document>(collection: string, pageSize?: number): AsyncIterable<D> {
     return this.inner.scan<D>(collection, pageSize);
   }
@@ -588,6 +591,55 @@ describe('Projector (in-memory event store and read store)', () => {
       await p.stop();
       await p.stop();
     });
+  });
+});
+
+// ---------------------------------------------------------------- bounded cache
+
+describe('Projector with a bounded cache (documents read back from the store)', () => {
+  const bounded = (events: EventStore, store: ReadStore, options: { cacheLimit: number; batchSize?: number; rebuildBatchSize?: number }) =>
+    new Projector(events, store, ALL_PROJECTIONS, { now, segmentEveryMs: 0, ...options });
+
+  /** A store that counts `load` calls, to see that documents really come back from it. */
+  class CountingStore extends InMemoryReadStore {
+    loads = 0;
+    override load<D extends Document>(collection: string, ids: readonly string[]): Promise<D[]> {
+      this.loads += ids.length;
+      return super.load<D>(collection, ids);
+    }
+  }
+
+  it.each([0, 1, 2])('event by event with %i document(s) per collection, live projection gives the documents of an unbounded rebuild', async (cacheLimit) => {
+    const events = new InMemoryEventStore(now);
+    await append(events, SEED);
+    const store = new CountingStore();
+    const p = bounded(events, store, { cacheLimit, batchSize: 1 });
+    await p.init();
+    for (const e of await events.readAll()) await p.handle([e]);
+    if (cacheLimit > 0) expect(store.loads).toBeGreaterThan(0);
+    const reference = new InMemoryReadStore();
+    await bounded(events, reference, { cacheLimit: 0 }).rebuild();
+    expect(await dump(store)).toEqual(await dump(reference));
+  });
+
+  it('a rebuild in small batches evicts, reads back and gives the same documents; so does a restart that loads only part of the cache', async () => {
+    const events = new InMemoryEventStore(now);
+    await append(events, SEED);
+    const reference = new InMemoryReadStore();
+    await bounded(events, reference, { cacheLimit: 0 }).rebuild();
+    const store = new CountingStore();
+    await bounded(events, store, { cacheLimit: 2, rebuildBatchSize: 3 }).rebuild();
+    expect(store.loads).toBeGreaterThan(0);
+    expect(await dump(store)).toEqual(await dump(reference));
+
+    // More events after a restart with 2 documents per collection loaded: the rest is read when needed.
+    const more: Entry[] = [touched('c1', 't-late', day('2026-05-01')), ordered('c2', 'o-late', 'EUR', 4_000, 1_000, day('2026-05-02')), registered('c9', 'person', 'Ivo', day('2026-05-03'))];
+    await append(events, more, 5000);
+    const restarted = bounded(events, store, { cacheLimit: 2, batchSize: 2 });
+    await restarted.init();
+    await restarted.handle(await events.readAll({ after: HEAD }));
+    await bounded(events, reference, { cacheLimit: 0 }).rebuild();
+    expect(await dump(store)).toEqual(await dump(reference));
   });
 });
 

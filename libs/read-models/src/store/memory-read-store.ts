@@ -69,6 +69,14 @@ export class InMemoryReadStore implements ReadStore {
     return [...this.coll(collection).values()].filter((d) => matches(spec, d, filter)).length;
   }
 
+  async load<D extends Document>(collection: string, ids: readonly string[]): Promise<D[]> {
+    const docs = this.coll(collection);
+    return ids.flatMap((id) => {
+      const doc = docs.get(id);
+      return doc ? [structuredClone(doc) as D] : [];
+    });
+  }
+
   async *scan<D extends Document>(collection: string): AsyncIterable<D> {
     const ids = [...this.coll(collection).keys()].sort();
     for (const id of ids) {

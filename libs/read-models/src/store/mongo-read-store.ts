@@ -193,6 +193,15 @@ export class MongoReadStore implements ReadStore {
     return this.coll(collection).countDocuments(MongoReadStore.and(this.conditions(spec, filter)));
   }
 
+  async load<D extends Document>(collection: string, ids: readonly string[]): Promise<D[]> {
+    if (ids.length === 0) return [];
+    // Strings only: an id never reaches the server as an operator.
+    const docs = await this.coll(collection)
+      .find({ _id: { $in: ids.map(String) } } as Filter<Stored>)
+      .toArray();
+    return docs as unknown as D[];
+  }
+
   async *scan<D extends Document>(collection: string, pageSize = 2000): AsyncIterable<D> {
     const coll = this.coll(collection);
     let last: string | undefined;

@@ -79,6 +79,11 @@ export interface ReadStore {
   get<D extends Document>(collection: string, id: string): Promise<D | undefined>;
   find<D extends Document>(collection: string, query: FindQuery): Promise<Page<D>>;
   count(collection: string, filter?: Condition[]): Promise<number>;
+  /**
+   * The documents with these ids as the projector keeps them (detached keys included, as `scan` gives them);
+   * ids with no document are left out. The projector's reads past its bounded cache.
+   */
+  load<D extends Document>(collection: string, ids: readonly string[]): Promise<D[]>;
   /** every document of a collection, streamed in _id order */
   scan<D extends Document>(collection: string, pageSize?: number): AsyncIterable<D>;
   /**

@@ -218,6 +218,13 @@ export class SqliteReadStore implements ReadStore {
     return this.db.prepare(`SELECT COUNT(*) FROM ${table(collection)} ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''}`).pluck().get(...params) as number;
   }
 
+  async load<D extends Document>(collection: string, ids: readonly string[]): Promise<D[]> {
+    this.spec(collection);
+    if (ids.length === 0) return [];
+    const rows = this.db.prepare(`SELECT doc, detached FROM ${table(collection)} WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids.map(String))) as Array<{ doc: string; detached: string | null }>;
+    return rows.map((r) => (r.detached === null ? JSON.parse(r.doc) : { ...JSON.parse(r.doc), ...JSON.parse(r.detached) }) as D);
+  }
+
   async *scan<D extends Document>(collection: string, pageSize = 2000): AsyncIterable<D> {
     this.spec(collection);
     const stmt = this.db.prepare(`SELECT id, doc, detached FROM ${table(collection)} WHERE id > ? ORDER BY id LIMIT ?`);

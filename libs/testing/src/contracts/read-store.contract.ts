@@ -155,6 +155,10 @@ export function readStoreContract(name: string, create: () => Promise<{ store: R
       const again: Document[] = [];
       for await (const doc of store.scan(books.name)) again.push(doc);
       expect(again[0]).toEqual(changed);
+      // load: whole documents like scan, only the ids asked for, missing ids left out, an operator-like id just a string.
+      const loaded = await store.load(books.name, ['b3', 'b1', 'missing', '{"$ne":null}']);
+      expect([...loaded].sort((a, b) => (a._id < b._id ? -1 : 1))).toEqual([changed, docs[2]]);
+      expect(await store.load(books.name, [])).toEqual([]);
     });
 
     it('scans a whole collection in id order and resets it for a rebuild', async () => {
