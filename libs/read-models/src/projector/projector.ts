@@ -33,6 +33,8 @@ export interface ProjectorOptions {
 
 /** documents per write when a rebuild stores what it kept in memory (bounds the serialised batch) */
 const DEFERRED_CHUNK = 1000;
+/** predicted values memoised whatever the cache's limit (about 150 bytes each) */
+const MEMO_FLOOR = 250_000;
 /** customers per page when a ranking reads them from the store */
 const RANK_PAGE = 2000;
 /** ids per store read when a batch needs documents that are not in memory */
@@ -474,7 +476,7 @@ export class Projector {
     const asOf = new Date(startedAt).toISOString();
     const fits = await this.options.lifetimeValueFits?.();
     // With a bounded cache the memo may not grow with the customers either.
-    if (this.predictedMemo.size > 4 * this.cacheLimit) this.predictedMemo.clear();
+    if (this.predictedMemo.size > Math.max(MEMO_FLOOR, 4 * this.cacheLimit)) this.predictedMemo.clear();
     const config = { ...(this.options.segmentation ?? DEFAULT_SEGMENTATION), ...(fits && { fits }), memo: this.predictedMemo };
     const whole = this.complete.has(CUSTOMERS);
     // Every customer takes part: from memory when all are there, else from the store (the fields ranking reads).
@@ -516,15 +518,20 @@ export class Projector {
    * ranking. Read as queries read them (without the order books), a page at a time, letting requests in between.
    */
   private async rankedCustomers(customers: Map<string, Document>): Promise<CustomerDoc[]> {
+    // Only the fields ranking reads come out of the store (a few hundred bytes of each 360).
     await this.settleWrites();
     const out: CustomerDoc[] = [];
     let after: { values: Array<string | number | boolean>; id: string } | undefined;
     do {
-      const page = await this.store.find<CustomerDoc>(CUSTOMERS, { sort: [], limit: RANK_PAGE, after });
+      const page = await this.store.find<CustomerDoc>(CUSTOMERS, { sort: [], limit: RANK_PAGE, after, fields: RANKED_FIELDS });
       for (const stored of page.items) {
-        const doc = (customers.get(stored._id) ?? stored) as unknown as Record<string, unknown>;
+        const cached = customers.get(stored._id) as unknown as Record<string, unknown> | undefined;
+        if (!cached) {
+          out.push(stored);
+          continue;
+        }
         const slim: Record<string, unknown> = {};
-        for (const key of RANKED_FIELDS) slim[key] = doc[key];
+        for (const key of RANKED_FIELDS) slim[key] = cached[key];
         out.push(slim as unknown as CustomerDoc);
       }
       after = page.next;

@@ -1,5 +1,5 @@
 import type { CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, WriteBatch } from './port';
-import { checkQuery, comparator, cursorOf, matches } from './query';
+import { checkQuery, comparator, cursorOf, matches, pick } from './query';
 
 /** For tests and throwaway runs; evaluates the same whitelisted queries in process. */
 export class InMemoryReadStore implements ReadStore {
@@ -59,7 +59,7 @@ export class InMemoryReadStore implements ReadStore {
       (query.sort ?? []).forEach((s, i) => setPath(anchor, spec.fields[s.field].path, query.after!.values[i]));
       docs = docs.filter((d) => compare(d, anchor as { _id: string }) > 0);
     }
-    const items = docs.slice(0, query.limit).map((d) => this.body<D>(collection, d));
+    const items = docs.slice(0, query.limit).map((d) => pick<D>(this.body<Document>(collection, d) as unknown as Record<string, unknown>, query.fields));
     return { items, ...(docs.length > query.limit && { next: cursorOf(spec, query.sort, items[items.length - 1]) }) };
   }
 

@@ -1,6 +1,6 @@
 import { MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
 import type { CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, Scalar, WriteBatch } from './port';
-import { checkQuery, cursorOf } from './query';
+import { checkQuery, cursorOf, returnedKeys } from './query';
 
 type Raw = Record<string, unknown>;
 type Stored = { _id: string; [key: string]: unknown };
@@ -125,6 +125,12 @@ export class MongoReadStore implements ReadStore {
     return detached.length ? { projection: Object.fromEntries(detached.map((k) => [k, 0 as const])) } : {};
   }
 
+  /** A field list as a projection: the keys asked for, never a detached one. */
+  private only(collection: string, fields: readonly string[]): { projection: Record<string, 1> } {
+    const detached = new Set(this.spec(collection).detached ?? []);
+    return { projection: Object.fromEntries(returnedKeys(fields).filter((k) => !detached.has(k)).map((k) => [k, 1 as const])) };
+  }
+
   async get<D extends Document>(collection: string, id: string): Promise<D | undefined> {
     const doc = await this.coll(collection).findOne({ _id: { $eq: String(id) } } as Filter<Stored>, this.bodyOnly(collection));
     return (doc ?? undefined) as D | undefined;
@@ -179,7 +185,7 @@ export class MongoReadStore implements ReadStore {
     const order = new Map<string, 1 | -1>();
     for (const k of keys) if (!order.has(k.path)) order.set(k.path, k.dir === 'asc' ? 1 : -1);
     const docs = await this.coll(collection)
-      .find(MongoReadStore.and(clauses), this.bodyOnly(collection))
+      .find(MongoReadStore.and(clauses), query.fields ? this.only(collection, query.fields) : this.bodyOnly(collection))
       .sort(order)
       .limit(query.limit + 1)
       .toArray();

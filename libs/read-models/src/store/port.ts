@@ -58,6 +58,12 @@ export interface FindQuery {
   limit: number;
   /** keyset cursor: the sort values and _id of the last item of the previous page */
   after?: { values: Scalar[]; id: string };
+  /**
+   * Only these top-level keys of each document (with `_id` and `_position`); a key the document lacks stays absent.
+   * Absent: the whole body. For internal readers that need a few keys of many documents (the projector's ranking);
+   * the names come from code, never from a client.
+   */
+  fields?: readonly string[];
 }
 
 export interface Page<D> {

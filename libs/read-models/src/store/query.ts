@@ -10,7 +10,7 @@ export function compareScalars(a: unknown, b: unknown): number {
 }
 
 /** Rejects anything not declared by the collection, and values that are not plain scalars. */
-export function checkQuery(spec: CollectionSpec, query: Pick<FindQuery, 'filter' | 'sort' | 'after'>): void {
+export function checkQuery(spec: CollectionSpec, query: Pick<FindQuery, 'filter' | 'sort' | 'after' | 'fields'>): void {
   for (const c of query.filter ?? []) {
     const field = spec.fields[c.field];
     if (!field) throw new UnknownFieldError(spec.name, c.field);
@@ -25,6 +25,20 @@ export function checkQuery(spec: CollectionSpec, query: Pick<FindQuery, 'filter'
     if (field.type === 'string[]') throw new Error(`cannot sort by list field ${s.field}`);
   }
   if (query.after && query.after.values.length !== (query.sort ?? []).length) throw new Error('cursor does not match the sort');
+  for (const key of query.fields ?? []) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`field list: ${JSON.stringify(key)} is not a top-level key`);
+  // The next page's cursor is read from the last item: it must keep what the sort reads.
+  if (query.fields) for (const s of query.sort ?? []) if (!query.fields.includes(spec.fields[s.field].path.split('.')[0])) throw new Error(`field list leaves out ${s.field}, which the query sorts by`);
+}
+
+/** The keys a `fields` query returns: the asked ones and the document's bookkeeping, once each. */
+export const returnedKeys = (fields: readonly string[]): string[] => [...new Set(['_id', '_position', ...fields])];
+
+/** A document reduced to the keys a `fields` query asks for (absent keys stay absent). */
+export function pick<D>(doc: Record<string, unknown>, fields: readonly string[] | undefined): D {
+  if (!fields) return doc as D;
+  const out: Record<string, unknown> = {};
+  for (const key of returnedKeys(fields)) if (key in doc) out[key] = doc[key];
+  return out as D;
 }
 
 export function matches(spec: CollectionSpec, doc: unknown, filter: Condition[] = []): boolean {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, Scalar, WriteBatch } from './port';
-import { checkQuery, cursorOf } from './query';
+import { checkQuery, cursorOf, returnedKeys } from './query';
 import { applyRowBatch, SqliteWriterThread, type RowBatch, type TableDef } from './sqlite-writer';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
@@ -204,9 +204,12 @@ export class SqliteReadStore implements ReadStore {
     }
     const order = [...sort.map((s) => `${column(s.field)} ${s.direction === 'asc' ? 'ASC' : 'DESC'}`), 'id ASC'].join(', ');
     params.push(query.limit + 1);
-    const sql = `SELECT doc FROM ${table(collection)} ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
-    const rows = this.db.prepare(sql).pluck().all(...params) as string[];
-    const items = rows.slice(0, query.limit).map((r) => JSON.parse(r) as D);
+    // With a field list SQLite extracts the keys (`->` gives each as JSON, SQL NULL when the document lacks it), so only they are parsed.
+    const keys = query.fields ? returnedKeys(query.fields) : undefined;
+    const select = keys ? keys.map((k) => `doc->'$.${k}'`).join(', ') : 'doc';
+    const sql = `SELECT ${select} FROM ${table(collection)} ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+    const rows = this.db.prepare(sql).raw().all(...params) as Array<Array<string | null>>;
+    const items = rows.slice(0, query.limit).map((r) => (keys ? picked<D>(keys, r) : (JSON.parse(r[0] as string) as D)));
     return { items, ...(rows.length > query.limit && { next: cursorOf(spec, query.sort, items[items.length - 1]) }) };
   }
 
@@ -297,4 +300,13 @@ export class SqliteReadStore implements ReadStore {
 /** better-sqlite3 binds booleans as errors; SQLite's JSON booleans are 1/0. */
 function bindable(value: Scalar): unknown {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+/** A `fields` row: each key's JSON text (SQL NULL where the document lacks the key), back into a document. */
+function picked<D>(keys: string[], values: Array<string | null>): D {
+  const out: Record<string, unknown> = {};
+  keys.forEach((key, i) => {
+    if (values[i] !== null) out[key] = JSON.parse(values[i] as string);
+  });
+  return out as D;
 }

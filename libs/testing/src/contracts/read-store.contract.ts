@@ -155,6 +155,16 @@ export function readStoreContract(name: string, create: () => Promise<{ store: R
       const again: Document[] = [];
       for await (const doc of store.scan(books.name)) again.push(doc);
       expect(again[0]).toEqual(changed);
+      // fields: only the keys asked for (and _id, _position), absent keys absent, a JSON null kept, detached keys never.
+      const some = await store.find(books.name, { sort: [], limit: 2, fields: ['value', 'extra', 'book'] });
+      expect(some.items).toEqual([{ _id: 'b1', _position: 4, value: { amount: 11 } }, { _id: 'b2', _position: 2, value: { amount: 20 } }]);
+      const rest = await store.find(books.name, { sort: [], limit: 2, fields: ['value'], after: some.next });
+      expect(rest).toEqual({ items: [{ _id: 'b3', _position: 3, value: { amount: 30 } }] });
+      await store.write({ upserts: [{ collection: books.name, doc: { _id: 'b4', _position: 5, value: null, note: 'x' } }], deletes: [], checkpoints: [] });
+      expect((await store.find(books.name, { filter: [], sort: [], limit: 5, fields: ['value'], after: { values: [], id: 'b3' } })).items).toEqual([{ _id: 'b4', _position: 5, value: null }]);
+      await expect(store.find(books.name, { sort: [{ field: 'value', direction: 'asc' }], limit: 5, fields: ['note'] })).rejects.toThrow(/sorts by/);
+      await expect(store.find(books.name, { sort: [], limit: 5, fields: ["value') --"] })).rejects.toThrow(/top-level key/);
+      await store.write({ upserts: [], deletes: [{ collection: books.name, id: 'b4' }], checkpoints: [] });
       // load: whole documents like scan, only the ids asked for, missing ids left out, an operator-like id just a string.
       const loaded = await store.load(books.name, ['b3', 'b1', 'missing', '{"$ne":null}']);
       expect([...loaded].sort((a, b) => (a._id < b._id ? -1 : 1))).toEqual([changed, docs[2]]);
