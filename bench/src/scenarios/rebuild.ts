@@ -7,6 +7,7 @@ import { runChild } from '../child';
 import { datasetCustomerIds, type DatasetOptions } from '../dataset';
 import type { TimedResult } from '../roles';
 import { type MeasuredRow } from '../stats';
+import { waitIdle } from './clv';
 import { startServer, timeGets } from './http';
 import { SEED } from '../context';
 
@@ -106,6 +107,8 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
   ];
   const api = await startServer('serve-api', { dir });
   try {
+    // Start-up loads the projector's cache and ranks every customer: measure a quiet API, not its start.
+    await waitIdle(api.pid);
     const query = async (id: string, title: string, path: (i: number, previous: unknown) => string, p99: number) => {
       const r = await timeGets(ctx, api, title, n, path);
       rows.push({
