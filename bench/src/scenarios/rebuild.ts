@@ -17,7 +17,8 @@ export function inChild<T extends TimedResult = TimedResult>(ctx: BenchContext, 
   return child.result.finally(() => bar.stop());
 }
 
-const row = (id: string, title: string, kind: MeasuredRow['kind'], engine: string, r: TimedResult, extra: Partial<MeasuredRow> = {}): MeasuredRow => ({
+/** A row for work timed in a child process (events over its wall time, its peak RSS). */
+export const row = (id: string, title: string, kind: MeasuredRow['kind'], engine: string, r: TimedResult, extra: Partial<MeasuredRow> = {}): MeasuredRow => ({
   id,
   title,
   kind,
@@ -29,6 +30,22 @@ const row = (id: string, title: string, kind: MeasuredRow['kind'], engine: strin
   peakRssMiB: r.peakRssMiB,
   ...extra,
 });
+
+/** A row for sequential GETs timed by `timeGets`. */
+export const getsRow = (id: string, title: string, n: number, r: { latency: { summary(): MeasuredRow['latencyMs'] }; seconds: number }, extra: Partial<MeasuredRow> & { peakRssMiB: number }): MeasuredRow => ({
+  id,
+  title,
+  kind: 'scenario',
+  engine: 'sqlite',
+  ops: n,
+  seconds: r.seconds,
+  throughput: n / r.seconds,
+  unit: 'req/s',
+  latencyMs: r.latency.summary(),
+  ...extra,
+});
+
+export const p99Target = (ms: number) => ({ description: `p99 ≤ ${ms} ms`, metric: 'p99' as const, comparison: 'atMost' as const, threshold: ms });
 
 export function rebuildDataset(ctx: BenchContext, events = ctx.sizes.rebuildEvents): DatasetOptions {
   return { seed: SEED, customers: ctx.sizes.rebuildCustomers, events, whaleEvents: ctx.sizes.longHistory };
@@ -110,21 +127,7 @@ async function queries(ctx: BenchContext, dir: string, dataset: DatasetOptions):
     // Start-up loads the projector's cache and ranks every customer: measure a quiet API, not its start.
     await waitIdle(api.pid);
     const query = async (id: string, title: string, path: (i: number, previous: unknown) => string, p99: number) => {
-      const r = await timeGets(ctx, api, title, n, path);
-      rows.push({
-        id,
-        title,
-        kind: 'scenario',
-        engine: 'sqlite',
-        ops: n,
-        seconds: r.seconds,
-        throughput: n / r.seconds,
-        unit: 'req/s',
-        latencyMs: r.latency.summary(),
-        peakRssMiB: 0,
-        compareTo: { id: 'raw.http.get', metric: 'p99' },
-        ...(p99 > 0 && { targets: [{ description: `p99 ≤ ${p99} ms`, metric: 'p99' as const, comparison: 'atMost' as const, threshold: p99 }] }),
-      });
+      rows.push(getsRow(id, title, n, await timeGets(ctx, api, title, n, path), { peakRssMiB: 0, compareTo: { id: 'raw.http.get', metric: 'p99' }, ...(p99 > 0 && { targets: [p99Target(p99)] }) }));
     };
     await query('query.360', 'GET customer 360', (i) => `/v1/customers/${ids[1 + (i % (ids.length - 1))]}`, 5);
     // Pages of 50 walked with the cursor, back to the newest page when the history ends.

@@ -7,7 +7,7 @@ import type { TimedResult } from '../roles';
 import { LatencyRecorder, once, round, type MeasuredRow, type TargetSpec } from '../stats';
 import { waitIdle } from './clv';
 import { startServer, timeGets, type Server } from './http';
-import { generatedLog, inChild } from './rebuild';
+import { generatedLog, getsRow, inChild, p99Target, row } from './rebuild';
 
 /** Events per customer in the curve's logs (the issue's "≈ 20 events each"). */
 const EVENTS_PER_CUSTOMER = 20;
@@ -122,20 +122,13 @@ export const scaleScenario: Scenario = async (ctx) => {
       rows.push({ id: `scale.${tag}.rebuild`, title: `curve ${tag}: rebuild FAILED (see note)`, kind: 'scenario', engine: 'sqlite', ops: 1, seconds: 1, throughput: 1, unit: 'events/s', peakRssMiB: 0, targets: [{ description: 'rebuild completes', metric: 'throughput', comparison: 'atLeast', threshold: 2 }], note: error instanceof Error ? error.message.slice(0, 300) : String(error) });
       continue;
     }
-    rows.push({
-      id: `scale.${tag}.rebuild`,
-      title: `curve ${tag}: rebuild ${dataset.events.toLocaleString('en-US')} events`,
-      kind: 'scenario',
-      engine: 'sqlite',
-      ops: rebuilt.events,
-      seconds: rebuilt.ms / 1000,
-      throughput: rebuilt.events / (rebuilt.ms / 1000),
-      unit: 'events/s',
-      peakRssMiB: rebuilt.peakRssMiB,
-      ...compare('rebuild', 'throughput'),
-      targets: [{ description: 'peak RSS ≤ 512 MiB', metric: 'peakRssMiB', comparison: 'atMost', threshold: 512 }, ...flat('throughput')],
-      note: `own process as npm run rebuild starts it (--max-old-space-size=320); then one full re-ranking of ${customers.toLocaleString('en-US')} customers took ${Math.round(rebuilt.rankMs ?? NaN)} ms`,
-    });
+    rows.push(
+      row(`scale.${tag}.rebuild`, `curve ${tag}: rebuild ${dataset.events.toLocaleString('en-US')} events`, 'scenario', 'sqlite', rebuilt, {
+        ...compare('rebuild', 'throughput'),
+        targets: [{ description: 'peak RSS ≤ 512 MiB', metric: 'peakRssMiB', comparison: 'atMost', threshold: 512 }, ...flat('throughput')],
+        note: `own process as npm run rebuild starts it (--max-old-space-size=320); then one full re-ranking of ${customers.toLocaleString('en-US')} customers took ${Math.round(rebuilt.rankMs ?? NaN)} ms`,
+      }),
+    );
     rows.push({ id: `scale.${tag}.rank`, title: `curve ${tag}: re-rank every customer (tiers, RFM, predicted value)`, kind: 'scenario', engine: 'sqlite', ops: customers, seconds: (rebuilt.rankMs ?? 0) / 1000, throughput: customers / ((rebuilt.rankMs ?? 1) / 1000), unit: 'customers/s', latencyMs: once(rebuilt.rankMs ?? 0), peakRssMiB: rebuilt.peakRssMiB, ...compare('rank', 'throughput') });
 
     const ids = datasetCustomerIds(dataset);
@@ -146,20 +139,7 @@ export const scaleScenario: Scenario = async (ctx) => {
       const liveRss = rssMiB(api.pid);
       const query = async (id: string, title: string, path: (i: number, previous: unknown) => string, p99?: number) => {
         const r = await timeGets(ctx, api, `${tag} ${title}`, n, path);
-        rows.push({
-          id: `scale.${tag}.${id}`,
-          title: `curve ${tag}: ${title}`,
-          kind: 'scenario',
-          engine: 'sqlite',
-          ops: n,
-          seconds: r.seconds,
-          throughput: n / r.seconds,
-          unit: 'req/s',
-          latencyMs: r.latency.summary(),
-          peakRssMiB: liveRss,
-          ...compare(id, 'p99'),
-          targets: [...(p99 ? [{ description: `p99 ≤ ${p99} ms`, metric: 'p99' as const, comparison: 'atMost' as const, threshold: p99 }] : []), ...flat('p99')],
-        });
+        rows.push(getsRow(`scale.${tag}.${id}`, `curve ${tag}: ${title}`, n, r, { peakRssMiB: liveRss, ...compare(id, 'p99'), targets: [...(p99 ? [p99Target(p99)] : []), ...flat('p99')] }));
       };
       await query('360', 'GET customer 360', (i) => `/v1/customers/${ids[1 + (i % (ids.length - 1))]}`, 5);
       await query('list', 'GET customers tier=A&currency=EUR&sort=-revenue, first page', () => '/v1/customers?tier=A&currency=EUR&sort=-revenue&limit=50');
