@@ -1,6 +1,6 @@
 import { AggregateRunner } from '@touchpoint/application';
 import { SqliteReadStore } from '@touchpoint/read-models';
-import { MemoryRelayCheckpointStore, KafkaRelay } from '@touchpoint/relay';
+import { MemoryRelayCheckpointStore, KafkaRelay, waitForTopicLeaders } from '@touchpoint/relay';
 import { loadConfig, systemClock } from '@touchpoint/platform';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { join } from 'node:path';
@@ -86,7 +86,8 @@ async function kafkaThroughput(ctx: BenchContext, brokers: string): Promise<Meas
     const rawTopic = `bench.raw.${suffix}`;
     const admin = client.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: rawTopic, numPartitions: 6 }] });
+    await admin.createTopics({ waitForLeaders: false, topics: [{ topic: rawTopic, numPartitions: 6 }] });
+    await waitForTopicLeaders(admin, rawTopic);
     const producer = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     resetPeakRss();

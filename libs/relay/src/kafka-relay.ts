@@ -104,8 +104,10 @@ export class KafkaRelay {
     try {
       const existing = await admin.listTopics();
       if (existing.includes(this.topic)) return false;
+      // Leaders are awaited below: kafkajs's own wait gives up on the "unknown topic" a KRaft broker answers
+      // for a moment after the creation (tulios/kafkajs#1563).
       const created = await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic: this.topic,
@@ -118,6 +120,7 @@ export class KafkaRelay {
           },
         ],
       });
+      await waitForTopicLeaders(admin, this.topic);
       if (created) this.log({ msg: 'topic created', topic: this.topic, partitions: this.partitions, retentionMs: this.retentionMs });
       return created;
     } finally {
@@ -230,5 +233,24 @@ export class KafkaRelay {
     this._published += messages.length;
     this._skipped += skipped;
     this.options.onProgress?.({ position: last, published: this._published, skipped: this._skipped });
+  }
+}
+
+/**
+ * Polls a new topic's metadata until it has partitions and each has a leader. Right after the creation a KRaft
+ * broker may answer that it does not know the topic, which kafkajs's own wait (`waitForLeaders`) does not retry.
+ */
+export async function waitForTopicLeaders(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      if (meta && meta.partitions.length > 0 && meta.partitions.every((p) => p.leader >= 0)) return;
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for every partition after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
