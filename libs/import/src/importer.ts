@@ -205,6 +205,9 @@ export async function runImport(lines: AsyncIterable<ParsedLine>, ports: ImportP
   const window = settings.window ?? 512;
   const tails = new Map<string, Promise<void>>();
   const inFlight = new Set<Promise<void>>();
+  // Woken when a record settles. Not Promise.race over the window: that adds a reaction to every pending
+  // record per line read, quadratic in the window (it was most of a rerun's time).
+  let slotFreed: (() => void) | undefined;
   let fatal: { error: unknown } | undefined;
   let stoppedBy: 'max_errors' | undefined;
 
@@ -280,8 +283,11 @@ export async function runImport(lines: AsyncIterable<ParsedLine>, ports: ImportP
     }
     const task = schedule(prepared);
     inFlight.add(task);
-    void task.then(() => inFlight.delete(task));
-    if (inFlight.size >= window) await Promise.race(inFlight);
+    void task.then(() => {
+      inFlight.delete(task);
+      slotFreed?.();
+    });
+    if (inFlight.size >= window) await new Promise<void>((resolve) => (slotFreed = resolve));
   }
   await Promise.all(inFlight);
   if (fatal) throw fatal.error;
