@@ -1,4 +1,5 @@
-// Three tiers by file suffix: *.unit.spec.ts (no server), *.int.spec.ts (real servers), *.e2e.spec.ts (HTTP).
+// Four tiers by file suffix: *.unit.spec.ts (no server), *.int.spec.ts (real servers), *.e2e.spec.ts (HTTP),
+// *.browser.spec.ts (the console in Chromium).
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -22,5 +23,7 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.unit.spec.ts'] },
     { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'], globalSetup: '<rootDir>/test/infra-setup.ts' },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'] },
+    // The console in a real Chromium (Debian's), against the API on the embedded store; builds the console first.
+    { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser.spec.ts'], globalSetup: '<rootDir>/test/console/build-console.ts' },
   ],
 };

@@ -46,6 +46,7 @@ describe('value distribution (memory engine)', () => {
         { percent: 20, customers: 5, revenueShare: 0.7586, marginShare: 0.7083 },
         { percent: 50, customers: 13, revenueShare: 0.9103, marginShare: 0.8917 },
       ],
+      curve: expect.any(Array),
       tiers: { A: { customers: 7, revenue: 349_500 }, B: { customers: 10, revenue: 67_500 }, C: { customers: 8, revenue: 18_000 } },
     };
     /*
@@ -63,6 +64,8 @@ describe('value distribution (memory engine)', () => {
         { percent: 20, customers: 1, revenueShare: 0.7692, marginShare: 0.7692 },
         { percent: 50, customers: 2, revenueShare: 0.9615, marginShare: 0.9615 },
       ],
+      // top p % = the first ⌈3p/100⌉: one customer up to 33 %, two up to 66 %, all three from 67 %
+      curve: Array.from({ length: 101 }, (_, p) => ({ percent: p, revenueShare: [0, 0.7692, 0.9615, 1][Math.ceil((3 * p) / 100)] })),
       tiers: { A: { customers: 2, revenue: 2_500_000 }, B: { customers: 0, revenue: 0 }, C: { customers: 1, revenue: 100_000 } },
     };
 
@@ -73,6 +76,15 @@ describe('value distribution (memory engine)', () => {
     it('Pareto: the top 20 % of EUR customers bring 75.86 % of EUR revenue', async () => {
       const top20 = (await crm.get('/v1/analytics/value-distribution')).currencies.EUR.top.find((x: { percent: number }) => x.percent === 20);
       expect(top20).toEqual({ percent: 20, customers: 5, revenueShare: Math.round((330_000 / 435_000) * 10_000) / 10_000, marginShare: 0.7083 });
+    });
+
+    it('draws the concentration curve through the top shares, rising from 0 to 1', async () => {
+      const { curve, top } = (await crm.get('/v1/analytics/value-distribution')).currencies.EUR;
+      expect(curve.map((point: { percent: number }) => point.percent)).toEqual(Array.from({ length: 101 }, (_, p) => p));
+      for (const t of top) expect(curve[t.percent].revenueShare).toBe(t.revenueShare);
+      expect(curve[0].revenueShare).toBe(0);
+      expect(curve[100].revenueShare).toBe(1);
+      for (let p = 1; p <= 100; p++) expect(curve[p].revenueShare).toBeGreaterThanOrEqual(curve[p - 1].revenueShare);
     });
 
     it('agrees with the tiers the customer list shows', async () => {
@@ -100,6 +112,7 @@ describe('value distribution (memory engine)', () => {
         revenue: 12_345,
         margin: 10_000,
         top: [1, 5, 10, 20, 50].map((percent) => ({ percent, customers: 1, revenueShare: 1, marginShare: 1 })),
+        curve: Array.from({ length: 101 }, (_, p) => ({ percent: p, revenueShare: p === 0 ? 0 : 1 })),
         tiers: { A: { customers: 1, revenue: 12_345 }, B: { customers: 0, revenue: 0 }, C: { customers: 0, revenue: 0 } },
       });
       expect(after.currencies.EUR).toEqual(eur);

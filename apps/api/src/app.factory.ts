@@ -13,6 +13,7 @@ import { completeOpenApiDocument, describeResponses, describeRouteParameters, de
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller';
 import { ProblemFilter, toProblem } from './http/problem.filter';
 import { answerUndeclaredMethods } from './http/method-not-allowed';
+import { serveConsole } from './http/console';
 import { strictValidationPipe } from './http/validation';
 import openApiMetadata from './openapi-metadata';
 import { RESPONSE_SCHEMAS } from './openapi-responses';
@@ -106,6 +107,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   fastify.removeContentTypeParser('text/plain');
   // Import bodies are handed over unread, as a stream: the import spools it to disk, never to memory.
   fastify.addContentTypeParser(IMPORT_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
+  await serveConsole(app, config.TOUCHPOINT_CONSOLE_DIR);
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

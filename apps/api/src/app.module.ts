@@ -11,7 +11,7 @@ import { AuditController, SIGNING_KEY } from './audit/audit.controller';
 import { CustomerExportController } from './audit/export.controller';
 import { CHECKPOINTER } from './audit/checkpoints';
 import { loadSigningKey, type SigningKey } from './audit/signing-key';
-import { AUTH_MODE, AuthGuard, Authenticator, identityActorResolver } from './auth';
+import { AUTH_MODE, AuthGuard, Authenticator, identityActorResolver, SessionController } from './auth';
 import { AGGREGATE_RUNNER, COMMAND_HANDLERS } from './commands';
 import { ERASURE } from './commands/customer.command';
 import { CustomerCommandsController } from './customers/customers.commands.controller';
@@ -77,7 +77,7 @@ export interface AuthDependencies {
 }
 
 /** Every HTTP controller, in the order Nest registers them. */
-export const CONTROLLERS = [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, FeedController, WebhooksController, HealthController, MetricsController];
+export const CONTROLLERS = [CustomerCommandsController, CustomerQueriesController, DealCommandsController, DealQueriesController, AnalyticsController, PipelineController, ForecastSubmissionsController, StreamsController, AuditController, CustomerExportController, ImportsController, LifetimeValueController, DuplicatesController, MergesController, TasksController, CalendarController, PaymentsController, CompetitorOffersController, CompetitionController, SalesController, PriceListsController, QuotesController, FeedController, WebhooksController, HealthController, MetricsController, SessionController];
 
 export const CONFIG = Symbol('CONFIG');
 const BLIND_INDEX_HASHER = Symbol('BLIND_INDEX_HASHER');

@@ -3411,6 +3411,25 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
                 },
                 "description": "share of revenue and margin brought by the top p % of customers, p in 1/5/10/20/50 (marginShare null when margin is)"
               },
+              "curve": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "percent": {
+                      "type": "number"
+                    },
+                    "revenueShare": {
+                      "type": "number"
+                    }
+                  },
+                  "required": [
+                    "percent",
+                    "revenueShare"
+                  ]
+                },
+                "description": "The concentration (Pareto) curve: share of revenue brought by the top p % of customers, p = 0, 1, …, 100,\ncustomers ranked by revenue, the top p % being the first ⌈n·p/100⌉ (as in `top`)."
+              },
               "tiers": {
                 "type": "object",
                 "additionalProperties": {
@@ -3435,6 +3454,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
               "revenue",
               "margin",
               "top",
+              "curve",
               "tiers"
             ]
           }
@@ -6152,6 +6172,42 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "from",
         "to",
         "period"
+      ]
+    },
+    "SessionController.get": {
+      "type": "object",
+      "properties": {
+        "actor": {
+          "type": "string"
+        },
+        "roles": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "enum": [
+              "sales",
+              "manager",
+              "analyst",
+              "auditor",
+              "service",
+              "importer",
+              "admin"
+            ]
+          }
+        },
+        "via": {
+          "type": "string",
+          "enum": [
+            "api-key",
+            "jwt",
+            "trusted-network"
+          ]
+        }
+      },
+      "required": [
+        "actor",
+        "roles",
+        "via"
       ]
     },
     "StreamsController.events": {

@@ -21,6 +21,10 @@ export class TouchpointConfig {
   @IsString()
   TOUCHPOINT_DATA_DIR = './data';
 
+  /** the built console (npm run build:console) served at /console; absent there: /console answers 404 saying so */
+  @IsString()
+  TOUCHPOINT_CONSOLE_DIR = './dist/console';
+
   @IsIn(['sqlite', 'memory', 'postgres', 'eventstoredb'])
   TOUCHPOINT_EVENT_STORE: 'sqlite' | 'memory' | 'postgres' | 'eventstoredb' = 'sqlite';
 

@@ -3,3 +3,4 @@ export * from './authenticator';
 export * from './auth.guard';
 export * from './identity-actor';
 export * from './dev-mode';
+export * from './session.controller';

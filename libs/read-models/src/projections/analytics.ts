@@ -32,6 +32,11 @@ export interface ValueDistribution extends Document {
       margin: number | null;
       /** share of revenue and margin brought by the top p % of customers, p in 1/5/10/20/50 (marginShare null when margin is) */
       top: Array<{ percent: number; customers: number; revenueShare: number; marginShare: number | null }>;
+      /**
+       * The concentration (Pareto) curve: share of revenue brought by the top p % of customers, p = 0, 1, …, 100,
+       * customers ranked by revenue, the top p % being the first ⌈n·p/100⌉ (as in `top`).
+       */
+      curve: Array<{ percent: number; revenueShare: number }>;
       tiers: Record<string, { customers: number; revenue: number }>;
     }
   >;
@@ -150,12 +155,25 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
       const marginShare = margin === null ? null : margin === 0 ? 0 : round4(mar / margin);
       return { percent, customers: n, revenueShare: revenue === 0 ? 0 : round4(rev / revenue), marginShare };
     });
-    distribution.currencies[currency] = { customers: group.length, revenue, margin, top, tiers };
+    distribution.currencies[currency] = { customers: group.length, revenue, margin, top, curve: concentrationCurve(group, revenue), tiers };
   }
   return { segments, distribution };
 }
 
 const round4 = (x: number) => Math.round(x * 10000) / 10000;
+
+/** Revenue share of the top p % (p = 0…100) of `ranked` (sorted by revenue, highest first), from one running sum. */
+function concentrationCurve(ranked: CustomerDoc[], revenue: number): Array<{ percent: number; revenueShare: number }> {
+  const curve: Array<{ percent: number; revenueShare: number }> = [];
+  let taken = 0;
+  let sum = 0;
+  for (let percent = 0; percent <= 100; percent++) {
+    const n = Math.ceil((ranked.length * percent) / 100);
+    for (; taken < n; taken++) sum += Math.max(0, ranked[taken].value.revenue);
+    curve.push({ percent, revenueShare: revenue === 0 ? 0 : round4(sum / revenue) });
+  }
+  return curve;
+}
 
 // ---------- Service ----------
 

@@ -204,6 +204,7 @@ describe('segmentCustomers', () => {
             // c01..c05: 920 000, margin 310 000
             { percent: 50, customers: 5, revenueShare: 0.92, marginShare: 0.8857 },
           ],
+          curve: expect.any(Array),
           tiers: { A: { customers: 2, revenue: 800_000 }, B: { customers: 5, revenue: 160_000 }, C: { customers: 3, revenue: 40_000 } },
         },
         USD: {
@@ -211,10 +212,24 @@ describe('segmentCustomers', () => {
           revenue: 10_000,
           margin: 6_600,
           top: [1, 5, 10, 20, 50].map((percent) => ({ percent, customers: 1, revenueShare: 0.9, marginShare: 0.9091 })),
+          curve: expect.any(Array),
           tiers: { A: { customers: 1, revenue: 9_000 }, B: { customers: 1, revenue: 1_000 }, C: { customers: 0, revenue: 0 } },
         },
       },
     });
+  });
+
+  it('draws the concentration curve: revenue share of the top p % for p = 0…100, agreeing with the top shares', () => {
+    const { EUR, USD } = segmentCustomers(CUSTOMERS, AS_OF).distribution.currencies;
+    // ten customers: the top p % is the first ⌈p/10⌉ of them; running revenue 500k, 800k, 850k, 900k, 920k, …, 1 000k
+    const running = [0, 500_000, 800_000, 850_000, 900_000, 920_000, 940_000, 960_000, 980_000, 990_000, 1_000_000];
+    expect(EUR.curve).toHaveLength(101);
+    expect(EUR.curve.map((point) => point.percent)).toEqual(Array.from({ length: 101 }, (_, p) => p));
+    expect(EUR.curve.map((point) => point.revenueShare)).toEqual(Array.from({ length: 101 }, (_, p) => running[Math.ceil(p / 10)] / 1_000_000));
+    for (const t of EUR.top) expect(EUR.curve[t.percent].revenueShare).toBe(t.revenueShare);
+    expect(USD.curve[0].revenueShare).toBe(0);
+    expect(USD.curve.slice(1, 51).every((point) => point.revenueShare === 0.9)).toBe(true);
+    expect(USD.curve[100].revenueShare).toBe(1);
   });
 
   it('scores RFM by quintile within the currency (ties share the score of their first rank) and labels the segment', () => {

@@ -1,0 +1,172 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { api } from '../api';
+import { count, csv, money, percent } from '../format';
+
+interface CurrencyDistribution {
+  customers: number;
+  revenue: number;
+  margin: number | null;
+  top: Array<{ percent: number; customers: number; revenueShare: number; marginShare: number | null }>;
+  curve: Array<{ percent: number; revenueShare: number }>;
+  tiers: Record<string, { customers: number; revenue: number }>;
+}
+interface Distribution {
+  asOf: string;
+  currencies: Record<string, CurrencyDistribution>;
+  customersWithoutOrders: number;
+}
+
+/** The concentration curve: share of revenue (y) brought by the top x % of customers, with the line of equal shares. */
+function CurveChart({ d, currency }: { d: CurrencyDistribution; currency: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current!;
+    const x = d.curve.map((p) => p.percent);
+    const plot = new uPlot(
+      {
+        width: Math.min(720, el.clientWidth || 720),
+        height: 320,
+        scales: { x: { time: false, range: [0, 100] }, y: { range: [0, 100] } },
+        axes: [
+          { label: 'top % of customers by revenue', values: (_u, ticks) => ticks.map((t) => `${t} %`) },
+          { label: '% of revenue', values: (_u, ticks) => ticks.map((t) => `${t} %`) },
+        ],
+        series: [
+          { label: 'top %', value: (_u, v) => (v === null ? '–' : `${v} %`) },
+          { label: `${currency} revenue share`, stroke: '#1d4ed8', width: 2, value: (_u, v) => (v === null ? '–' : `${v.toFixed(1)} %`) },
+          { label: 'equal shares', stroke: '#6b7280', dash: [4, 4], width: 1 },
+        ],
+      },
+      [x, d.curve.map((p) => p.revenueShare * 100), x],
+      el,
+    );
+    return () => plot.destroy();
+  }, [d, currency]);
+  const top20 = d.curve[20]?.revenueShare;
+  return <div ref={box} class="chart" role="img" aria-label={`Concentration curve for ${currency}: the top 20 % of customers bring ${percent(top20 ?? 0)} of revenue`} />;
+}
+
+function download(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+/** Value: who brings the revenue, per currency (never mixed): the curve, the top shares, the ABC tiers. */
+export function ValuePage() {
+  const [dist, setDist] = useState<Distribution | null>(null);
+  const [currency, setCurrency] = useState<string>('');
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    api<Distribution>('/v1/analytics/value-distribution')
+      .then((found) => {
+        setDist(found);
+        setCurrency(Object.keys(found.currencies)[0] ?? '');
+      })
+      .catch((e: unknown) => setError(String((e as Error).message)));
+  }, []);
+  if (error) return <p class="error">{error}</p>;
+  if (!dist) return <p aria-busy="true">Loading…</p>;
+  const d = dist.currencies[currency];
+  return (
+    <section aria-labelledby="value-h">
+      <h1 id="value-h">Value</h1>
+      <p class="muted">
+        Ranked by revenue to date within each currency; {count(dist.customersWithoutOrders)} customers without orders are not ranked. As of the last ranking,{' '}
+        {new Date(dist.asOf).toLocaleString()}.
+      </p>
+      {Object.keys(dist.currencies).length === 0 && <p>No orders yet: nothing to rank.</p>}
+      {Object.keys(dist.currencies).length > 1 && (
+        <label>
+          Currency{' '}
+          <select value={currency} onChange={(e) => setCurrency((e.target as HTMLSelectElement).value)}>
+            {Object.keys(dist.currencies).map((c) => (
+              <option value={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+      )}
+      {d && (
+        <>
+          <p>
+            {count(d.customers)} customers, {money(d.revenue, currency)} revenue{d.margin !== null && `, ${money(d.margin, currency)} margin`}.
+          </p>
+          <CurveChart d={d} currency={currency} />
+          <div class="table-wrap">
+            <table id="top-shares">
+              <caption>Share of revenue by the top customers ({currency})</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Top</th>
+                  <th scope="col" class="num">
+                    Customers
+                  </th>
+                  <th scope="col" class="num">
+                    Revenue share
+                  </th>
+                  <th scope="col" class="num">
+                    Margin share
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.top.map((t) => (
+                  <tr data-percent={t.percent}>
+                    <th scope="row">{t.percent} %</th>
+                    <td class="num">{count(t.customers)}</td>
+                    <td class="num" data-share={t.revenueShare}>
+                      {percent(t.revenueShare)}
+                    </td>
+                    <td class="num">{t.marginShare === null ? 'unknown' : percent(t.marginShare)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div class="table-wrap">
+            <table>
+              <caption>ABC tiers ({currency})</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Tier</th>
+                  <th scope="col" class="num">
+                    Customers
+                  </th>
+                  <th scope="col" class="num">
+                    Revenue
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {Object.entries(d.tiers).map(([tier, t]) => (
+                  <tr>
+                    <th scope="row">{tier}</th>
+                    <td class="num">{count(t.customers)}</td>
+                    <td class="num">{money(t.revenue, currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <button
+            type="button"
+            onClick={() =>
+              download(
+                `value-curve-${currency}.csv`,
+                csv(
+                  ['top_percent_of_customers', 'revenue_share'],
+                  d.curve.map((p) => [p.percent, p.revenueShare]),
+                ),
+              )
+            }
+          >
+            Download the curve as CSV
+          </button>
+        </>
+      )}
+    </section>
+  );
+}

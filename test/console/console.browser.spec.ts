@@ -1,0 +1,284 @@
+/**
+ * The console (apps/console) driven in Debian's Chromium through playwright-core, against the real API on the
+ * embedded store with seeded customers: sign-in, the customer list and its filters, the 360 and the as-of slider,
+ * the value curve against the API's answer, a verification, roles and a revoked key, and axe-core on every page.
+ * With CONSOLE_SCREENSHOTS=<dir> it saves the screenshots docs/console.md shows.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { issueApiKey } from '@touchpoint/auth';
+import { chromiumPath, describeWith } from '@touchpoint/testing';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import request from 'supertest';
+import { startTestApp, type TestApp } from '../support/app';
+import { eventually, qs } from '../queries/helpers';
+
+const executablePath = chromiumPath('console browser tests');
+const screenshots = process.env.CONSOLE_SCREENSHOTS;
+
+/** 40 EUR customers, revenue falling geometrically (a few bring most), so the curve has a shape to check. */
+const CUSTOMERS = Array.from({ length: 40 }, (_, i) => ({ name: `Customer ${String(i + 1).padStart(2, '0')}`, orders: 1 + (i % 3), unitPrice: Math.round(200_000 * 0.85 ** i) + 500 }));
+
+/** Every customer seeded: the 40, Olena, and a pair registered twice (same email) for the duplicates page. */
+const SEEDED = CUSTOMERS.length + 3;
+
+async function seed(t: TestApp): Promise<{ olena: string; ivan: [string, string]; head: number }> {
+  const admin = t.bearer('admin');
+  const post = async (path: string, body: object, method: 'post' | 'patch' = 'post') => {
+    const res = await request(t.http)[method](path).set('authorization', admin).send(body);
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  for (const [i, c] of CUSTOMERS.entries()) {
+    const id = (await post('/v1/customers', { kind: 'person', name: c.name, email: `c${i + 1}@example.com`, owner: i % 2 ? 'sales:ivan' : 'sales:maria' })).ids.customerId;
+    for (let k = 0; k < c.orders; k++) await post(`/v1/customers/${id}/orders`, { orderId: `SO-${i + 1}-${k}`, currency: 'EUR', lines: [{ sku: 'WIDGET', quantity: 1, unitPrice: c.unitPrice, unitCost: Math.round(c.unitPrice * 0.6) }] });
+  }
+  // One customer with a history to scrub through: registered under her maiden name, a call, an order, then renamed.
+  const olena = (await post('/v1/customers', { kind: 'person', name: 'Olena Kovalenko', email: 'olena@example.com', owner: 'sales:ivan' })).ids.customerId;
+  t.clock.advance(86_400_000);
+  await post(`/v1/customers/${olena}/touchpoints`, { type: 'call', direction: 'inbound', subject: 'Pricing question', durationSeconds: 300 });
+  t.clock.advance(86_400_000);
+  await post(`/v1/customers/${olena}/orders`, { orderId: 'SO-OK-1', currency: 'EUR', lines: [{ sku: 'GADGET', quantity: 2, unitPrice: 45_000, unitCost: 30_000 }] });
+  t.clock.advance(86_400_000);
+  const renamed = await post(`/v1/customers/${olena}`, { name: 'Olena Petrenko' }, 'patch');
+  // The same person registered twice, by two desks, each with an order.
+  const ivan: [string, string] = ['', ''];
+  let head = renamed.globalPosition;
+  for (const [k, name] of ['Ivan Franko', 'Ivan Franko (web shop)'].entries()) {
+    ivan[k] = (await post('/v1/customers', { kind: 'person', name, email: 'ivan.franko@example.com' })).ids.customerId;
+    head = (await post(`/v1/customers/${ivan[k]}/orders`, { orderId: `SO-IF-${k}`, currency: 'EUR', lines: [{ sku: 'WIDGET', quantity: 1, unitPrice: 10_000 * (k + 1), unitCost: 5_000 }] })).globalPosition;
+  }
+  return { olena, ivan, head };
+}
+
+describeWith(executablePath)('the console in Chromium', () => {
+  jest.setTimeout(60_000);
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let seeded: { olena: string; ivan: [string, string]; head: number };
+  const timings: Record<string, number[]> = {};
+
+  async function shoot(name: string) {
+    if (!screenshots) return;
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  }
+
+  /** axe-core on what the page shows now: no serious or critical violation (WCAG 2.1 A/AA rules). */
+  async function accessible(where: string) {
+    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+    expect(bad).toEqual([]);
+  }
+
+  async function signIn(secret: string) {
+    await page.goto(`${base}/console/`);
+    await page.getByLabel('API key or bearer token').fill(secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async function measured(name: string) {
+    const entries = await page.evaluate((n) => performance.getEntriesByName(n).map((e) => e.duration), name);
+    (timings[name] ??= []).push(...entries);
+    await page.evaluate(() => performance.clearMeasures());
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ engine: 'sqlite', auth: 'required' });
+    await t.app.listen(0, '127.0.0.1');
+    base = await t.app.getUrl();
+    seeded = await seed(t);
+    // The list and the value curve read the ranking: wait until it covers every customer.
+    await eventually(
+      async () => (await request(t.http).get(`/v1/analytics/value-distribution${qs({ minPosition: seeded.head })}`).set('authorization', t.bearer('analyst')).expect(200)).body,
+      (d) => expect(d.currencies.EUR?.customers).toBe(SEEDED),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    if (Object.keys(timings).length) process.stdout.write(`console timings (ms): ${JSON.stringify(timings)}\n`);
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
+    page = await context.newPage();
+  });
+  afterEach(() => context.close());
+
+  it('serves the console from the API and refuses a key the API does not accept', async () => {
+    await signIn('tp_not-a-real-key');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not accepted');
+    await accessible('sign-in');
+    await shoot('sign-in');
+    expect(await page.evaluate("sessionStorage.getItem('touchpoint.credential')")).toBeNull();
+  });
+
+  it('signs in, lists customers with the API’s filters and pages, and opens the 360', async () => {
+    await signIn(t.keys.admin);
+    await expect(page.getByRole('heading', { name: 'Customers' }).isVisible()).resolves.toBe(true);
+    const rows = page.locator('main table tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(25); // the first page of 43
+    await accessible('customers');
+    await shoot('customers');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2').waitFor();
+    await eventually(async () => rows.count(), (n) => expect(n).toBe(SEEDED - 25));
+    await measured('customers:list');
+
+    // Tier A as the API answers it: the same customers, in the same order.
+    await page.getByLabel('Sort').selectOption('name');
+    await page.getByLabel('Tier').selectOption('A');
+    const api = (await request(t.http).get('/v1/customers?tier=A&sort=name&limit=25').set('authorization', t.bearer('analyst')).expect(200)).body.items.map((c: any) => c.name);
+    expect(api.length).toBeGreaterThan(0);
+    await eventually(async () => page.locator('main table tbody tr td:first-child a').allTextContents(), (names) => expect(names).toEqual(api));
+    await measured('customers:list');
+
+    await page.getByLabel('Tier').selectOption('');
+    await page.getByRole('link', { name: 'Customer 01' }).click();
+    await page.getByRole('heading', { name: 'Customer 01' }).waitFor();
+    const c360 = (await request(t.http).get(`/v1/customers?sort=name&limit=1`).set('authorization', t.bearer('analyst')).expect(200)).body.items[0];
+    const revenue = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(c360.value.revenue / 100);
+    await expect(page.locator('dl.figures').first().textContent()).resolves.toContain(revenue);
+    await measured('customers:360');
+    await accessible('customer 360');
+    await shoot('customer-360');
+  });
+
+  it('moves the as-of slider back to the first event and shows the record as it was then', async () => {
+    await signIn(t.keys.admin);
+    await page.goto(`${base}/console/#/customers/${seeded.olena}`);
+    const slider = page.getByRole('slider');
+    await slider.waitFor();
+    const name = page.locator('[data-figure="name"] dd .value');
+    await eventually(async () => name.textContent(), (text) => expect(text).toBe('Olena Petrenko'));
+    await expect(page.locator('[data-figure="orders.placed"] dd .value').textContent()).resolves.toBe('1');
+    // Keyboard: Home takes the slider to the registration.
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await eventually(async () => name.textContent(), (text) => expect(text).toBe('Olena Kovalenko'));
+    await expect(page.locator('[data-figure="orders.placed"] dd .value').textContent()).resolves.toBe('0');
+    await expect(page.getByText('After event 1 of 4: CustomerRegistered').isVisible()).resolves.toBe(true);
+    // One step on: the call, counted by the touchpoint figure, which explains itself by the events behind it.
+    await page.keyboard.press('ArrowRight');
+    await eventually(async () => page.locator('[data-figure="touchpoints.total"] dd .value').textContent(), (text) => expect(text).toBe('1'));
+    await page.locator('[data-figure="touchpoints.total"] summary').click();
+    await expect(page.locator('[data-figure="touchpoints.total"] details li').allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining('TouchpointRecorded')]));
+    await slider.focus();
+    await page.keyboard.press('End');
+    await eventually(async () => name.textContent(), (text) => expect(text).toBe('Olena Petrenko'));
+    await expect(page.locator('ol.timeline li').count()).resolves.toBe(4);
+    await accessible('customer as-of');
+    await shoot('customer-as-of');
+  });
+
+  it('plots the value curve with the API’s shares, and offers its numbers as CSV', async () => {
+    await signIn(t.keys.analyst);
+    await page.getByRole('link', { name: 'Value' }).click();
+    await page.locator('#top-shares').waitFor();
+    const dist = (await request(t.http).get('/v1/analytics/value-distribution').set('authorization', t.bearer('analyst')).expect(200)).body.currencies.EUR;
+    const top20 = dist.top.find((x: any) => x.percent === 20).revenueShare;
+    await expect(page.locator('#top-shares tr[data-percent="20"] td[data-share]').getAttribute('data-share')).resolves.toBe(String(top20));
+    await expect(page.getByRole('img').getAttribute('aria-label')).resolves.toContain(`top 20 % of customers bring ${Math.round(top20 * 1000) / 10}%`);
+    expect(await page.locator('.chart canvas').count()).toBe(1);
+    // The plotted series, downloaded: the curve the API computed, point for point.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the curve as CSV' }).click();
+    const lines = readFileSync((await (await download).path())!, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('top_percent_of_customers,revenue_share');
+    expect(lines.slice(1)).toEqual(dist.curve.map((p: any) => `${p.percent},${p.revenueShare}`));
+    expect(lines[21]).toBe(`20,${top20}`);
+    await accessible('value');
+    await shoot('value');
+  });
+
+  it('verifies the log for an auditor; an analyst sees no audit actions and the API refuses them anyway', async () => {
+    await signIn(t.keys.admin);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('button', { name: 'Verify now' }).click();
+    const status = page.locator('#verification');
+    await status.waitFor();
+    const head = await t.store.headPosition();
+    await expect(status.textContent()).resolves.toMatch(new RegExp(`^Intact: ${new Intl.NumberFormat('en-GB').format(head)} events checked`));
+    await accessible('operations');
+    await shoot('operations');
+
+    await context.clearCookies();
+    await page.evaluate('sessionStorage.clear()');
+    await signIn(t.keys.analyst);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('heading', { name: 'Operations' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Verify now' }).count()).toBe(0);
+    await page.goto(`${base}/console/#/customers/${seeded.olena}`);
+    await page.getByRole('heading', { name: 'Olena Petrenko' }).waitFor();
+    expect(await page.getByRole('slider').count()).toBe(0);
+    // Page scripts are strings here: the test compiles without the DOM's types.
+    const refused = await page.evaluate("fetch('/v1/audit/verify', { headers: { authorization: 'Bearer ' + sessionStorage.getItem('touchpoint.credential') } }).then((r) => r.status)");
+    expect(refused).toBe(403);
+  });
+
+  it('reviews a duplicate pair: the dry run first, then the merge, then its undo', async () => {
+    await signIn(t.keys.admin);
+    await page.getByRole('link', { name: 'Duplicates' }).click();
+    const row = page.locator('tr', { hasText: 'Ivan Franko' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('same email');
+    await accessible('duplicates');
+    await row.getByRole('button', { name: 'Review' }).click();
+    // The dry run: one record holding both orders (100.00 + 200.00 EUR), nothing written yet.
+    const preview = page.locator('#merge-preview');
+    await preview.waitFor();
+    await expect(preview.textContent()).resolves.toContain(`2 orders · ${new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(300)}`);
+    const head = await t.store.headPosition();
+    await accessible('merge review');
+    await shoot('merge-review');
+    expect(await t.store.headPosition()).toBe(head);
+
+    const [survivor, duplicate] = seeded.ivan;
+    await page.getByLabel('Reason').fill('same person, registered by the web shop');
+    await page.getByRole('button', { name: 'Merge' }).click();
+    await page.getByText(/^Merged /).waitFor();
+    const analyst = t.bearer('analyst');
+    await eventually(
+      async () => (await request(t.http).get(`/v1/customers/${duplicate}/merges`).set('authorization', analyst).expect(200)).body,
+      (m) => expect(m.mergedInto).toMatchObject({ survivorId: survivor }),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    await page.getByRole('button', { name: 'Undo the merge' }).click();
+    await page.getByText(/^Undone/).waitFor();
+    await eventually(
+      async () => (await request(t.http).get(`/v1/customers/${duplicate}/merges`).set('authorization', analyst).expect(200)).body,
+      (m) => expect(m.mergedInto).toBeNull(),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const events = (await request(t.http).get(`/v1/streams/customer-${survivor}/events`).set('authorization', t.bearer('auditor')).expect(200)).body.events.map((e: any) => e.type);
+    expect(events.slice(-2)).toEqual(['CustomerMerged', 'CustomerUnmerged']);
+  });
+
+  it('sends a revoked key back to sign-in', async () => {
+    const issued = await issueApiKey(t.apiKeyStore, { name: 'browser-revoked', roles: ['analyst'], now: t.clock.now() });
+    await signIn(issued.secret);
+    await page.getByRole('heading', { name: 'Customers' }).waitFor();
+    await t.apiKeyStore.revoke(issued.record.id, t.clock.now().toISOString());
+    await page.getByRole('link', { name: 'Value' }).click();
+    await page.getByLabel('API key or bearer token').waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('no longer accepted');
+    expect(await page.evaluate("sessionStorage.getItem('touchpoint.credential')")).toBeNull();
+  });
+
+  it('fits a phone’s width without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(t.keys.sales);
+    await page.locator('main table tbody tr').first().waitFor();
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await accessible('customers on a phone');
+    await shoot('customers-phone');
+  });
+});
