@@ -264,7 +264,7 @@ describeWith(executablePath)('the console in Chromium', () => {
   it('sends a revoked key back to sign-in', async () => {
     const issued = await issueApiKey(t.apiKeyStore, { name: 'browser-revoked', roles: ['analyst'], now: t.clock.now() });
     await signIn(issued.secret);
-    await page.getByRole('heading', { name: 'Customers' }).waitFor();
+    await page.locator('main table tbody tr').first().waitFor(); // the list's request has answered
     await t.apiKeyStore.revoke(issued.record.id, t.clock.now().toISOString());
     await page.getByRole('link', { name: 'Value' }).click();
     await page.getByLabel('API key or bearer token').waitFor();

@@ -457,9 +457,12 @@ export class Projector {
     // wait > every: the injected clock went backwards; rank now rather than sleep on a bogus interval.
     if (wait <= 0 || wait > every) return this.rank();
     if (this.segmentTimer) return;
+    // When it fires the wait has passed in real time: rank, whatever the injected clock says by then.
     this.segmentTimer = setTimeout(() => {
       this.segmentTimer = undefined;
-      this.serially(() => this.segmentWhenDue()).catch((error) => (this.failure = error));
+      this.serially(async () => {
+        if (this.segmentationDirty) await this.rank();
+      }).catch((error) => (this.failure = error));
     }, wait);
     this.segmentTimer.unref();
   }
@@ -473,6 +476,7 @@ export class Projector {
     const customers = this.cache.get(CUSTOMERS);
     if (!customers) return;
     const startedAt = this.now().getTime();
+    const startedMono = performance.now();
     const asOf = new Date(startedAt).toISOString();
     const fits = await this.options.lifetimeValueFits?.();
     // With a bounded cache the memo may not grow with the customers either.
@@ -509,7 +513,8 @@ export class Projector {
       await this.put(upserts, []);
     }
     this.lastSegmentationAt = this.now().getTime();
-    this.lastRankMs = Math.max(0, this.lastSegmentationAt - startedAt);
+    // The shorter of the two: a clock stepped (NTP, a test's clock) during a ranking must not throttle the next for days.
+    this.lastRankMs = Math.max(0, Math.min(this.lastSegmentationAt - startedAt, performance.now() - startedMono));
     this.segmentationDirty = false;
   }
 

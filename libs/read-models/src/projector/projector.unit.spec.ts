@@ -26,6 +26,7 @@ import {
   type CustomerDoc,
   type DealDoc,
   type Document,
+  type ValueDistribution,
   type FindQuery,
   type Page,
   type PipelineDoc,
@@ -582,6 +583,29 @@ describe('Projector (in-memory event store and read store)', () => {
       const rebuilt = new InMemoryReadStore();
       await projector(rebuilt).rebuild();
       expect(await dump(store)).toEqual(await dump(rebuilt));
+    });
+
+    it('keeps ranking when the clock steps forward during a ranking (the step is not taken as its duration)', async () => {
+      // The clock jumps a day inside every ranking (as NTP or a test's clock may): the next ranking is still due in
+      // a few milliseconds of real time, not in ten days.
+      let clock = NOW.getTime();
+      const stepping = new Projector(events, store, ALL_PROJECTIONS, {
+        now: () => new Date(clock),
+        segmentEveryMs: 0,
+        lifetimeValueFits: async () => {
+          clock += 86_400_000;
+          return undefined;
+        },
+      });
+      const p = await start(stepping);
+      expect(await p.waitFor(HEAD, 4000)).toBe(true);
+      await append(events, [registered('c4', 'person', 'Dana', day('2026-04-01')), ordered('c4', 'o5', 'EUR', 7_000, 3_000, day('2026-04-02'))], 1000);
+      await eventually(
+        () => store.get<ValueDistribution>(ANALYTICS, VALUE_DISTRIBUTION_ID),
+        (distribution) => expect(distribution?.currencies.EUR.customers).toBe(3),
+        2000,
+      );
+      expect(p.error).toBeUndefined();
     });
 
     it('stop() is safe to call twice and before start()', async () => {
