@@ -32,7 +32,13 @@ async function seed(t: TestApp): Promise<{ olena: string; ivan: [string, string]
   };
   for (const [i, c] of CUSTOMERS.entries()) {
     const id = (await post('/v1/customers', { kind: 'person', name: c.name, email: `c${i + 1}@example.com`, owner: i % 2 ? 'sales:ivan' : 'sales:maria' })).ids.customerId;
-    for (let k = 0; k < c.orders; k++) await post(`/v1/customers/${id}/orders`, { orderId: `SO-${i + 1}-${k}`, currency: 'EUR', lines: [{ sku: 'WIDGET', quantity: 1, unitPrice: c.unitPrice, unitCost: Math.round(c.unitPrice * 0.6) }] });
+    // Orders spread over 2025 (business time), so the lifetime-value model has repeat purchases to fit.
+    for (let k = 0; k < c.orders; k++) {
+      const occurredAt = new Date(Date.UTC(2025, 0, 10 + i * 5 + k * 60)).toISOString();
+      await post(`/v1/customers/${id}/orders`, { orderId: `SO-${i + 1}-${k}`, currency: 'EUR', occurredAt, lines: [{ sku: 'WIDGET', quantity: 1, unitPrice: c.unitPrice, unitCost: Math.round(c.unitPrice * 0.6) }] });
+    }
+    // Three open deals for the pipeline page.
+    if (i < 3) await post('/v1/deals', { customerId: id, title: `Deal ${i + 1}`, amount: 100_000 * (i + 1), currency: 'EUR', stage: ['qualified', 'proposal', 'negotiation'][i], expectedCloseDate: `2026-0${4 + i}-15`, owner: 'sales:ivan' });
   }
   // One customer with a history to scrub through: registered under her maiden name, a call, an order, then renamed.
   const olena = (await post('/v1/customers', { kind: 'person', name: 'Olena Kovalenko', email: 'olena@example.com', owner: 'sales:ivan' })).ids.customerId;
@@ -88,7 +94,7 @@ describeWith(executablePath)('the console in Chromium', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ engine: 'sqlite', auth: 'required' });
+    t = await startTestApp({ engine: 'sqlite', auth: 'required', env: { TOUCHPOINT_LTV_MIN_REPEAT_CUSTOMERS: '10' } });
     await t.app.listen(0, '127.0.0.1');
     base = await t.app.getUrl();
     seeded = await seed(t);
@@ -180,7 +186,7 @@ describeWith(executablePath)('the console in Chromium', () => {
 
   it('plots the value curve with the API’s shares, and offers its numbers as CSV', async () => {
     await signIn(t.keys.analyst);
-    await page.getByRole('link', { name: 'Value' }).click();
+    await page.getByRole('link', { name: 'Value', exact: true }).click();
     await page.locator('#top-shares').waitFor();
     const dist = (await request(t.http).get('/v1/analytics/value-distribution').set('authorization', t.bearer('analyst')).expect(200)).body.currencies.EUR;
     const top20 = dist.top.find((x: any) => x.percent === 20).revenueShare;
@@ -196,6 +202,42 @@ describeWith(executablePath)('the console in Chromium', () => {
     expect(lines[21]).toBe(`20,${top20}`);
     await accessible('value');
     await shoot('value');
+  });
+
+  it('shows every forecast method side by side per period, as the API computes them', async () => {
+    await signIn(t.keys.analyst);
+    await page.getByRole('link', { name: 'Pipeline' }).click();
+    await page.locator('#forecast tbody tr').first().waitFor();
+    const api = (await request(t.http).get('/v1/pipeline/forecast?period=month').set('authorization', t.bearer('analyst')).expect(200)).body.forecasts.byPeriod;
+    expect(api.map((r: any) => r.period)).toEqual(['2026-04', '2026-05', '2026-06']);
+    for (const r of api) {
+      for (const method of ['stage_weighted', 'learned_weighted', 'category_commit', 'category_best_case']) {
+        await expect(page.locator(`#forecast tr[data-period="${r.period}"] td[data-method="${method}"]`).getAttribute('data-value')).resolves.toBe(String(r[method]));
+      }
+    }
+    // stage-weighted: 1 000.00 × 0.25 (qualified) in April
+    expect(api[0].stage_weighted).toBe(25_000);
+    await accessible('pipeline');
+    await shoot('pipeline');
+  });
+
+  it('shows the lifetime-value fit and backtests it against what happened next', async () => {
+    const fitted = await request(t.http).post('/v1/analytics/lifetime-value/fits').set('authorization', t.bearer('analyst')).send({ currency: 'EUR', cutoff: '2025-08-31' }).expect(201);
+    expect(fitted.body.fits).toHaveLength(1);
+    await signIn(t.keys.analyst);
+    await page.getByRole('link', { name: 'Lifetime value' }).click();
+    await page.locator('#fits tbody tr').first().waitFor();
+    await expect(page.locator('#fits tbody tr th').textContent()).resolves.toBe('EUR');
+    await page.getByLabel('Holdout end').fill('2026-02-28');
+    await page.getByRole('button', { name: 'Run the backtest' }).click();
+    await page.locator('#backtest-errors').waitFor();
+    const bt = (await request(t.http).get('/v1/analytics/lifetime-value/backtest?calibrationEnd=2025-08-31&holdoutEnd=2026-02-28&currency=EUR').set('authorization', t.bearer('analyst')).expect(200)).body;
+    for (const predictor of ['model', 'heuristic', 'zero']) {
+      await expect(page.locator(`#backtest-errors tr[data-predictor="${predictor}"] td[data-mae]`).getAttribute('data-mae')).resolves.toBe(String(bt.predictors[predictor].revenue.mae));
+    }
+    expect(await page.locator('#backtest canvas').count()).toBe(1);
+    await accessible('lifetime value');
+    await shoot('lifetime-value');
   });
 
   it('verifies the log for an auditor; an analyst sees no audit actions and the API refuses them anyway', async () => {
@@ -266,7 +308,7 @@ describeWith(executablePath)('the console in Chromium', () => {
     await signIn(issued.secret);
     await page.locator('main table tbody tr').first().waitFor(); // the list's request has answered
     await t.apiKeyStore.revoke(issued.record.id, t.clock.now().toISOString());
-    await page.getByRole('link', { name: 'Value' }).click();
+    await page.getByRole('link', { name: 'Value', exact: true }).click();
     await page.getByLabel('API key or bearer token').waitFor();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('no longer accepted');
     expect(await page.evaluate("sessionStorage.getItem('touchpoint.credential')")).toBeNull();

@@ -4,6 +4,8 @@ import { api, ApiError, can, credential, SIGNED_OUT, type Session } from './api'
 import { CustomerPage } from './pages/customer';
 import { CustomersPage } from './pages/customers';
 import { DuplicatesPage } from './pages/duplicates';
+import { LifetimeValuePage } from './pages/lifetime-value';
+import { PipelinePage } from './pages/pipeline';
 import { OperationsPage } from './pages/operations';
 import { ValuePage } from './pages/value';
 import './styles.css';
@@ -62,6 +64,8 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   const pages = [
     { path: 'customers', label: 'Customers', allowed: can(session, 'sales', 'analyst', 'auditor') },
     { path: 'value', label: 'Value', allowed: can(session, 'sales', 'analyst') },
+    { path: 'lifetime-value', label: 'Lifetime value', allowed: can(session, 'analyst') },
+    { path: 'pipeline', label: 'Pipeline', allowed: can(session, 'sales', 'analyst') },
     { path: 'duplicates', label: 'Duplicates', allowed: can(session, 'sales', 'analyst') },
     { path: 'operations', label: 'Operations', allowed: true },
   ].filter((p) => p.allowed);
@@ -70,6 +74,8 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   if (page === 'customers' && id) body = <CustomerPage session={session} customerId={id} />;
   else if (page === 'customers') body = <CustomersPage session={session} />;
   else if (page === 'value') body = <ValuePage />;
+  else if (page === 'lifetime-value') body = <LifetimeValuePage session={session} />;
+  else if (page === 'pipeline') body = <PipelinePage />;
   else if (page === 'duplicates') body = <DuplicatesPage session={session} />;
   else if (page === 'operations') body = <OperationsPage session={session} />;
   else body = <p>Nothing here. Pick a page above.</p>;

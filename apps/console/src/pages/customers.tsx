@@ -124,7 +124,7 @@ export function CustomersPage({ session }: { session: Session }) {
           {error}
         </p>
       )}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption>{page ? `${count(page.items.length)} customers on this page` : 'Loading…'}</caption>
           <thead>

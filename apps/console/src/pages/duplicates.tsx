@@ -168,7 +168,7 @@ export function DuplicatesPage({ session }: { session: Session }) {
       <h1 id="dups-h">Duplicates</h1>
       {error && <p class="error">{error}</p>}
       {pairs && pairs.length === 0 && <p>No pairs score 0.5 or more.</p>}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption>Pairs of customers that look like one, by score</caption>
           <thead>

@@ -1,7 +1,6 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
+import { COLORS, download, LineChart } from '../chart';
 import { count, csv, money, percent } from '../format';
 
 interface CurrencyDistribution {
@@ -20,39 +19,24 @@ interface Distribution {
 
 /** The concentration curve: share of revenue (y) brought by the top x % of customers, with the line of equal shares. */
 function CurveChart({ d, currency }: { d: CurrencyDistribution; currency: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = box.current!;
-    const x = d.curve.map((p) => p.percent);
-    const plot = new uPlot(
-      {
-        width: Math.min(720, el.clientWidth || 720),
-        height: 320,
-        scales: { x: { time: false, range: [0, 100] }, y: { range: [0, 100] } },
-        axes: [
-          { label: 'top % of customers by revenue', values: (_u, ticks) => ticks.map((t) => `${t} %`) },
-          { label: '% of revenue', values: (_u, ticks) => ticks.map((t) => `${t} %`) },
-        ],
-        series: [
-          { label: 'top %', value: (_u, v) => (v === null ? '–' : `${v} %`) },
-          { label: `${currency} revenue share`, stroke: '#1d4ed8', width: 2, value: (_u, v) => (v === null ? '–' : `${v.toFixed(1)} %`) },
-          { label: 'equal shares', stroke: '#6b7280', dash: [4, 4], width: 1 },
-        ],
-      },
-      [x, d.curve.map((p) => p.revenueShare * 100), x],
-      el,
-    );
-    return () => plot.destroy();
-  }, [d, currency]);
-  const top20 = d.curve[20]?.revenueShare;
-  return <div ref={box} class="chart" role="img" aria-label={`Concentration curve for ${currency}: the top 20 % of customers bring ${percent(top20 ?? 0)} of revenue`} />;
-}
-
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  a.click();
-  URL.revokeObjectURL(url);
+  const x = d.curve.map((p) => p.percent);
+  const top20 = d.curve[20]?.revenueShare ?? 0;
+  return (
+    <LineChart
+      x={x}
+      series={[
+        { label: `${currency} revenue share`, values: d.curve.map((p) => p.revenueShare * 100), color: COLORS[0] },
+        { label: 'equal shares', values: x, color: '#6b7280', dash: [4, 4] },
+      ]}
+      xLabel="top % of customers by revenue"
+      yLabel="% of revenue"
+      xRange={[0, 100]}
+      yRange={[0, 100]}
+      xFormat={(v) => `${v} %`}
+      yFormat={(v) => `${Math.round(v * 10) / 10} %`}
+      ariaLabel={`Concentration curve for ${currency}: the top 20 % of customers bring ${percent(top20)} of revenue`}
+    />
+  );
 }
 
 /** Value: who brings the revenue, per currency (never mixed): the curve, the top shares, the ABC tiers. */
@@ -95,7 +79,7 @@ export function ValuePage() {
             {count(d.customers)} customers, {money(d.revenue, currency)} revenue{d.margin !== null && `, ${money(d.margin, currency)} margin`}.
           </p>
           <CurveChart d={d} currency={currency} />
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table id="top-shares">
               <caption>Share of revenue by the top customers ({currency})</caption>
               <thead>
@@ -126,7 +110,7 @@ export function ValuePage() {
               </tbody>
             </table>
           </div>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table>
               <caption>ABC tiers ({currency})</caption>
               <thead>
