@@ -17,8 +17,33 @@ import { eventually, qs } from '../queries/helpers';
 const executablePath = chromiumPath('console browser tests');
 const screenshots = process.env.CONSOLE_SCREENSHOTS;
 
-/** 40 EUR customers, revenue falling geometrically (a few bring most), so the curve has a shape to check. */
-const CUSTOMERS = Array.from({ length: 40 }, (_, i) => ({ name: `Customer ${String(i + 1).padStart(2, '0')}`, orders: 1 + (i % 3), unitPrice: Math.round(200_000 * 0.85 ** i) + 500 }));
+/** A seeded PRNG (mulberry32): the same customers and purchases on every run. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * 40 EUR customers buying as BG/NBD assumes: each at a rate of their own (Poisson) until they drop out, from a first
+ * purchase in 2025 to 2026-02-28 at the latest, spending around a level that falls geometrically (a few bring most).
+ */
+const CUSTOMERS = (() => {
+  const random = prng(7);
+  const DAY0 = Date.UTC(2025, 0, 5);
+  return Array.from({ length: 40 }, (_, i) => {
+    const rate = 0.4 + 5 * random() ** 2; // purchases per 100 days
+    const first = Math.floor(random() * 200);
+    const lifetime = 30 + 500 * random();
+    const days: number[] = [];
+    for (let t = first; t < Math.min(first + lifetime, 419); t += Math.max(1, Math.round((-Math.log(1 - random()) * 100) / rate))) days.push(t);
+    return { name: `Customer ${String(i + 1).padStart(2, '0')}`, unitPrice: Math.round(200_000 * 0.85 ** i) + 500, orderDates: days.map((d) => new Date(DAY0 + d * 86_400_000).toISOString()) };
+  });
+})();
 
 /** Every customer seeded: the 40, Olena, and a pair registered twice (same email) for the duplicates page. */
 const SEEDED = CUSTOMERS.length + 3;
@@ -32,9 +57,8 @@ async function seed(t: TestApp): Promise<{ olena: string; ivan: [string, string]
   };
   for (const [i, c] of CUSTOMERS.entries()) {
     const id = (await post('/v1/customers', { kind: 'person', name: c.name, email: `c${i + 1}@example.com`, owner: i % 2 ? 'sales:ivan' : 'sales:maria' })).ids.customerId;
-    // Orders spread over 2025 (business time), so the lifetime-value model has repeat purchases to fit.
-    for (let k = 0; k < c.orders; k++) {
-      const occurredAt = new Date(Date.UTC(2025, 0, 10 + i * 5 + k * 60)).toISOString();
+    // Orders in business time, so the lifetime-value model has repeat purchases to fit.
+    for (const [k, occurredAt] of c.orderDates.entries()) {
       await post(`/v1/customers/${id}/orders`, { orderId: `SO-${i + 1}-${k}`, currency: 'EUR', occurredAt, lines: [{ sku: 'WIDGET', quantity: 1, unitPrice: c.unitPrice, unitCost: Math.round(c.unitPrice * 0.6) }] });
     }
     // Three open deals for the pipeline page.
@@ -127,7 +151,7 @@ describeWith(executablePath)('the console in Chromium', () => {
 
   it('signs in, lists customers with the API’s filters and pages, and opens the 360', async () => {
     await signIn(t.keys.admin);
-    await expect(page.getByRole('heading', { name: 'Customers' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Customers' }).waitFor(); // isVisible() would not wait for the sign-in
     const rows = page.locator('main table tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(25); // the first page of 43
@@ -170,7 +194,7 @@ describeWith(executablePath)('the console in Chromium', () => {
     await page.keyboard.press('Home');
     await eventually(async () => name.textContent(), (text) => expect(text).toBe('Olena Kovalenko'));
     await expect(page.locator('[data-figure="orders.placed"] dd .value').textContent()).resolves.toBe('0');
-    await expect(page.getByText('After event 1 of 4: CustomerRegistered').isVisible()).resolves.toBe(true);
+    await page.getByText('After event 1 of 4: CustomerRegistered').waitFor();
     // One step on: the call, counted by the touchpoint figure, which explains itself by the events behind it.
     await page.keyboard.press('ArrowRight');
     await eventually(async () => page.locator('[data-figure="touchpoints.total"] dd .value').textContent(), (text) => expect(text).toBe('1'));

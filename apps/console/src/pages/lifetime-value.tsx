@@ -97,8 +97,8 @@ export function LifetimeValuePage({ session }: { session: Session }) {
                   <td class="num">
                     {count(f.customers)} ({count(f.repeatCustomers)})
                   </td>
-                  <td>{['r', 'alpha', 'a', 'b'].map((k) => f.params[k]?.toFixed(3)).join(', ')}</td>
-                  <td>{['p', 'q', 'gamma'].map((k) => f.params[k]?.toFixed(2)).join(', ')}</td>
+                  <td>{['r', 'alpha', 'a', 'b'].map((k) => f.params[k]?.toPrecision(4)).join(', ')}</td>
+                  <td>{['p', 'q', 'gamma'].map((k) => f.params[k]?.toPrecision(4)).join(', ')}</td>
                   <td class="num">{f.logLikelihood.bgNbd.toFixed(1)}</td>
                 </tr>
               ))}
