@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AggregateRunner } from '@touchpoint/application';
@@ -20,6 +20,7 @@ import type { Engines } from './engines';
 import { HealthController } from './health/health.controller';
 import { ACTOR_RESOLVER, CommandContextFactory, headerActorResolver, type ActorResolver } from './http/command-context.factory';
 import { CommandResponder } from './http/command-responder';
+import { CsvInterceptor } from './http/csv';
 import { createBlindIndexStore, createCheckpointStore, createKeyStore } from './engines';
 import { createMetrics, METRICS, MetricsController, PROJECTION_LAG } from './operations/metrics';
 import { ProjectionLag } from './operations/projection-lag';
@@ -217,6 +218,7 @@ export class AppModule {
         { provide: AUTH_MODE, useValue: config.TOUCHPOINT_AUTH },
         { provide: Authenticator, useValue: new Authenticator(deps.auth.apiKeyStore, deps.auth.jwt) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: CsvInterceptor },
         // Auth off (trusted gateway): the gateway's X-Actor is recorded; auth on: the identity is.
         { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? (config.TOUCHPOINT_AUTH === 'off' ? headerActorResolver : identityActorResolver) },
         {

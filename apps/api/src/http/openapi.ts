@@ -262,6 +262,8 @@ export function describeResponses(document: OpenAPIObject, controllers: Readonly
       if (json === undefined && Object.keys(response.content ?? {}).length > 0) continue; // text, bytes or a stream
       // A new content map: operations share the one completeOpenApiDocument gave them.
       response.content = { ...response.content, 'application/json': { ...json, schema: relink(schema) } };
+      // Accept: text/csv (CsvExport): the same answer as a table.
+      if (response.content['text/csv']) response.content['text/csv'] = { schema: { type: 'string', description: 'CSV (RFC 4180, CRLF) with a header row; the next page’s cursor in X-Next-Cursor' } };
     }
   }
 }

@@ -8,6 +8,8 @@ import { PathParam } from '../http/params';
 import { BadRequestProblem } from '../http/problem';
 import { CONSISTENCY_WAIT_MS, Consistency } from '../queries/consistency';
 import { CustomerDuplicatesQueryDto, DuplicatesScanQueryDto } from './identity.dtos';
+import { CsvExport } from '../http/csv';
+import { duplicatesTable } from '../http/csv-tables';
 
 export const IDENTITY_INDEXER = Symbol('IDENTITY_INDEXER');
 export const DUPLICATE_FINDER = Symbol('DUPLICATE_FINDER');
@@ -61,6 +63,7 @@ export class DuplicatesController {
   }
 
   /** Every pair of customers sharing a matching key, scored, each pair once; cursor pages. */
+  @CsvExport('duplicates', duplicatesTable)
   @Get('duplicates')
   async scan(@Query() q: DuplicatesScanQueryDto, @Req() req: FastifyRequest) {
     await this.indexed(req, q.minPosition);

@@ -7,6 +7,8 @@ import { CommandContextFactory } from '../http/command-context.factory';
 import { BadRequestProblem } from '../http/problem';
 import { BacktestQueryDto, endOf, FitLifetimeValueDto } from './lifetime-value.dtos';
 import { LIFETIME_VALUE_MODELS, type LifetimeValueModels } from './lifetime-value-models';
+import { CsvExport } from '../http/csv';
+import { backtestTrackingTable } from '../http/csv-tables';
 
 /** Predicted lifetime value by BG/NBD + Gamma-Gamma: fits (recorded as events), the current model, backtests. */
 @ApiTags('analytics')
@@ -49,6 +51,7 @@ export class LifetimeValueController {
    * happened: per-customer MAE and correlation, totals, for the model, the heuristic and predicting zero; and the
    * weekly tracking curve of cumulative repeat purchases (actual vs expected).
    */
+  @CsvExport('lifetime-value-backtest-tracking', backtestTrackingTable)
   @Get('backtest')
   async backtest(@Query() q: BacktestQueryDto) {
     const calibrationEnd = endOf(q.calibrationEnd, 'calibrationEnd');

@@ -14,6 +14,8 @@ import { BadRequestProblem } from '../http/problem';
 import { Consistency } from '../queries/consistency';
 import { ForecastAccuracyQueryDto, ForecastQueryDto, SalesCycleQueryDto, SubmitForecastDto } from './pipeline.dtos';
 import { GetForecast, GetForecastAccuracy, GetSalesCycle } from './pipeline.queries';
+import { CsvExport } from '../http/csv';
+import { accuracyTable, forecastTable } from '../http/csv-tables';
 
 /** A period key must match the period asked for: YYYY-MM for months, YYYY-Qn for quarters. */
 function checkPeriods(period: 'month' | 'quarter', fields: Array<['from' | 'to', string | undefined]>): void {
@@ -36,6 +38,7 @@ export class PipelineController {
   ) {}
 
   /** Open deals by expected close period, owner and stage; every forecast method side by side; win rates learned and configured; as of a past day. */
+  @CsvExport('forecast', forecastTable)
   @Get('forecast')
   async forecast(@Query() q: ForecastQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
@@ -51,6 +54,7 @@ export class PipelineController {
   }
 
   /** For each closed period and lead time, what each method forecast then against what was won: APE, bias, MAPE, WAPE. */
+  @CsvExport('forecast-accuracy', accuracyTable)
   @Get('forecast/accuracy')
   async accuracy(@Query() q: ForecastAccuracyQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);

@@ -12,6 +12,8 @@ import { BadRequestProblem } from '../http/problem';
 import { Consistency } from './consistency';
 import { endOf } from '../lifetime-value/lifetime-value.dtos';
 import { ConsistencyQuery, HistoryQueryDto, LifetimeValueQueryDto, ListCustomersQueryDto } from './query.dtos';
+import { CsvExport } from '../http/csv';
+import { customersTable, historyTable, valueDistributionTable } from '../http/csv-tables';
 import {
   GetCustomer360,
   GetCustomerHistory,
@@ -58,6 +60,7 @@ export class CustomerQueriesController {
 
   /** Customers filtered by tier, RFM segment, value, activity, owner or tag; sorted; cursor pages. */
   @Get()
+  @CsvExport('customers', customersTable)
   async list(@Query() q: ListCustomersQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
     const sortSpec = q.sort ?? '-lastActivityAt';
@@ -80,6 +83,7 @@ export class CustomerQueriesController {
   /** Everything that happened with the customer, by business time. */
   @Roles('sales', 'analyst', 'auditor')
   @Get(':id/history')
+  @CsvExport('history', historyTable)
   async history(@Param('id', PathParam.uuid('id')) id: string, @Query() q: HistoryQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
     const filter: Condition[] = [];
@@ -126,6 +130,7 @@ export class AnalyticsController {
 
   /** What share of revenue and margin the top 1/5/10/20/50 % of customers bring, per currency. */
   @Get('analytics/value-distribution')
+  @CsvExport('value-distribution', valueDistributionTable)
   async valueDistribution(@Query() q: ConsistencyQuery, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
     return this.queries.execute(new GetValueDistribution());
