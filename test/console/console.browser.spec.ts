@@ -272,6 +272,15 @@ describeWith(executablePath)('the console in Chromium', () => {
     await status.waitFor();
     const head = await t.store.headPosition();
     await expect(status.textContent()).resolves.toMatch(new RegExp(`^Intact: ${new Intl.NumberFormat('en-GB').format(head)} events checked`));
+    // The feed's tail: the newest event first, as GET /v1/events has it.
+    // (the feed serves the events integrations see; the log also holds a few internal ones, such as model fits)
+    const feed = (await request(t.http).get(`/v1/events?after=${head - 15}&limit=15`).set('authorization', t.bearer('service')).expect(200)).body.events;
+    const newest = feed[feed.length - 1].globalPosition;
+    await eventually(
+      async () => page.locator('#feed tbody tr').first().locator('td').first().textContent(),
+      (position) => expect(position).toBe(new Intl.NumberFormat('en-GB').format(newest)),
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
     await accessible('operations');
     await shoot('operations');
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, can, type Session } from '../api';
-import { count } from '../format';
+import { api, can, query, type Session } from '../api';
+import { count, dateTime } from '../format';
 
 interface Health {
   status: string;
@@ -19,7 +19,63 @@ interface Verification {
   checkpoints?: { ok: boolean; total: number; matched: number; failed: number };
 }
 
-/** Operations and audit: the log head, the projector's lag, and a verification of both hash chains on demand. */
+interface FeedEvent {
+  eventId: string;
+  type: string;
+  streamId: string;
+  globalPosition: number;
+  recordedAt: string;
+  metadata: { actor?: string; correlationId?: string };
+}
+
+/** The last events of the global log, as the feed serves them to integrations (role service), refreshed every 5 s. */
+function FeedTail({ head }: { head: number | undefined }) {
+  const [events, setEvents] = useState<FeedEvent[]>([]);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    if (head === undefined) return;
+    api<{ events: FeedEvent[] }>(`/v1/events${query({ after: Math.max(0, head - 15), limit: 15 })}`)
+      .then((page) => setEvents(page.events.reverse()))
+      .catch((e: unknown) => setError(String((e as Error).message)));
+  }, [head]);
+  return (
+    <section aria-labelledby="feed-h">
+      <h2 id="feed-h">Latest events</h2>
+      {error && <p class="error">{error}</p>}
+      <div class="table-wrap" tabIndex={0}>
+        <table id="feed">
+          <caption>The last {events.length} events of the log, newest first (GET /v1/events)</caption>
+          <thead>
+            <tr>
+              <th scope="col" class="num">
+                Position
+              </th>
+              <th scope="col">Type</th>
+              <th scope="col">Stream</th>
+              <th scope="col">Recorded</th>
+              <th scope="col">Actor</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr>
+                <td class="num">{count(e.globalPosition)}</td>
+                <td>{e.type}</td>
+                <td>
+                  <code>{e.streamId}</code>
+                </td>
+                <td>{dateTime(e.recordedAt)}</td>
+                <td>{e.metadata.actor ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/** Operations and audit: the log head, the projector's lag, the latest events, and a verification of both hash chains on demand. */
 export function OperationsPage({ session }: { session: Session }) {
   const [health, setHealth] = useState<Health | null>(null);
   const [verification, setVerification] = useState<Verification | null>(null);
@@ -64,6 +120,7 @@ export function OperationsPage({ session }: { session: Session }) {
           <dd>{p ? `${p.mode ?? ''} at ${count(p.position ?? 0)}, ${count(p.lagEvents ?? 0)} events (${p.lagSeconds ?? 0} s) behind` : '…'}</dd>
         </div>
       </dl>
+      {can(session, 'service') && <FeedTail head={health?.details.eventStore?.headPosition} />}
       {can(session, 'auditor') && (
         <section aria-labelledby="verify-h">
           <h2 id="verify-h">Verify the log</h2>
