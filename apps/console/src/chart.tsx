@@ -48,3 +48,22 @@ export function download(name: string, text: string): void {
 
 /** Colours with at least 3:1 contrast on white, told apart by more than hue where lines cross (dashes). */
 export const COLORS = ['#1d4ed8', '#b91c1c', '#047857', '#7c3aed', '#b45309', '#0e7490'];
+
+/** A table's header row: plain columns, or `[label, 'num']` for right-aligned figures. */
+export function Thead({ columns }: { columns: Array<string | [string, 'num']> }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) =>
+          typeof c === 'string' ? (
+            <th scope="col">{c}</th>
+          ) : (
+            <th scope="col" class="num">
+              {c[0]}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}

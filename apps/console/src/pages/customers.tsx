@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, query, type Session } from '../api';
 import { count, date, money } from '../format';
+import { Thead } from '../chart';
 
 export interface CustomerRow {
   customerId: string;
@@ -127,23 +128,7 @@ export function CustomersPage({ session }: { session: Session }) {
       <div class="table-wrap" tabIndex={0}>
         <table>
           <caption>{page ? `${count(page.items.length)} customers on this page` : 'Loading…'}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Tier</th>
-              <th scope="col">RFM</th>
-              <th scope="col" class="num">
-                Revenue
-              </th>
-              <th scope="col" class="num">
-                Orders
-              </th>
-              <th scope="col" class="num">
-                Predicted value
-              </th>
-              <th scope="col">Last activity</th>
-            </tr>
-          </thead>
+          <Thead columns={['Name', 'Tier', 'RFM', ['Revenue', 'num'], ['Orders', 'num'], ['Predicted value', 'num'], 'Last activity']} />
           <tbody>
             {page?.items.map((c) => (
               <tr>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, query, type Session } from '../api';
-import { COLORS, download, LineChart } from '../chart';
+import { COLORS, download, LineChart, Thead } from '../chart';
 import { count, csv, date, money } from '../format';
 
 interface Fit {
@@ -75,20 +75,7 @@ export function LifetimeValuePage({ session }: { session: Session }) {
         <div class="table-wrap" tabIndex={0}>
           <table id="fits">
             <caption>Current fit per currency</caption>
-            <thead>
-              <tr>
-                <th scope="col">Currency</th>
-                <th scope="col">Data up to</th>
-                <th scope="col" class="num">
-                  Customers (repeat)
-                </th>
-                <th scope="col">BG/NBD r, α, a, b</th>
-                <th scope="col">Gamma-Gamma p, q, γ</th>
-                <th scope="col" class="num">
-                  Log-likelihood
-                </th>
-              </tr>
-            </thead>
+            <Thead columns={['Currency', 'Data up to', ['Customers (repeat)', 'num'], 'BG/NBD r, α, a, b', 'Gamma-Gamma p, q, γ', ['Log-likelihood', 'num']]} />
             <tbody>
               {Object.values(fits).map((f) => (
                 <tr>
@@ -151,26 +138,7 @@ export function LifetimeValuePage({ session }: { session: Session }) {
               <caption>
                 Errors per customer over the holdout ({count(backtest.customers)} customers)
               </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Predictor</th>
-                  <th scope="col" class="num">
-                    Purchases MAE
-                  </th>
-                  <th scope="col" class="num">
-                    Purchases RMSE
-                  </th>
-                  <th scope="col" class="num">
-                    Revenue MAE
-                  </th>
-                  <th scope="col" class="num">
-                    Revenue RMSE
-                  </th>
-                  <th scope="col" class="num">
-                    Revenue predicted / actual
-                  </th>
-                </tr>
-              </thead>
+              <Thead columns={['Predictor', ['Purchases MAE', 'num'], ['Purchases RMSE', 'num'], ['Revenue MAE', 'num'], ['Revenue RMSE', 'num'], ['Revenue predicted / actual', 'num']]} />
               <tbody>
                 {PREDICTORS.filter(([k]) => backtest.predictors[k]).map(([k, label]) => {
                   const p = backtest.predictors[k];

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, can, query, type Session } from '../api';
 import { count, dateTime } from '../format';
+import { Thead } from '../chart';
 
 interface Health {
   status: string;
@@ -45,17 +46,7 @@ function FeedTail({ head }: { head: number | undefined }) {
       <div class="table-wrap" tabIndex={0}>
         <table id="feed">
           <caption>The last {events.length} events of the log, newest first (GET /v1/events)</caption>
-          <thead>
-            <tr>
-              <th scope="col" class="num">
-                Position
-              </th>
-              <th scope="col">Type</th>
-              <th scope="col">Stream</th>
-              <th scope="col">Recorded</th>
-              <th scope="col">Actor</th>
-            </tr>
-          </thead>
+          <Thead columns={[['Position', 'num'], 'Type', 'Stream', 'Recorded', 'Actor']} />
           <tbody>
             {events.map((e) => (
               <tr>

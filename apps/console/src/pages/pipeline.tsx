@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api';
-import { COLORS, download, LineChart } from '../chart';
+import { COLORS, download, LineChart, Thead } from '../chart';
 import { count, csv, money, percent } from '../format';
 
 const METHODS = ['stage_weighted', 'learned_weighted', 'category_commit', 'category_best_case', 'submitted'] as const;
@@ -193,23 +193,7 @@ export function PipelinePage() {
           <div class="table-wrap" tabIndex={0}>
             <table>
               <caption>Configured against learned from closed deals (posterior mean, 90 % credible interval)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Stage</th>
-                  <th scope="col" class="num">
-                    Configured
-                  </th>
-                  <th scope="col" class="num">
-                    Learned
-                  </th>
-                  <th scope="col" class="num">
-                    Interval
-                  </th>
-                  <th scope="col" class="num">
-                    Closed deals
-                  </th>
-                </tr>
-              </thead>
+              <Thead columns={['Stage', ['Configured', 'num'], ['Learned', 'num'], ['Interval', 'num'], ['Closed deals', 'num']]} />
               <tbody>
                 {forecast.forecasts.learnedProbabilities.map((p) => (
                   <tr>

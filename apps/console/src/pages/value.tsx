@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { COLORS, download, LineChart } from '../chart';
+import { COLORS, download, LineChart, Thead } from '../chart';
 import { count, csv, money, percent } from '../format';
 
 interface CurrencyDistribution {
@@ -82,20 +82,7 @@ export function ValuePage() {
           <div class="table-wrap" tabIndex={0}>
             <table id="top-shares">
               <caption>Share of revenue by the top customers ({currency})</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Top</th>
-                  <th scope="col" class="num">
-                    Customers
-                  </th>
-                  <th scope="col" class="num">
-                    Revenue share
-                  </th>
-                  <th scope="col" class="num">
-                    Margin share
-                  </th>
-                </tr>
-              </thead>
+              <Thead columns={['Top', ['Customers', 'num'], ['Revenue share', 'num'], ['Margin share', 'num']]} />
               <tbody>
                 {d.top.map((t) => (
                   <tr data-percent={t.percent}>
@@ -113,17 +100,7 @@ export function ValuePage() {
           <div class="table-wrap" tabIndex={0}>
             <table>
               <caption>ABC tiers ({currency})</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Tier</th>
-                  <th scope="col" class="num">
-                    Customers
-                  </th>
-                  <th scope="col" class="num">
-                    Revenue
-                  </th>
-                </tr>
-              </thead>
+              <Thead columns={['Tier', ['Customers', 'num'], ['Revenue', 'num']]} />
               <tbody>
                 {Object.entries(d.tiers).map(([tier, t]) => (
                   <tr>
