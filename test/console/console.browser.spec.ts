@@ -224,6 +224,10 @@ describeWith(executablePath)('the console in Chromium', () => {
     expect(lines[0]).toBe('top_percent_of_customers,revenue_share');
     expect(lines.slice(1)).toEqual(dist.curve.map((p: any) => `${p.percent},${p.revenueShare}`));
     expect(lines[21]).toBe(`20,${top20}`);
+    // The RFM grid: each cell the API's count of customers with that recency and frequency score.
+    for (const [r, row] of dist.rfmGrid.entries()) {
+      for (const [f, n] of row.entries()) await expect(page.locator(`#rfm-grid td[data-cell="${r + 1}${f + 1}"]`).textContent()).resolves.toBe(String(n));
+    }
     await accessible('value');
     await shoot('value');
   });

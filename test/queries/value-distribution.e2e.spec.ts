@@ -47,6 +47,8 @@ describe('value distribution (memory engine)', () => {
         { percent: 50, customers: 13, revenueShare: 0.9103, marginShare: 0.8917 },
       ],
       curve: expect.any(Array),
+      segments: expect.any(Object),
+      rfmGrid: expect.any(Array),
       tiers: { A: { customers: 7, revenue: 349_500 }, B: { customers: 10, revenue: 67_500 }, C: { customers: 8, revenue: 18_000 } },
     };
     /*
@@ -66,6 +68,8 @@ describe('value distribution (memory engine)', () => {
       ],
       // top p % = the first ⌈3p/100⌉: one customer up to 33 %, two up to 66 %, all three from 67 %
       curve: Array.from({ length: 101 }, (_, p) => ({ percent: p, revenueShare: [0, 0.7692, 0.9615, 1][Math.ceil((3 * p) / 100)] })),
+      segments: expect.any(Object),
+      rfmGrid: expect.any(Array),
       tiers: { A: { customers: 2, revenue: 2_500_000 }, B: { customers: 0, revenue: 0 }, C: { customers: 1, revenue: 100_000 } },
     };
 
@@ -76,6 +80,15 @@ describe('value distribution (memory engine)', () => {
     it('Pareto: the top 20 % of EUR customers bring 75.86 % of EUR revenue', async () => {
       const top20 = (await crm.get('/v1/analytics/value-distribution')).currencies.EUR.top.find((x: { percent: number }) => x.percent === 20);
       expect(top20).toEqual({ percent: 20, customers: 5, revenueShare: Math.round((330_000 / 435_000) * 10_000) / 10_000, marginShare: 0.7083 });
+    });
+
+    it('counts the RFM grid and segments as the customer list scores them', async () => {
+      const { rfmGrid, segments, customers } = (await crm.get('/v1/analytics/value-distribution')).currencies.EUR;
+      const { items } = await crm.get('/v1/customers', { currency: 'EUR', limit: 200 });
+      const grid = Array.from({ length: 5 }, () => new Array(5).fill(0));
+      for (const c of items) grid[c.segment.rfm.recency - 1][c.segment.rfm.frequency - 1] += 1;
+      expect(rfmGrid).toEqual(grid);
+      expect(Object.values(segments).reduce((s: number, x: any) => s + x.customers, 0)).toBe(customers);
     });
 
     it('draws the concentration curve through the top shares, rising from 0 to 1', async () => {
@@ -113,6 +126,9 @@ describe('value distribution (memory engine)', () => {
         margin: 10_000,
         top: [1, 5, 10, 20, 50].map((percent) => ({ percent, customers: 1, revenueShare: 1, marginShare: 1 })),
         curve: Array.from({ length: 101 }, (_, p) => ({ percent: p, revenueShare: p === 0 ? 0 : 1 })),
+        // one customer scores 1 on every quintile: hibernating, in the grid's first cell
+        segments: { hibernating: { customers: 1, revenue: 12_345 } },
+        rfmGrid: [[1, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]],
         tiers: { A: { customers: 1, revenue: 12_345 }, B: { customers: 0, revenue: 0 }, C: { customers: 0, revenue: 0 } },
       });
       expect(after.currencies.EUR).toEqual(eur);

@@ -3430,6 +3430,35 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
                 },
                 "description": "The concentration (Pareto) curve: share of revenue brought by the top p % of customers, p = 0, 1, …, 100,\ncustomers ranked by revenue, the top p % being the first ⌈n·p/100⌉ (as in `top`)."
               },
+              "segments": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "object",
+                  "properties": {
+                    "customers": {
+                      "type": "number"
+                    },
+                    "revenue": {
+                      "type": "number"
+                    }
+                  },
+                  "required": [
+                    "customers",
+                    "revenue"
+                  ]
+                },
+                "description": "customers by RFM segment, with their revenue"
+              },
+              "rfmGrid": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "number"
+                  }
+                },
+                "description": "customers by recency score (rows, 1–5) and frequency score (columns, 1–5): rfmGrid[r − 1][f − 1]"
+              },
               "tiers": {
                 "type": "object",
                 "additionalProperties": {
@@ -3455,6 +3484,8 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
               "margin",
               "top",
               "curve",
+              "segments",
+              "rfmGrid",
               "tiers"
             ]
           }

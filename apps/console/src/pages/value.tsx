@@ -9,6 +9,8 @@ interface CurrencyDistribution {
   margin: number | null;
   top: Array<{ percent: number; customers: number; revenueShare: number; marginShare: number | null }>;
   curve: Array<{ percent: number; revenueShare: number }>;
+  segments: Record<string, { customers: number; revenue: number }>;
+  rfmGrid: number[][];
   tiers: Record<string, { customers: number; revenue: number }>;
 }
 interface Distribution {
@@ -36,6 +38,31 @@ function CurveChart({ d, currency }: { d: CurrencyDistribution; currency: string
       yFormat={(v) => `${Math.round(v * 10) / 10} %`}
       ariaLabel={`Concentration curve for ${currency}: the top 20 % of customers bring ${percent(top20)} of revenue`}
     />
+  );
+}
+
+/** Recency (rows, 5 = most recent) by frequency (columns): a count per cell, shaded by its share of the busiest cell. */
+function RfmGrid({ d, currency }: { d: CurrencyDistribution; currency: string }) {
+  const most = Math.max(1, ...d.rfmGrid.flat());
+  return (
+    <div class="table-wrap" tabIndex={0}>
+      <table id="rfm-grid" class="grid">
+        <caption>Customers by RFM recency (rows) and frequency (columns) score, {currency}; 5 is the most recent, the most frequent</caption>
+        <Thead columns={['Recency \\ frequency', ['1', 'num'], ['2', 'num'], ['3', 'num'], ['4', 'num'], ['5', 'num']]} />
+        <tbody>
+          {[5, 4, 3, 2, 1].map((r) => (
+            <tr>
+              <th scope="row">{r}</th>
+              {d.rfmGrid[r - 1].map((n, f) => (
+                <td class="num" data-cell={`${r}${f + 1}`} style={{ background: `rgba(29, 78, 216, ${(0.55 * n) / most})` }}>
+                  {count(n)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -107,6 +134,22 @@ export function ValuePage() {
                     <th scope="row">{tier}</th>
                     <td class="num">{count(t.customers)}</td>
                     <td class="num">{money(t.revenue, currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <RfmGrid d={d} currency={currency} />
+          <div class="table-wrap" tabIndex={0}>
+            <table id="rfm-segments">
+              <caption>RFM segments ({currency})</caption>
+              <Thead columns={['Segment', ['Customers', 'num'], ['Revenue', 'num']]} />
+              <tbody>
+                {Object.entries(d.segments).map(([name, x]) => (
+                  <tr>
+                    <th scope="row">{name.replace(/_/g, ' ')}</th>
+                    <td class="num">{count(x.customers)}</td>
+                    <td class="num">{money(x.revenue, currency)}</td>
                   </tr>
                 ))}
               </tbody>

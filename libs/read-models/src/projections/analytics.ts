@@ -37,6 +37,10 @@ export interface ValueDistribution extends Document {
        * customers ranked by revenue, the top p % being the first ⌈n·p/100⌉ (as in `top`).
        */
       curve: Array<{ percent: number; revenueShare: number }>;
+      /** customers by RFM segment, with their revenue */
+      segments: Record<string, { customers: number; revenue: number }>;
+      /** customers by recency score (rows, 1–5) and frequency score (columns, 1–5): rfmGrid[r − 1][f − 1] */
+      rfmGrid: number[][];
       tiers: Record<string, { customers: number; revenue: number }>;
     }
   >;
@@ -140,11 +144,17 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
       tierOf[i] = rankValue(i) > 0 && shareBefore < config.tierCutoffs.A ? 'A' : rankValue(i) > 0 && shareBefore < config.tierCutoffs.B ? 'B' : 'C';
       cumulative += rankValue(i);
     }
+    const bySegment: Record<string, { customers: number; revenue: number }> = {};
+    const rfmGrid = Array.from({ length: 5 }, () => new Array<number>(5).fill(0));
     group.forEach((c, i) => {
       const tier = tierOf[i];
       tiers[tier].customers += 1;
       tiers[tier].revenue += c.value.revenue;
       const rfm: RfmScore = { recency: r[i], frequency: f[i], monetary: m[i], code: `${r[i]}${f[i]}${m[i]}`, segment: rfmSegment(r[i], f[i], m[i]) };
+      const seg = (bySegment[rfm.segment] ??= { customers: 0, revenue: 0 });
+      seg.customers += 1;
+      seg.revenue += c.value.revenue;
+      rfmGrid[r[i] - 1][f[i] - 1] += 1;
       segments.set(c._id, { tier, rfm, predictedValue: predicted[i].value, predictedBy: predicted[i].by });
     });
     const top = TOP_PERCENTS.map((percent) => {
@@ -155,7 +165,8 @@ export function segmentCustomers(customers: CustomerDoc[], asOf: string, config:
       const marginShare = margin === null ? null : margin === 0 ? 0 : round4(mar / margin);
       return { percent, customers: n, revenueShare: revenue === 0 ? 0 : round4(rev / revenue), marginShare };
     });
-    distribution.currencies[currency] = { customers: group.length, revenue, margin, top, curve: concentrationCurve(group, revenue), tiers };
+    const rfmSegments = Object.fromEntries(Object.keys(bySegment).sort().map((k) => [k, bySegment[k]]));
+    distribution.currencies[currency] = { customers: group.length, revenue, margin, top, curve: concentrationCurve(group, revenue), segments: rfmSegments, rfmGrid, tiers };
   }
   return { segments, distribution };
 }

@@ -205,6 +205,8 @@ describe('segmentCustomers', () => {
             { percent: 50, customers: 5, revenueShare: 0.92, marginShare: 0.8857 },
           ],
           curve: expect.any(Array),
+          segments: expect.any(Object),
+          rfmGrid: expect.any(Array),
           tiers: { A: { customers: 2, revenue: 800_000 }, B: { customers: 5, revenue: 160_000 }, C: { customers: 3, revenue: 40_000 } },
         },
         USD: {
@@ -213,6 +215,8 @@ describe('segmentCustomers', () => {
           margin: 6_600,
           top: [1, 5, 10, 20, 50].map((percent) => ({ percent, customers: 1, revenueShare: 0.9, marginShare: 0.9091 })),
           curve: expect.any(Array),
+          segments: expect.any(Object),
+          rfmGrid: expect.any(Array),
           tiers: { A: { customers: 1, revenue: 9_000 }, B: { customers: 1, revenue: 1_000 }, C: { customers: 0, revenue: 0 } },
         },
       },
@@ -230,6 +234,25 @@ describe('segmentCustomers', () => {
     expect(USD.curve[0].revenueShare).toBe(0);
     expect(USD.curve.slice(1, 51).every((point) => point.revenueShare === 0.9)).toBe(true);
     expect(USD.curve[100].revenueShare).toBe(1);
+  });
+
+  it('counts customers in the RFM grid (recency × frequency) and by segment, as each customer was scored', () => {
+    const { segments, distribution } = segmentCustomers(CUSTOMERS, AS_OF);
+    for (const [currency, d] of Object.entries(distribution.currencies)) {
+      const scored = CUSTOMERS.filter((c) => c.value.currency === currency).map((c) => segments.get(c._id)!.rfm!);
+      const grid = Array.from({ length: 5 }, (_, r) => Array.from({ length: 5 }, (_, f) => scored.filter((x) => x.recency === r + 1 && x.frequency === f + 1).length));
+      expect(d.rfmGrid).toEqual(grid);
+      expect(d.rfmGrid.flat().reduce((a, b) => a + b, 0)).toBe(d.customers);
+      const names = [...new Set(scored.map((x) => x.segment))].sort();
+      expect(Object.keys(d.segments)).toEqual(names);
+      for (const name of names) {
+        const members = CUSTOMERS.filter((c) => c.value.currency === currency && segments.get(c._id)!.rfm!.segment === name);
+        expect(d.segments[name]).toEqual({ customers: members.length, revenue: members.reduce((sum, c) => sum + c.value.revenue, 0) });
+      }
+    }
+    // c01 is a champion (555): recency 5, frequency 5
+    expect(distribution.currencies.EUR.rfmGrid[4][4]).toBeGreaterThanOrEqual(1);
+    expect(distribution.currencies.EUR.segments.champions.customers).toBe(3);
   });
 
   it('scores RFM by quintile within the currency (ties share the score of their first rank) and labels the segment', () => {
