@@ -72,6 +72,8 @@ async function seed(t: TestApp): Promise<{ olena: string; ivan: [string, string]
   await post(`/v1/customers/${olena}/orders`, { orderId: 'SO-OK-1', currency: 'EUR', lines: [{ sku: 'GADGET', quantity: 2, unitPrice: 45_000, unitCost: 30_000 }] });
   t.clock.advance(86_400_000);
   const renamed = await post(`/v1/customers/${olena}`, { name: 'Olena Petrenko' }, 'patch');
+  // Recorded last, happened second day at noon: a call logged late (business time ≠ record time).
+  await post(`/v1/customers/${olena}/touchpoints`, { type: 'call', direction: 'outbound', subject: 'Follow-up', occurredAt: '2026-03-03T12:00:00.000Z' });
   // The same person registered twice, by two desks, each with an order.
   const ivan: [string, string] = ['', ''];
   let head = renamed.globalPosition;
@@ -194,7 +196,7 @@ describeWith(executablePath)('the console in Chromium', () => {
     await page.keyboard.press('Home');
     await eventually(async () => name.textContent(), (text) => expect(text).toBe('Olena Kovalenko'));
     await expect(page.locator('[data-figure="orders.placed"] dd .value').textContent()).resolves.toBe('0');
-    await page.getByText('After event 1 of 4: CustomerRegistered').waitFor();
+    await page.getByText('After event 1 of 5: CustomerRegistered').waitFor();
     // One step on: the call, counted by the touchpoint figure, which explains itself by the events behind it.
     await page.keyboard.press('ArrowRight');
     await eventually(async () => page.locator('[data-figure="touchpoints.total"] dd .value').textContent(), (text) => expect(text).toBe('1'));
@@ -203,7 +205,18 @@ describeWith(executablePath)('the console in Chromium', () => {
     await slider.focus();
     await page.keyboard.press('End');
     await eventually(async () => name.textContent(), (text) => expect(text).toBe('Olena Petrenko'));
-    await expect(page.locator('ol.timeline li').count()).resolves.toBe(4);
+    await expect(page.locator('ol.timeline li').count()).resolves.toBe(5);
+    // By business time the late-logged call comes third, before the order: two calls, no order yet.
+    await page.getByLabel('Business time (as it happened)').check();
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.getByText(/^After event 3 of 5: TouchpointRecorded, happened/).waitFor();
+    await page.locator('dl.figures[data-time="business"][data-applied="3"]').waitFor(); // the state replayed to that moment has arrived
+    await expect(name.textContent()).resolves.toBe('Olena Kovalenko');
+    await expect(page.locator('[data-figure="touchpoints.total"] dd .value').textContent()).resolves.toBe('2');
+    await expect(page.locator('[data-figure="orders.placed"] dd .value').textContent()).resolves.toBe('0');
     await accessible('customer as-of');
     await shoot('customer-as-of');
   });

@@ -42,6 +42,7 @@ interface AuditEvent {
 }
 interface AsOfState {
   asOf: number | string;
+  time: string;
   eventsApplied: number;
   lastPosition: number;
   customer: Customer360;
@@ -149,7 +150,8 @@ function Timeline({ customerId }: { customerId: string }) {
 
 /** The auditor's view: the record as it stood after any of its events, replayed by the API, with the events behind each figure. */
 function AsOf({ customerId }: { customerId: string }) {
-  const [events, setEvents] = useState<AuditEvent[]>([]);
+  const [logOrder, setLogOrder] = useState<AuditEvent[]>([]);
+  const [time, setTime] = useState<'record' | 'business'>('record');
   const [index, setIndex] = useState(0);
   const [state, setState] = useState<AsOfState | null>(null);
   const [error, setError] = useState<string | undefined>();
@@ -164,19 +166,22 @@ function AsOf({ customerId }: { customerId: string }) {
         all.push(...page.events);
         cursor = page.nextCursor;
       } while (cursor && all.length < 2000);
-      setEvents(all);
+      setLogOrder(all);
       setIndex(all.length - 1);
     })().catch((e: unknown) => setError(String((e as Error).message)));
   }, [customerId]);
+  // Record time steps through the log as it was written; business time through when things happened (imports, backdating).
+  const events = time === 'record' ? logOrder : [...logOrder].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.globalPosition - b.globalPosition));
   useEffect(() => {
     if (!events.length) return;
     window.clearTimeout(timer.current);
+    const at = events[index];
     timer.current = window.setTimeout(() => {
-      api<AsOfState>(`/v1/audit/customers/${customerId}/state${query({ asOf: events[index].globalPosition, time: 'record', explain: 'true' })}`)
+      api<AsOfState>(`/v1/audit/customers/${customerId}/state${query({ asOf: time === 'record' ? at.globalPosition : at.occurredAt, time, explain: 'true' })}`)
         .then(setState)
         .catch((e: unknown) => setError(String((e as Error).message)));
     }, 120);
-  }, [index, events]);
+  }, [index, logOrder, time]);
   if (error) return <p class="error">{error}</p>;
   if (!events.length) return <p aria-busy="true">Loading the record’s events…</p>;
   const at = events[index];
@@ -184,12 +189,21 @@ function AsOf({ customerId }: { customerId: string }) {
   return (
     <section aria-labelledby="asof-h">
       <h2 id="asof-h">As of</h2>
+      <fieldset class="inline-choices">
+        <legend>Time</legend>
+        {(['record', 'business'] as const).map((t) => (
+          <label class="choice">
+            <input type="radio" name="asof-time" value={t} checked={time === t} onChange={() => (setTime(t), setIndex(events.length - 1))} />
+            {t === 'record' ? 'Record time (as the log learned it)' : 'Business time (as it happened)'}
+          </label>
+        ))}
+      </fieldset>
       <label for="asof" class="block">
-        After event {index + 1} of {events.length}: {at.type}, recorded {dateTime(at.recordedAt)}
+        After event {index + 1} of {events.length}: {at.type}, {time === 'record' ? `recorded ${dateTime(at.recordedAt)}` : `happened ${dateTime(at.occurredAt)}`}
       </label>
       <input id="asof" type="range" min={0} max={events.length - 1} step={1} value={index} onInput={(e) => setIndex(Number((e.target as HTMLInputElement).value))} />
       {state && (
-        <dl class="figures" data-position={state.lastPosition}>
+        <dl class="figures" data-position={state.lastPosition} data-applied={state.eventsApplied} data-time={state.time}>
           {AS_OF_FIGURES.map((f) => {
             const sources = state.sources?.[f.path] ?? [];
             return (
