@@ -258,6 +258,8 @@ describeWith(executablePath)('the console in Chromium', () => {
     }
     // stage-weighted: 1 000.00 × 0.25 (qualified) in April
     expect(api[0].stage_weighted).toBe(25_000);
+    const cycle = (await request(t.http).get('/v1/pipeline/sales-cycle').set('authorization', t.bearer('analyst')).expect(200)).body.total;
+    await expect(page.locator('#sales-cycle').textContent()).resolves.toContain(`${cycle.opened} deals opened, ${cycle.won} won`);
     await accessible('pipeline');
     await shoot('pipeline');
   });

@@ -40,11 +40,20 @@ interface Accuracy {
   summary: Summary[];
 }
 
+interface SalesCycle {
+  opened: number;
+  stages: Array<{ stage: string; exits: number; conversion: number | null; medianDaysInStage: number | null }>;
+  won: number;
+  medianWonCycleDays: number | null;
+  slipped: { deals: number; shareOfOpened: number | null; pushes: number; meanDaysPerPush: number | null };
+}
+
 /** Pipeline: every forecast method side by side per period, and how wrong each was over closed periods by lead time. */
 export function PipelinePage() {
   const [period, setPeriod] = useState<'month' | 'quarter'>('month');
   const [forecast, setForecast] = useState<Forecast | null>(null);
   const [accuracy, setAccuracy] = useState<Accuracy | null>(null);
+  const [cycle, setCycle] = useState<SalesCycle | null>(null);
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     setError(undefined);
@@ -55,6 +64,11 @@ export function PipelinePage() {
       })
       .catch((e: unknown) => setError(e instanceof ApiError ? e.message : String(e)));
   }, [period]);
+  useEffect(() => {
+    api<{ total: SalesCycle }>('/v1/pipeline/sales-cycle')
+      .then((c) => setCycle(c.total))
+      .catch(() => undefined);
+  }, []);
   const rows = forecast?.forecasts.byPeriod ?? [];
   const total = accuracy?.summary.filter((s) => s.owner === null) ?? [];
   const currencies = [...new Set(total.map((s) => s.currency))];
@@ -187,6 +201,32 @@ export function PipelinePage() {
           </div>
         );
       })}
+      {cycle && (
+        <>
+          <h2>Sales cycle</h2>
+          <p id="sales-cycle">
+            {count(cycle.opened)} deals opened, {count(cycle.won)} won; median won cycle {cycle.medianWonCycleDays === null ? '–' : `${cycle.medianWonCycleDays} days`}. {count(cycle.slipped.deals)} deals slipped their close
+            date ({cycle.slipped.shareOfOpened === null ? '–' : percent(cycle.slipped.shareOfOpened)} of opened), {count(cycle.slipped.pushes)} pushes, {cycle.slipped.meanDaysPerPush === null ? '–' : `${cycle.slipped.meanDaysPerPush} days`} each
+            on average.
+          </p>
+          <div class="table-wrap" tabIndex={0}>
+            <table>
+              <caption>Stage by stage: deals that left it, the share that moved on, the median days spent in it</caption>
+              <Thead columns={['Stage', ['Exits', 'num'], ['Conversion', 'num'], ['Median days in stage', 'num']]} />
+              <tbody>
+                {cycle.stages.map((st) => (
+                  <tr>
+                    <th scope="row">{st.stage}</th>
+                    <td class="num">{count(st.exits)}</td>
+                    <td class="num">{st.conversion === null ? '–' : percent(st.conversion)}</td>
+                    <td class="num">{st.medianDaysInStage === null ? '–' : st.medianDaysInStage}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
       {forecast && (
         <>
           <h2>Win rates by stage</h2>
