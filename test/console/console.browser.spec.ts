@@ -355,6 +355,30 @@ describeWith(executablePath)('the console in Chromium', () => {
     expect(events.slice(-2)).toEqual(['CustomerMerged', 'CustomerUnmerged']);
   });
 
+  it('imports an NDJSON file for an importer, follows it to the end and lists the rejected line', async () => {
+    await signIn(t.keys.importer);
+    await page.getByRole('link', { name: 'Imports' }).click();
+    const lines = [
+      { type: 'RegisterCustomer', sourceId: 'k1', kind: 'person', name: 'Kateryna Bilous' },
+      { type: 'PlaceOrder', sourceId: 'o1', customer: 'k1', currency: 'EUR', total: 5000, occurredAt: '2025-06-01T10:00:00Z' },
+      { type: 'PlaceOrder', sourceId: 'o2', customer: 'nobody', currency: 'EUR', total: 100, occurredAt: '2025-06-02T10:00:00Z' },
+    ];
+    await page.getByLabel('NDJSON file').setInputFiles({ name: 'backfill.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n')) });
+    await page.getByLabel('Source system').fill('oldcrm');
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.locator('#import-status[data-status="completed"]').waitFor();
+    await expect(page.locator('#import-status').textContent()).resolves.toContain('3 lines read: 2 accepted, 0 already imported, 1 rejected');
+    await expect(page.locator('#rejections tbody tr').allTextContents()).resolves.toEqual([expect.stringMatching(/^3PlaceOrder o2customerunknown_reference/)]);
+    await accessible('imports');
+    await shoot('imports');
+    // The import is in the API's records too: the customer, by its id in the source system.
+    await eventually(
+      async () => (await request(t.http).get('/v1/customers?externalId=oldcrm:k1').set('authorization', t.bearer('analyst')).expect(200)).body.items,
+      (found) => expect(found.map((c: any) => c.name)).toEqual(['Kateryna Bilous']),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+  });
+
   it('sends a revoked key back to sign-in', async () => {
     const issued = await issueApiKey(t.apiKeyStore, { name: 'browser-revoked', roles: ['analyst'], now: t.clock.now() });
     await signIn(issued.secret);

@@ -4,6 +4,7 @@ import { api, ApiError, can, credential, SIGNED_OUT, type Session } from './api'
 import { CustomerPage } from './pages/customer';
 import { CustomersPage } from './pages/customers';
 import { DuplicatesPage } from './pages/duplicates';
+import { ImportsPage } from './pages/imports';
 import { LifetimeValuePage } from './pages/lifetime-value';
 import { PipelinePage } from './pages/pipeline';
 import { OperationsPage } from './pages/operations';
@@ -67,6 +68,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
     { path: 'lifetime-value', label: 'Lifetime value', allowed: can(session, 'analyst') },
     { path: 'pipeline', label: 'Pipeline', allowed: can(session, 'sales', 'analyst') },
     { path: 'duplicates', label: 'Duplicates', allowed: can(session, 'sales', 'analyst') },
+    { path: 'imports', label: 'Imports', allowed: can(session, 'importer') },
     { path: 'operations', label: 'Operations', allowed: true },
   ].filter((p) => p.allowed);
   const [page, id] = route;
@@ -77,6 +79,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   else if (page === 'lifetime-value') body = <LifetimeValuePage session={session} />;
   else if (page === 'pipeline') body = <PipelinePage />;
   else if (page === 'duplicates') body = <DuplicatesPage session={session} />;
+  else if (page === 'imports') body = <ImportsPage />;
   else if (page === 'operations') body = <OperationsPage session={session} />;
   else body = <p>Nothing here. Pick a page above.</p>;
   return (
