@@ -172,7 +172,26 @@ describeWith(executablePath)('the console in Chromium', () => {
     await eventually(async () => page.locator('main table tbody tr td:first-child a').allTextContents(), (names) => expect(names).toEqual(api));
     await measured('customers:list');
 
+    // Find a customer by the start of the name: case and accents do not matter.
+    const names = () => page.locator('main table tbody tr td:first-child a').allTextContents();
+    const type = async (label: string, value: string) => {
+      await page.getByLabel(label).fill(value);
+      await page.getByLabel(label).press('Enter');
+    };
     await page.getByLabel('Tier').selectOption('');
+    await type('Name starts with', 'OLÉNA p');
+    await eventually(names, (shown) => expect(shown).toEqual(['Olena Petrenko']));
+    await measured('customers:list');
+    await type('Name starts with', '');
+    // Predicted value of at least 1,000 EUR: the console sends minor units, and shows what the API answers.
+    await type('Currency', 'EUR');
+    await type('Predicted value at least', '1000');
+    const likely = (await request(t.http).get('/v1/customers?currency=EUR&minPredictedValue=100000&sort=name&limit=25').set('authorization', t.bearer('analyst')).expect(200)).body.items.map((c: any) => c.name);
+    expect(likely.length).toBeGreaterThan(0);
+    expect(likely.length).toBeLessThan(SEEDED - 3);
+    await eventually(names, (shown) => expect(shown).toEqual(likely));
+    await type('Predicted value at least', '');
+    await type('Currency', '');
     await page.getByRole('link', { name: 'Customer 01' }).click();
     await page.getByRole('heading', { name: 'Customer 01' }).waitFor();
     const c360 = (await request(t.http).get(`/v1/customers?sort=name&limit=1`).set('authorization', t.bearer('analyst')).expect(200)).body.items[0];

@@ -83,7 +83,7 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)'
       expect((await list({ currency: 'EUR', minRevenue: 100_001 })).items).toEqual([]);
     });
 
-    it.each([{ sort: '-revenue' }, { sort: 'margin' }, { minRevenue: 1 }, { maxRevenue: 1_000 }, { tier: 'A', sort: 'revenue' }] as Query[])(
+    it.each([{ sort: '-revenue' }, { sort: 'margin' }, { minRevenue: 1 }, { maxRevenue: 1_000 }, { minPredictedValue: 1 }, { maxPredictedValue: 1 }, { tier: 'A', sort: 'revenue' }] as Query[])(
       '%j without currency → 422 currency_required (values are never compared across currencies)',
       async (query) => {
         const res = await crm.read('/v1/customers', query);
@@ -91,6 +91,33 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)'
         expect(res.body.errors).toEqual([{ field: 'currency', code: 'currency_required', message: expect.any(String) }]);
       },
     );
+
+    it('name: a prefix of the name, with case, accents and repeated spaces ignored', async () => {
+      const startingWith = (prefix: string) => expectedIds((m) => m.name.toLowerCase().startsWith(prefix), 'name');
+      expect(startingWith('nadia b')).toHaveLength(1);
+      for (const typed of ['nadia b', 'NADIA  B', 'Nádia B']) expect(ids((await list({ name: typed, sort: 'name' })).items)).toEqual(startingWith('nadia b'));
+      expect(ids((await list({ name: 's', sort: 'name' })).items)).toEqual(startingWith('s'));
+      expect(startingWith('s').length).toBeGreaterThan(1);
+      expect((await list({ name: 'nadia bondarenko-no-such' })).items).toEqual([]);
+      // combined with other filters and sorts, and paged
+      const first = await list({ name: 's', sort: '-registeredAt', limit: 1 });
+      expect(ids(first.items)).toEqual(expectedIds((m) => m.name.toLowerCase().startsWith('s'), '-registeredAt').slice(0, 1));
+      expect(first.nextCursor).not.toBeNull();
+      // a pattern is a plain string: no wildcard, no regular expression
+      for (const name of ['%', '.*', '^N', 'N*']) expect((await list({ name })).items).toEqual([]);
+    });
+
+    it('minPredictedValue / maxPredictedValue: inclusive, within the currency', async () => {
+      const eur = (await list({ currency: 'EUR', sort: '-predictedValue', limit: 200 })).items as Array<Item & { segment: { predictedValue: number | null } }>;
+      const values = eur.map((i) => i.segment.predictedValue).filter((v): v is number => typeof v === 'number' && v > 0);
+      expect(values.length).toBeGreaterThan(3);
+      const threshold = values[Math.floor(values.length / 2)];
+      const above = (await list({ currency: 'EUR', minPredictedValue: threshold, sort: '-predictedValue', limit: 200 })).items as typeof eur;
+      expect(ids(above)).toEqual(ids(eur.filter((i) => (i.segment.predictedValue ?? -1) >= threshold)));
+      const band = (await list({ currency: 'EUR', minPredictedValue: 1, maxPredictedValue: threshold, sort: '-predictedValue', limit: 200 })).items as typeof eur;
+      expect(ids(band)).toEqual(ids(eur.filter((i) => (i.segment.predictedValue ?? -1) >= 1 && (i.segment.predictedValue ?? Infinity) <= threshold)));
+      expect(band.length + above.length).toBeGreaterThan(values.length - 1);
+    });
 
     it('currency=EUR / UAH: the customers whose primary currency it is', async () => {
       expect(ids((await list({ currency: 'UAH' })).items)).toEqual(expectedIds((m) => m.currency === 'UAH'));
@@ -228,6 +255,12 @@ describe.each(scenarioEngines(['sqlite', 'memory']))('customer list (%s engine)'
       [{ owner: '' }, 'owner'],
       [{ tag: 'x'.repeat(51) }, 'tag'],
       [{ minOpenComplaints: -1 }, 'minOpenComplaints'],
+      [{ minPredictedValue: -5, currency: 'EUR' }, 'minPredictedValue'],
+      [{ maxPredictedValue: 'lots', currency: 'EUR' }, 'maxPredictedValue'],
+      [{ name: '' }, 'name'],
+      [{ name: '   ' }, 'name'],
+      [{ name: '\u0301' }, 'name'],
+      [{ name: 'x'.repeat(201) }, 'name'],
     ] as Array<[Query, string]>)('%j', async (query, field) => {
       expectProblem(await crm.read('/v1/customers', query), 400, [field], 'validation_failed');
     });

@@ -635,6 +635,10 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "name": {
           "type": "string"
         },
+        "nameKey": {
+          "type": "string",
+          "description": "the name as searched (nameSearchKey): lists filter on it by prefix; never answered"
+        },
         "email": {
           "type": "string"
         },

@@ -2,9 +2,23 @@
 
 export function money(minor: number | null | undefined, currency: string | null | undefined): string {
   if (minor === null || minor === undefined || !currency) return '–';
-  const f = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-  const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
-  return f.format(minor / 10 ** digits);
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 10 ** minorDigits(currency));
+}
+
+/** Digits of the currency's minor unit (2 for EUR, 0 for JPY); 2 for a code the browser does not know. */
+export function minorDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** An amount typed in major units (12.50) as the API's minor units; '' when there is none to send. */
+export function toMinor(typed: string, currency: string): string {
+  const n = Number(typed.trim().replace(',', '.'));
+  if (typed.trim() === '' || !Number.isFinite(n)) return typed.trim();
+  return String(Math.round(n * 10 ** minorDigits(currency || 'EUR')));
 }
 
 export function dateTime(iso: string | null | undefined): string {

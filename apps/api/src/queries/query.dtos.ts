@@ -29,11 +29,16 @@ export class ListCustomersQueryDto extends ConsistencyQuery {
   @IsOptional() @IsIn(['person', 'company']) kind?: 'person' | 'company';
   @IsOptional() @IsString() @Length(1, 128) owner?: string;
   @IsOptional() @IsString() @Length(1, 50) tag?: string;
+  /** customers whose name starts with this; case, accents and repeated spaces are ignored (`olena k` finds Olena Kovalenko) */
+  @IsOptional() @IsString() @Length(1, 200) @Matches(/\S/, { message: 'name must contain a letter or digit to search by' }) name?: string;
   /** primary currency of the customer's value (value filters compare within it) */
   @IsOptional() @IsCurrencyCode() currency?: string;
   /** net revenue to date in minor units, inclusive */
   @IsOptional() @QueryNumber() @IsInt() @Min(0) minRevenue?: number;
   @IsOptional() @QueryNumber() @IsInt() @Min(0) maxRevenue?: number;
+  /** predicted value over the ranking's horizon (segment.predictedValue) in minor units, inclusive; needs currency */
+  @IsOptional() @QueryNumber() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(Number.MAX_SAFE_INTEGER) minPredictedValue?: number;
+  @IsOptional() @QueryNumber() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(Number.MAX_SAFE_INTEGER) maxPredictedValue?: number;
   @IsOptional() @IsInstant() lastActivityFrom?: string;
   @IsOptional() @IsInstant() lastActivityTo?: string;
   @IsOptional() @QueryNumber() @IsInt() @Min(0) minOpenComplaints?: number;

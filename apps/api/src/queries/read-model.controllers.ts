@@ -4,7 +4,7 @@ import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { normaliseInstant } from '@touchpoint/domain';
-import type { Condition, SortKey } from '@touchpoint/read-models';
+import { nameSearchKey, prefixRange, type Condition, type SortKey } from '@touchpoint/read-models';
 import type { FastifyRequest } from 'fastify';
 import { CLOCK, type Clock } from '@touchpoint/platform';
 import { PathParam } from '../http/params';
@@ -37,6 +37,15 @@ export function customerFilter(q: ListCustomersQueryDto, now: Date): Condition[]
   if (q.currency) f.push({ field: 'currency', op: 'eq', value: q.currency });
   if (q.minRevenue !== undefined) f.push({ field: 'revenue', op: 'gte', value: q.minRevenue });
   if (q.maxRevenue !== undefined) f.push({ field: 'revenue', op: 'lte', value: q.maxRevenue });
+  if (q.minPredictedValue !== undefined) f.push({ field: 'predictedValue', op: 'gte', value: q.minPredictedValue });
+  if (q.maxPredictedValue !== undefined) f.push({ field: 'predictedValue', op: 'lte', value: q.maxPredictedValue });
+  if (q.name !== undefined) {
+    const key = nameSearchKey(q.name);
+    // Only marks (a lone accent) normalise to nothing: there is no name to search by.
+    if (key === '') throw new BadRequestProblem([{ field: 'name', code: 'matches', message: 'name must contain a letter or digit to search by' }]);
+    const { from, below } = prefixRange(key);
+    f.push({ field: 'nameKey', op: 'gte', value: from }, { field: 'nameKey', op: 'lt', value: below });
+  }
   if (q.lastActivityFrom) f.push({ field: 'lastActivityAt', op: 'gte', value: instant(q.lastActivityFrom, 'lastActivityFrom') });
   if (q.lastActivityTo) f.push({ field: 'lastActivityAt', op: 'lte', value: instant(q.lastActivityTo, 'lastActivityTo') });
   if (q.minOpenComplaints !== undefined) f.push({ field: 'openComplaints', op: 'gte', value: q.minOpenComplaints });
@@ -65,7 +74,7 @@ export class CustomerQueriesController {
     await this.consistency.await(req, q.minPosition);
     const sortSpec = q.sort ?? '-lastActivityAt';
     // Value is money in the customer's primary currency: comparing it across currencies would mix them.
-    const byValue = /revenue|margin|predictedValue/.test(sortSpec) || q.minRevenue !== undefined || q.maxRevenue !== undefined;
+    const byValue = /revenue|margin|predictedValue/.test(sortSpec) || [q.minRevenue, q.maxRevenue, q.minPredictedValue, q.maxPredictedValue].some((v) => v !== undefined);
     if (byValue && !q.currency) {
       throw ruleViolated('currency_required', 'sorting or filtering by revenue, margin or predicted value needs currency=XXX (values are never compared across currencies)', 'currency');
     }

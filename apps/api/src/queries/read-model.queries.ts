@@ -121,7 +121,7 @@ export type Customer360 = Omit<DocumentBody<CustomerBody>, 'valueByCurrency' | '
 
 export function present360(doc: CustomerBody, ltv: LifetimeValue | LifetimeValueAnswer): Customer360 {
   // A document from the projector (audit as-of) still holds its order book: strip it too.
-  const { _id, _position, valueByCurrency: _v, ...rest } = doc;
+  const { _id, _position, valueByCurrency: _v, nameKey: _k, ...rest } = doc;
   delete (rest as { orderBook?: unknown }).orderBook;
   delete (rest as { sinceMerge?: unknown }).sinceMerge;
   // Open tasks as of the answer's instant: overdue is decided by the clock, never stored.

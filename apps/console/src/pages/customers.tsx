@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, query, type Session } from '../api';
-import { count, date, money } from '../format';
+import { count, date, money, toMinor } from '../format';
 import { Thead } from '../chart';
 
 export interface CustomerRow {
@@ -25,11 +25,12 @@ const SORTS: Array<[string, string]> = [
   ['-predictedValue', 'Predicted value, highest first'],
   ['-registeredAt', 'Newest'],
 ];
+const TYPED = ['name', 'currency', 'minPredicted', 'owner', 'externalId'] as const;
 const SEGMENTS = ['champions', 'loyal', 'potential_loyalist', 'new', 'needs_attention', 'at_risk', 'cannot_lose', 'hibernating'];
 
 /** Customers: filters and sort as the API takes them, pages by its cursors (a stack of them for "previous"). */
 export function CustomersPage({ session }: { session: Session }) {
-  const [filters, setFilters] = useState({ tier: '', rfmSegment: '', currency: '', owner: '', externalId: '', sort: '-lastActivityAt' });
+  const [filters, setFilters] = useState({ name: '', tier: '', rfmSegment: '', currency: '', minPredicted: '', owner: '', externalId: '', sort: '-lastActivityAt' });
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState<string | undefined>();
@@ -41,7 +42,9 @@ export function CustomersPage({ session }: { session: Session }) {
     if (!listable) return;
     setError(undefined);
     const started = performance.now();
-    api<Page>(`/v1/customers${query({ ...filters, limit: 25, cursor })}`)
+    const { minPredicted, ...rest } = filters;
+    // Typed in the currency's major units; the API counts minor units (a malformed amount reaches it as typed and is refused).
+    api<Page>(`/v1/customers${query({ ...rest, minPredictedValue: toMinor(minPredicted, filters.currency), limit: 25, cursor })}`)
       .then((p) => {
         setPage(p);
         // Read by the browser tests: search → rendered list, as the console sees it.
@@ -50,6 +53,15 @@ export function CustomersPage({ session }: { session: Session }) {
       .catch((e: unknown) => setError(e instanceof ApiError ? e.message : String(e)));
   }, [JSON.stringify(filters), cursor]);
 
+  // Typed filters apply together on Enter or Search (one request, not one per keystroke); choices apply at once.
+  const search = (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const typed = Object.fromEntries(TYPED.map((k) => [k, String(form.get(k) ?? '').trim()]));
+    typed.currency = typed.currency.toUpperCase();
+    setFilters({ ...filters, ...typed });
+    setCursors([undefined]);
+  };
   const set = (name: keyof typeof filters) => (e: Event) => {
     setFilters({ ...filters, [name]: (e.target as HTMLInputElement | HTMLSelectElement).value });
     setCursors([undefined]);
@@ -80,7 +92,11 @@ export function CustomersPage({ session }: { session: Session }) {
   return (
     <section aria-labelledby="customers-h">
       <h1 id="customers-h">Customers</h1>
-      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
+      <form class="filters" onSubmit={search} aria-label="Filters">
+        <label>
+          Name starts with
+          <input type="search" name="name" defaultValue={filters.name} placeholder="olena k" maxLength={200} />
+        </label>
         <label>
           Tier
           <select value={filters.tier} onChange={set('tier')}>
@@ -101,15 +117,19 @@ export function CustomersPage({ session }: { session: Session }) {
         </label>
         <label>
           Currency
-          <input value={filters.currency} onChange={set('currency')} placeholder="EUR" maxLength={3} size={4} />
+          <input name="currency" defaultValue={filters.currency} placeholder="EUR" maxLength={3} size={4} />
+        </label>
+        <label>
+          Predicted value at least
+          <input name="minPredicted" defaultValue={filters.minPredicted} inputMode="decimal" placeholder="1000" size={8} aria-describedby="predicted-hint" />
         </label>
         <label>
           Owner
-          <input value={filters.owner} onChange={set('owner')} placeholder="sales:ivan" />
+          <input name="owner" defaultValue={filters.owner} placeholder="sales:ivan" />
         </label>
         <label>
           Source id
-          <input value={filters.externalId} onChange={set('externalId')} placeholder="crm:0042" />
+          <input name="externalId" defaultValue={filters.externalId} placeholder="crm:0042" />
         </label>
         <label>
           Sort
@@ -119,7 +139,11 @@ export function CustomersPage({ session }: { session: Session }) {
             ))}
           </select>
         </label>
+        <button type="submit">Search</button>
       </form>
+      <p id="predicted-hint" class="muted">
+        Predicted value is over the ranking's horizon, in the chosen currency's units; it needs a currency.
+      </p>
       {error && (
         <p class="error" role="alert">
           {error}

@@ -1,6 +1,7 @@
 import { ERASED, own } from '@touchpoint/domain';
 import type { Document } from '../store/port';
 import { applyCustomerEvent, CUSTOMER_IDENTITY, CUSTOMER_PARTS } from './customer-groups';
+import { nameSearchKey } from './name-search';
 import { DAY_MS, type DocumentAccess, type ProjectedEvent, type Projection } from './types';
 
 /** What the projection remembers of each order: enough to net out cancellations and returns. */
@@ -57,6 +58,8 @@ export interface CustomerBody extends Document {
   mergedFrom?: string[];
   kind: 'person' | 'company';
   name: string;
+  /** the name as searched (nameSearchKey): lists filter on it by prefix; never answered */
+  nameKey?: string;
   email?: string;
   phone?: string;
   /** after an erasure, `{ erased: true }` */
@@ -263,8 +266,14 @@ export function evolveCustomer360(doc: CustomerDoc | undefined, event: Projected
   }
   // Planning work is not something the customer did: tasks change the open-task figures only.
   if (event.type.startsWith('Task')) return doc && evolveOpenTasks(doc, event);
-  const next = evolveOwn(doc, event);
+  const next = withNameKey(doc, evolveOwn(doc, event));
   return next?.sinceMerge && next !== doc ? track(next.sinceMerge, next, event) : next;
+}
+
+/** Keeps the search key in step with the name (registration, a profile change, an erasure). */
+function withNameKey(before: CustomerDoc | undefined, next: CustomerDoc | undefined): CustomerDoc | undefined {
+  if (!next || (next.nameKey !== undefined && next.name === before?.name)) return next;
+  return { ...next, nameKey: nameSearchKey(next.name) };
 }
 
 /** The open tasks from their events; the soonest due time is kept as a field lists filter on (overdue = before now). */
@@ -642,6 +651,7 @@ export const customersProjection: Projection = {
       cached: true,
       fields: {
         name: { path: 'name', type: 'string' },
+        nameKey: { path: 'nameKey', type: 'string' },
         kind: { path: 'kind', type: 'string' },
         owner: { path: 'owner', type: 'string' },
         tier: { path: 'segment.tier', type: 'string' },
@@ -661,7 +671,7 @@ export const customersProjection: Projection = {
         openDeals: { path: 'deals.openCount', type: 'number' },
         tags: { path: 'tags', type: 'string[]' },
       },
-      indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['registeredAt'], ['externalId'], ['predictedValue']],
+      indexes: [['revenue'], ['tier', 'revenue'], ['owner', 'revenue'], ['lastActivityAt'], ['name'], ['nameKey'], ['registeredAt'], ['externalId'], ['predictedValue']],
       // Grows with every order; only the projector needs it, so queries never read or parse it.
       detached: ['orderBook'],
     },

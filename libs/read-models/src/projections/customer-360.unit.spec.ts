@@ -91,6 +91,7 @@ describe('evolveCustomer360', () => {
         customerId: C,
         kind: 'company',
         name: 'Acme Ltd',
+        nameKey: 'acme ltd',
         email: 'buyer@acme.example',
         phone: '+380441234567',
         address,
@@ -143,6 +144,17 @@ describe('evolveCustomer360', () => {
       expect(doc).toMatchObject({ name: 'Ann Jones', email: 'ann@new.example', tags: ['gold', 'vip'], owner: 'sales:olga', phone: '+1', company: 'Old Co' });
       expect(doc.lastActivityAt).toBe(at('2026-02-01'));
       expect(doc._position).toBe(2);
+    });
+
+    it('keeps the name search key in step with the name, and an erased name has none', () => {
+      const renamed = projectKnown([
+        registered({ name: 'Zoë  Kravéts' }),
+        { type: 'CustomerProfileChanged', data: { customerId: C, changes: { name: 'Ann JONES' }, occurredAt: at('2026-02-01') } },
+      ]);
+      expect(projectKnown([registered({ name: 'Zoë  Kravéts' })]).nameKey).toBe('zoe kravets');
+      expect(renamed.nameKey).toBe('ann jones');
+      const erased = projectKnown([registered(), { type: 'CustomerErased', data: { customerId: C, occurredAt: at('2026-02-02') } }]);
+      expect(erased.nameKey).toBe('');
     });
 
     it('clears optional fields given as null, and owner becomes an empty string', () => {

@@ -1,5 +1,6 @@
 export * from './types';
 export * from './customer-360';
+export * from './name-search';
 export * from './customer-groups';
 export * from './customer-merge';
 export * from './history';

@@ -15,10 +15,11 @@ function safeName(name: string): string {
 }
 
 /**
- * Layout of read.db. 3: a collection's detached keys go in their own column (2: declared fields are plain
+ * Layout of read.db. 4: customer documents carry their name's search key, which only a replay can give the
+ * documents already stored (3: a collection's detached keys go in their own column; 2: declared fields are plain
  * columns written with the document; 1: json_extract generated columns).
  */
-const LAYOUT = 3;
+const LAYOUT = 4;
 
 /**
  * Read models are rebuildable from the log: NORMAL keeps commits fast and WAL keeps them consistent.

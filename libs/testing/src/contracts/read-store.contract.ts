@@ -1,4 +1,4 @@
-import { UnknownFieldError, type CollectionSpec, type Document, type ReadStore } from '@touchpoint/read-models';
+import { prefixRange, UnknownFieldError, type CollectionSpec, type Document, type ReadStore } from '@touchpoint/read-models';
 
 const people: CollectionSpec = {
   name: 'contract_people',
@@ -66,6 +66,19 @@ export function readStoreContract(name: string, create: () => Promise<{ store: R
       expect(await ids([{ field: 'tags', op: 'has', value: 'vip' }])).toEqual(expected((p) => p.tags.includes('vip')));
       expect(await store.count(people.name, [{ field: 'tier', op: 'eq', value: 'B' }])).toBe(20);
       expect(await store.count(people.name)).toBe(60);
+    });
+
+    it('answers a string range as a prefix search would, with keys beyond ASCII ordered alike', async () => {
+      // Code point order is what SQLite (UTF-8 bytes), MongoDB and JavaScript agree on, astral characters included.
+      const names = ['ab', 'abc', 'ab zoë', 'ab😀', 'ab\uffef', 'abd', 'aa', 'b', 'ærø', 'ærøskøbing', 'zoë', 'zoe', '😀x', '😀'];
+      const docs = names.map((n, i) => ({ ...person(100 + i), name: n }));
+      await store.write({ upserts: docs.map((doc) => ({ collection: people.name, doc })), deletes: [], checkpoints: [] });
+      const startingWith = async (prefix: string) => {
+        const { from, below } = prefixRange(prefix);
+        const page = await store.find<Person>(people.name, { filter: [{ field: 'name', op: 'gte', value: from }, { field: 'name', op: 'lt', value: below }], sort: [{ field: 'name', direction: 'asc' }], limit: 100 });
+        return page.items.map((d) => d.name).sort();
+      };
+      for (const prefix of ['ab', 'abc', 'ærø', 'zo', 'zoë', '😀', 'b', 'q']) expect(await startingWith(prefix)).toEqual(names.filter((n) => n.startsWith(prefix)).sort());
     });
 
     it('treats operator-looking and SQL-looking values as plain strings', async () => {
