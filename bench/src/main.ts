@@ -9,6 +9,7 @@ import { createContext, type Scenario } from './context';
 import { ROLES } from './roles';
 import { appendEmbedded, appendPostgres } from './scenarios/append';
 import { clv } from './scenarios/clv';
+import { consoleScenario } from './scenarios/console';
 import { duplicatesScenario } from './scenarios/duplicates';
 import { forecastHistoryScenario } from './scenarios/forecast-history';
 import { salesDeskScenario } from './scenarios/sales-desk';
@@ -43,6 +44,7 @@ const SCENARIOS: Array<{ name: string; engines: string; run: Scenario }> = [
   { name: 'webhooks', engines: 'sqlite', run: webhooksScenario },
   { name: 'feed', engines: 'sqlite', run: feedScenario },
   { name: 'scale', engines: 'sqlite', run: scaleScenario },
+  { name: 'console', engines: 'sqlite', run: consoleScenario },
 ];
 
 function machine() {

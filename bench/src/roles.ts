@@ -207,4 +207,4 @@ export async function webhookReceiver(args: { failureRate: number }, report: Rep
   return { requests, failed, firstArrivals: arrivals.size, orderViolations, cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100) };
 }
 
-export const ROLES = { 'webhook-receiver': webhookReceiver, generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };
+export const ROLES = { 'webhook-receiver': webhookReceiver, generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'rebuild-roomy': rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };
