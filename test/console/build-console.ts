@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 
-/** The browser suites test the console as it ships: built by the project's own script before they run. */
+/**
+ * The browser suites test the console as it ships: `npm run build` (the API and the console), which `npm start`
+ * also runs first, before they run.
+ */
 export default async function buildConsole(): Promise<void> {
-  execFileSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
 }
