@@ -388,6 +388,14 @@ describeWith(executablePath)('the console in Chromium', () => {
     await page.locator('#import-status[data-status="completed"]').waitFor();
     await expect(page.locator('#import-status').textContent()).resolves.toContain('3 lines read: 2 accepted, 0 already imported, 1 rejected');
     await expect(page.locator('#rejections tbody tr').allTextContents()).resolves.toEqual([expect.stringMatching(/^3PlaceOrder o2customerunknown_reference/)]);
+    // The list of imports shows it once it has ended, as GET /v1/imports answers it.
+    await eventually(
+      async () => page.locator('#import-list tbody tr').allTextContents(),
+      (rows) => expect(rows).toEqual([expect.stringMatching(/oldcrmcompleted321/)]),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const listed = (await request(t.http).get('/v1/imports').set('authorization', t.bearer('importer')).expect(200)).body.items;
+    expect(listed).toEqual([expect.objectContaining({ source: 'oldcrm', status: 'completed', linesRead: 3, accepted: 2, rejected: 1 })]);
     await accessible('imports');
     await shoot('imports');
     // The import is in the API's records too: the customer, by its id in the source system.

@@ -49,6 +49,7 @@ import { customerAggregate } from './commands/aggregates';
 import { customerStreamId } from '@touchpoint/domain';
 import { commandExecutor } from './imports/command-executor';
 import { ImportJobs } from './imports/import-jobs';
+import { ListImportsHandler } from './imports/imports.queries';
 import { IMPORT_SETTINGS, ImportsController } from './imports/imports.controller';
 import { validateRecordBody } from './imports/record-validation';
 import { currentFitsFrom, LIFETIME_VALUE_MODELS, LifetimeValueModels } from './lifetime-value/lifetime-value-models';
@@ -351,6 +352,7 @@ export class AppModule {
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,
         ...PIPELINE_QUERY_HANDLERS,
+        ListImportsHandler,
         PipelineViews,
       ],
     };

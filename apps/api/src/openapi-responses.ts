@@ -1785,9 +1785,9 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "status": {
           "type": "string",
           "enum": [
-            "running",
             "completed",
-            "failed"
+            "failed",
+            "running"
           ]
         },
         "reason": {
@@ -2282,6 +2282,93 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "durationMs",
         "trigger",
         "occurredAt"
+      ]
+    },
+    "ListedImport": {
+      "type": "object",
+      "properties": {
+        "importId": {
+          "type": "string"
+        },
+        "source": {
+          "type": "string"
+        },
+        "format": {
+          "type": "string",
+          "enum": [
+            "ndjson",
+            "csv"
+          ]
+        },
+        "input": {
+          "type": "string"
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "completed",
+            "failed",
+            "running"
+          ]
+        },
+        "reason": {
+          "type": "string"
+        },
+        "startedAt": {
+          "type": "string"
+        },
+        "finishedAt": {
+          "type": "string",
+          "nullable": true
+        },
+        "durationMs": {
+          "type": "number"
+        },
+        "linesRead": {
+          "type": "number"
+        },
+        "accepted": {
+          "type": "number"
+        },
+        "alreadyImported": {
+          "type": "number"
+        },
+        "rejected": {
+          "type": "number"
+        },
+        "eventsAppended": {
+          "type": "number"
+        },
+        "lastPosition": {
+          "type": "number"
+        },
+        "eventsPerSecond": {
+          "type": "number"
+        },
+        "bytesRead": {
+          "type": "number"
+        },
+        "startedBy": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "importId",
+        "source",
+        "format",
+        "input",
+        "status",
+        "startedAt",
+        "finishedAt",
+        "durationMs",
+        "linesRead",
+        "accepted",
+        "alreadyImported",
+        "rejected",
+        "eventsAppended",
+        "lastPosition",
+        "eventsPerSecond",
+        "startedBy"
       ]
     },
     "MethodAccuracy": {
@@ -5394,6 +5481,25 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
         "items",
         "next",
         "truncated"
+      ]
+    },
+    "ImportsController.list": {
+      "type": "object",
+      "properties": {
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/ListedImport"
+          }
+        },
+        "nextCursor": {
+          "type": "string",
+          "nullable": true
+        }
+      },
+      "required": [
+        "items",
+        "nextCursor"
       ]
     },
     "ImportsController.start": {

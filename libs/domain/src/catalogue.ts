@@ -67,8 +67,8 @@ export const isDomainEventType = (type: string): type is DomainEventType => Obje
 
 /**
  * System events: facts about the system's own work (imports), in streams of their own. Catalogued and
- * versioned like domain events, but no projection of customers or deals reads them and the relay does not publish them
- * (imports; lifetime-value model fits; webhook subscriptions).
+ * versioned like domain events; the relay does not publish them, and only the imports list projects any (imports;
+ * lifetime-value model fits; webhook subscriptions).
  */
 export const SYSTEM_EVENT_SCHEMA_VERSIONS: Record<ImportEvent['type'] | ValueModelEvent['type'] | WebhookEvent['type'], number> = {
   ImportStarted: 1,

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, HttpException, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtension, ApiTags } from '@nestjs/swagger';
 import { ID_GENERATOR, type IdGenerator } from '@touchpoint/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,7 +13,9 @@ import { CommandContextFactory } from '../http/command-context.factory';
 import { PathParam } from '../http/params';
 import { BadRequestProblem } from '../http/problem';
 import { ImportJobs, ImportOptionsError, parseImportOptions, type ImportStatus } from './import-jobs';
-import { ImportErrorsQueryDto, StartImportQueryDto } from './imports.dtos';
+import { ImportErrorsQueryDto, ListImportsQueryDto, StartImportQueryDto } from './imports.dtos';
+import { ListImports } from './imports.queries';
+import { Consistency } from '../queries/consistency';
 
 export const IMPORT_SETTINGS = Symbol('IMPORT_SETTINGS');
 export interface ImportSettings {
@@ -40,7 +43,16 @@ export class ImportsController {
     private readonly ctx: CommandContextFactory,
     @Inject(IMPORT_SETTINGS) private readonly settings: ImportSettings,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    private readonly queries: QueryBus,
+    private readonly consistency: Consistency,
   ) {}
+
+  /** Every import, newest first, each as GET /v1/imports/{importId} answers it, with who started it; cursor pages. */
+  @Get()
+  async list(@Query() q: ListImportsQueryDto, @Req() req: FastifyRequest) {
+    await this.consistency.await(req, q.minPosition);
+    return this.queries.execute(new ListImports({ source: q.source, status: q.status }, q.limit ?? 50, q.cursor));
+  }
 
   /**
    * Start an import: the body (NDJSON or CSV, gzip allowed) is stored, then imported in the background.

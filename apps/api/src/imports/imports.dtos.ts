@@ -2,6 +2,7 @@ import { QueryNumber } from '../http/validators';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { SOURCE_NAME } from './import-jobs';
+import { ConsistencyQuery } from '../queries/query.dtos';
 
 export class StartImportQueryDto {
   /** ndjson or csv; defaults from Content-Type (text/csv → csv, else ndjson) */
@@ -24,3 +25,12 @@ export class ImportErrorsQueryDto {
   @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 
+
+export class ListImportsQueryDto extends ConsistencyQuery {
+  /** only imports from this source system */
+  @IsOptional() @Matches(SOURCE_NAME, { message: 'source must be 1–64 characters of [a-z0-9_.-]' }) source?: string;
+  /** only imports that ended so (a running import has neither until it ends) */
+  @IsOptional() @IsIn(['completed', 'failed']) status?: 'completed' | 'failed';
+  @IsOptional() @QueryNumber() @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
+}

@@ -15,6 +15,7 @@ interface ImportStatus {
   alreadyImported: number;
   rejected: number;
   eventsAppended: number;
+  lastPosition: number;
   eventsPerSecond: number;
 }
 interface Rejection {
@@ -27,7 +28,7 @@ interface Rejection {
 }
 
 /** One import's progress (polled while it runs) and its first rejected lines. */
-function ImportView({ importId }: { importId: string }) {
+function ImportView({ importId, onEnded }: { importId: string; onEnded: (lastPosition: number) => void }) {
   const [status, setStatus] = useState<ImportStatus | null>(null);
   const [rejections, setRejections] = useState<Rejection[]>([]);
   const [error, setError] = useState<string | undefined>();
@@ -38,7 +39,8 @@ function ImportView({ importId }: { importId: string }) {
         const s = await api<ImportStatus>(`/v1/imports/${importId}`);
         setStatus(s);
         if (s.status === 'running') timer = window.setTimeout(poll, 1000);
-        else if (s.rejected > 0) setRejections((await api<{ items: Rejection[] }>(`/v1/imports/${importId}/errors${query({ limit: 50 })}`)).items);
+        else onEnded(s.lastPosition);
+        if (s.status !== 'running' && s.rejected > 0) setRejections((await api<{ items: Rejection[] }>(`/v1/imports/${importId}/errors${query({ limit: 50 })}`)).items);
       } catch (e) {
         setError(e instanceof ApiError ? e.message : String(e));
       }
@@ -84,6 +86,62 @@ function ImportView({ importId }: { importId: string }) {
   );
 }
 
+type Listed = ImportStatus & { startedBy: string };
+
+/** Every import, newest first (GET /v1/imports), a page at a time; a row opens its progress and rejected lines. */
+function ImportList({ refresh, onShow }: { refresh: { n: number; position: number }; onShow: (importId: string) => void }) {
+  // refresh: the last position an ended import appended, so the list waits until the read model has it (its start is earlier)
+  const [items, setItems] = useState<Listed[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | undefined>();
+  const load = async (cursor?: string) => {
+    try {
+      const page = await api<{ items: Listed[]; nextCursor: string | null }>(`/v1/imports${query({ limit: 20, cursor, minPosition: refresh.position || undefined })}`);
+      setItems(cursor ? [...items, ...page.items] : page.items);
+      setNext(page.nextCursor);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+  useEffect(() => void load(), [refresh.n]);
+  if (error) return <p class="error">{error}</p>;
+  return (
+    <section aria-labelledby="import-list-h">
+      <h2 id="import-list-h">Imports so far</h2>
+      <div class="table-wrap" tabIndex={0}>
+        <table id="import-list">
+          <caption>{items.length === 0 ? 'No import yet' : `The ${count(items.length)} latest imports, newest first`}</caption>
+          <Thead columns={['Started', 'Source', 'Outcome', ['Lines', 'num'], ['Accepted', 'num'], ['Rejected', 'num'], ['Events', 'num'], 'Started by', 'Details']} />
+          <tbody>
+            {items.map((i) => (
+              <tr>
+                <td>{dateTime(i.startedAt)}</td>
+                <td>{i.source}</td>
+                <td title={i.reason}>{i.status}</td>
+                <td class="num">{count(i.linesRead)}</td>
+                <td class="num">{count(i.accepted)}</td>
+                <td class="num">{count(i.rejected)}</td>
+                <td class="num">{count(i.eventsAppended)}</td>
+                <td>{i.startedBy}</td>
+                <td>
+                  <button type="button" onClick={() => onShow(i.importId)} aria-label={`Show import ${i.importId.slice(0, 8)}`}>
+                    Show
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {next && (
+        <button type="button" onClick={() => void load(next)}>
+          More imports
+        </button>
+      )}
+    </section>
+  );
+}
+
 /** Imports (importer): an NDJSON file (gzipped or not) through POST /v1/imports, then its progress; or an earlier one by id. */
 export function ImportsPage() {
   const [file, setFile] = useState<File | null>(null);
@@ -92,6 +150,7 @@ export function ImportsPage() {
   const [importId, setImportId] = useState<string | null>(null);
   const [lookup, setLookup] = useState('');
   const [error, setError] = useState<string | undefined>();
+  const [refresh, setRefresh] = useState({ n: 0, position: 0 });
   const upload = async (e: Event) => {
     e.preventDefault();
     if (!file) return;
@@ -141,7 +200,8 @@ export function ImportsPage() {
           {error}
         </p>
       )}
-      {importId && <ImportView importId={importId} />}
+      {importId && <ImportView key={importId} importId={importId} onEnded={(position) => setRefresh((r) => ({ n: r.n + 1, position }))} />}
+      <ImportList refresh={refresh} onShow={setImportId} />
     </section>
   );
 }

@@ -12,6 +12,7 @@ export * from './tasks';
 export * from './competition';
 export * from './sales-org';
 export * from './quotes';
+export * from './imports';
 
 import { customersProjection } from './customer-360';
 import { historyProjection } from './history';
@@ -21,7 +22,8 @@ import { tasksProjection } from './tasks';
 import { competitionProjection } from './competition';
 import { salesOrgProjection } from './sales-org';
 import { quotesProjection } from './quotes';
+import { importsProjection } from './imports';
 
 /** Every projection the projector runs, in the order it applies them. */
-export const ALL_PROJECTIONS = [customersProjection, historyProjection, pipelineProjection, serviceProjection, tasksProjection, competitionProjection, salesOrgProjection, quotesProjection];
+export const ALL_PROJECTIONS = [customersProjection, historyProjection, pipelineProjection, serviceProjection, tasksProjection, competitionProjection, salesOrgProjection, quotesProjection, importsProjection];
 export * from './purchases';

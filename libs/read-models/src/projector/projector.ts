@@ -1,4 +1,4 @@
-import { Upcasters, UPCASTERS, isDomainEventType } from '@touchpoint/domain';
+import { Upcasters, UPCASTERS, isDomainEventType, isSystemEventType } from '@touchpoint/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@touchpoint/event-store';
 import { ANALYTICS, DEFAULT_SEGMENTATION, segmentCustomers, VALUE_DISTRIBUTION_ID, type SegmentationConfig } from '../projections/analytics';
 import { CUSTOMERS, type CustomerDoc } from '../projections/customer-360';
@@ -106,7 +106,12 @@ export class Projector {
     this.rebuildBatchSize = options.rebuildBatchSize ?? 10_000;
     this.now = options.now ?? (() => new Date());
     this.cacheLimit = options.cacheLimit && options.cacheLimit > 0 ? options.cacheLimit : Infinity;
+    this.systemTypes = new Set(projections.flatMap((p) => [...p.handles]).filter(isSystemEventType));
   }
+
+  /** System events some projection reads (the imports list); the others (webhook settings, model fits) are passed over. */
+  private readonly systemTypes: ReadonlySet<string>;
+  private readonly projects = (type: string) => isDomainEventType(type) || this.systemTypes.has(type);
 
   get collections(): CollectionSpec[] {
     return [...this.projections.flatMap((p) => p.collections), ANALYTICS_COLLECTION];
@@ -331,7 +336,7 @@ export class Projector {
     for (const recorded of batch) {
       // A new lifetime-value fit changes every predicted value: rank again.
       if (recorded.type === 'LifetimeValueModelFitted') this.segmentationDirty = true;
-      if (!isDomainEventType(recorded.type)) continue;
+      if (!this.projects(recorded.type)) continue;
       if (recorded.type === 'CustomerErased') erased.push(String(recorded.data.customerId));
       const { data } = this.upcasters.upcast(recorded.type, recorded.schemaVersion, recorded.data);
       current = { ...recorded, data } as unknown as ProjectedEvent;
@@ -354,7 +359,7 @@ export class Projector {
   private async prefetch(batch: RecordedEvent[], absent: Map<string, Set<string>>): Promise<void> {
     const wanted = new Map<string, Set<string>>();
     for (const recorded of batch) {
-      if (!isDomainEventType(recorded.type)) continue;
+      if (!this.projects(recorded.type)) continue;
       for (const p of this.projections) {
         if (!p.needs || !p.handles.has(recorded.type)) continue;
         for (const [collection, id] of p.needs(recorded as unknown as ProjectedEvent)) {

@@ -252,7 +252,7 @@ describe('Projector (in-memory event store and read store)', () => {
       expect(result.events).toBe(HEAD);
       expect(p.position).toBe(HEAD);
       expect(p.lag).toBe(0);
-      expect(await checkpoints(store)).toEqual({ customers: HEAD, history: HEAD, pipeline: HEAD, service: HEAD, tasks: HEAD, competition: HEAD, sales_org: HEAD, quotes: HEAD });
+      expect(await checkpoints(store)).toEqual({ customers: HEAD, history: HEAD, pipeline: HEAD, service: HEAD, tasks: HEAD, competition: HEAD, sales_org: HEAD, quotes: HEAD, imports: HEAD });
     });
 
     it('gives the documents the pure evolve functions give, segmented as of `now`', async () => {
@@ -340,7 +340,7 @@ describe('Projector (in-memory event store and read store)', () => {
         return write(batch);
       });
       await expect(projector(store, { rebuildBatchSize: 3 }).rebuild()).rejects.toThrow('disk full');
-      expect(await checkpoints(store)).toEqual({ customers: 0, history: 0, pipeline: 0, service: 0, tasks: 0, competition: 0, sales_org: 0, quotes: 0 });
+      expect(await checkpoints(store)).toEqual({ customers: 0, history: 0, pipeline: 0, service: 0, tasks: 0, competition: 0, sales_org: 0, quotes: 0, imports: 0 });
       jest.restoreAllMocks();
       // The next start replays from the beginning and reaches the same documents as an uninterrupted rebuild.
       const again = await start(projector());
@@ -375,7 +375,7 @@ describe('Projector (in-memory event store and read store)', () => {
       expect(resetSpy.mock.calls).toEqual([[[DEALS, PIPELINE, PIPELINE_DAYS], 'pipeline']]);
       expect([...written].sort()).toEqual([ANALYTICS, DEALS, PIPELINE, PIPELINE_DAYS]); // analytics: the ranking that ends every rebuild
       expect(await dump(store)).toEqual(before);
-      expect(await checkpoints(store)).toEqual({ customers: HEAD, history: HEAD, pipeline: HEAD, service: HEAD, tasks: HEAD, competition: HEAD, sales_org: HEAD, quotes: HEAD });
+      expect(await checkpoints(store)).toEqual({ customers: HEAD, history: HEAD, pipeline: HEAD, service: HEAD, tasks: HEAD, competition: HEAD, sales_org: HEAD, quotes: HEAD, imports: HEAD });
       writeSpy.mockRestore();
     });
   });
@@ -406,7 +406,7 @@ describe('Projector (in-memory event store and read store)', () => {
       const crashed = projector(new CheckpointsLost(store));
       await crashed.init();
       await crashed.handle(batch);
-      expect(await checkpoints(store)).toEqual({ customers: 0, history: 0, pipeline: 0, service: 0, tasks: 0, competition: 0, sales_org: 0, quotes: 0 });
+      expect(await checkpoints(store)).toEqual({ customers: 0, history: 0, pipeline: 0, service: 0, tasks: 0, competition: 0, sales_org: 0, quotes: 0, imports: 0 });
 
       const restarted = projector();
       await restarted.init();
@@ -432,7 +432,7 @@ describe('Projector (in-memory event store and read store)', () => {
       await p.init();
       await p.handle([]);
       expect(p.position).toBe(0);
-      expect(await checkpoints(store)).toEqual({ customers: 0, history: 0, pipeline: 0, service: 0, tasks: 0, competition: 0, sales_org: 0, quotes: 0 });
+      expect(await checkpoints(store)).toEqual({ customers: 0, history: 0, pipeline: 0, service: 0, tasks: 0, competition: 0, sales_org: 0, quotes: 0, imports: 0 });
     });
   });
 
@@ -444,7 +444,7 @@ describe('Projector (in-memory event store and read store)', () => {
       const first = projector();
       await first.init();
       await first.handle(log.slice(0, HALF));
-      expect(await checkpoints(store)).toEqual({ customers: HALF, history: HALF, pipeline: HALF, service: HALF, tasks: HALF, competition: HALF, sales_org: HALF, quotes: HALF });
+      expect(await checkpoints(store)).toEqual({ customers: HALF, history: HALF, pipeline: HALF, service: HALF, tasks: HALF, competition: HALF, sales_org: HALF, quotes: HALF, imports: HALF });
       // the process dies here: no stop(), the object is simply dropped
 
       const second = projector();
@@ -565,7 +565,7 @@ describe('Projector (in-memory event store and read store)', () => {
       );
       expect(await p.waitFor(HEAD + 3, 4000)).toBe(true);
       expect(p.position).toBe(HEAD + 3);
-      expect(await checkpoints(store)).toEqual({ customers: HEAD + 3, history: HEAD + 3, pipeline: HEAD + 3, service: HEAD + 3, tasks: HEAD + 3, competition: HEAD + 3, sales_org: HEAD + 3, quotes: HEAD + 3 });
+      expect(await checkpoints(store)).toEqual({ customers: HEAD + 3, history: HEAD + 3, pipeline: HEAD + 3, service: HEAD + 3, tasks: HEAD + 3, competition: HEAD + 3, sales_org: HEAD + 3, quotes: HEAD + 3, imports: HEAD + 3 });
 
       await p.stop();
       await append(events, [touched('c1', 't4', day('2026-04-04'))], 2000);
@@ -706,7 +706,7 @@ describe.each([
     const result = await projector().rebuild();
     expect(result.events).toBe(HEAD);
     expect(await dump(store)).toEqual(await inMemoryReference());
-    expect(await checkpoints(store)).toEqual({ customers: HEAD, history: HEAD, pipeline: HEAD, service: HEAD, tasks: HEAD, competition: HEAD, sales_org: HEAD, quotes: HEAD });
+    expect(await checkpoints(store)).toEqual({ customers: HEAD, history: HEAD, pipeline: HEAD, service: HEAD, tasks: HEAD, competition: HEAD, sales_org: HEAD, quotes: HEAD, imports: HEAD });
   });
 
   it('should be idempotent if run twice', async () => {
