@@ -21,6 +21,7 @@ import { HealthController } from './health/health.controller';
 import { ACTOR_RESOLVER, CommandContextFactory, headerActorResolver, type ActorResolver } from './http/command-context.factory';
 import { CommandResponder } from './http/command-responder';
 import { CsvInterceptor } from './http/csv';
+import { UndeclaredQueryInterceptor } from './http/validation';
 import { createBlindIndexStore, createCheckpointStore, createKeyStore } from './engines';
 import { createMetrics, METRICS, MetricsController, PROJECTION_LAG } from './operations/metrics';
 import { ProjectionLag } from './operations/projection-lag';
@@ -219,6 +220,7 @@ export class AppModule {
         { provide: AUTH_MODE, useValue: config.TOUCHPOINT_AUTH },
         { provide: Authenticator, useValue: new Authenticator(deps.auth.apiKeyStore, deps.auth.jwt) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },
         { provide: APP_INTERCEPTOR, useClass: CsvInterceptor },
         // Auth off (trusted gateway): the gateway's X-Actor is recorded; auth on: the identity is.
         { provide: ACTOR_RESOLVER, useValue: deps.actorResolver ?? (config.TOUCHPOINT_AUTH === 'off' ? headerActorResolver : identityActorResolver) },

@@ -1,4 +1,7 @@
-import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { Injectable, ValidationPipe, type ArgumentMetadata, type CallHandler, type ExecutionContext, type NestInterceptor, type ValidationError } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import type { Observable } from 'rxjs';
 import { BadRequestProblem, type FieldError } from './problem';
 
 /** class-validator's nested errors as flat field errors: `lines[0].unitPrice`, unknown fields as `unknown_field`. */
@@ -43,3 +46,27 @@ export const strictValidationPipe = () =>
     transformOptions: { enableImplicitConversion: false },
     exceptionFactory: (errors) => new BadRequestProblem(flatten(errors)),
   });
+
+/**
+ * A route with no query DTO takes no query parameters: the validation pipe never sees them, so they are refused
+ * here (400 `unknown_field` naming each), as a DTO would refuse an undeclared one.
+ */
+@Injectable()
+export class UndeclaredQueryInterceptor implements NestInterceptor {
+  private readonly takesQuery = new WeakMap<object, boolean>();
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() === 'http') {
+      const handler = context.getHandler();
+      let declared = this.takesQuery.get(handler);
+      if (declared === undefined) {
+        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ?? {}) as Record<string, unknown>;
+        declared = Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.QUERY));
+        this.takesQuery.set(handler, declared);
+      }
+      const given = Object.keys((context.switchToHttp().getRequest<{ query?: Record<string, unknown> }>().query ?? {}) as object);
+      if (!declared && given.length > 0) throw new BadRequestProblem(given.map((field) => ({ field, code: 'unknown_field', message: `${field} is not a known field` })));
+    }
+    return next.handle();
+  }
+}
