@@ -64,6 +64,31 @@ describe('CSV answers (Accept: text/csv)', () => {
     expect(history.map((h) => h.type)).toEqual(['OrderPlaced', 'CustomerRegistered']);
   });
 
+  it('gives the imports, an import’s rejected lines, the sales cycle and the lifetime-value model as tables', async () => {
+    const body = [{ type: 'RegisterCustomer', sourceId: 'k1', kind: 'person', name: 'Kira' }, { type: 'PlaceOrder', sourceId: 'o1', customer: 'nobody', currency: 'EUR', total: 100 }, { type: 'PlaceOrder', sourceId: 'o2', customer: 'nobody', currency: 'EUR', total: 200 }];
+    const started = await request(t.http).post('/v1/imports?source=oldcrm').set('content-type', 'application/x-ndjson').send(body.map((l) => JSON.stringify(l)).join('\n')).expect(202);
+    const importId = started.body.importId;
+    let status = started.body;
+    for (let i = 0; i < 200 && status.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = (await request(t.http).get(`/v1/imports/${importId}`).expect(200)).body;
+    }
+    const at = await t.store.headPosition();
+    const imports = parse((await csv(`/v1/imports?minPosition=${at}`)).text, { columns: true }) as Array<Record<string, string>>;
+    expect(imports).toEqual([expect.objectContaining({ import_id: importId, source: 'oldcrm', status: 'completed', lines_read: '3', accepted: '1', rejected: '2', last_position: String(status.lastPosition) })]);
+    const firstPage = await csv(`/v1/imports/${importId}/errors?limit=1`);
+    expect(firstPage.headers['x-next-after']).toBe('2');
+    expect(parse(firstPage.text, { columns: true })).toEqual([{ line: '2', source_id: 'o1', field: 'customer', code: 'unknown_reference', rule: expect.any(String), message: expect.stringContaining('does not exist') }]);
+    expect(parse((await csv(`/v1/imports/${importId}/errors?after=2`)).text, { columns: true })).toEqual([expect.objectContaining({ line: '3', source_id: 'o2' })]);
+
+    const cycle = (await request(t.http).get('/v1/pipeline/sales-cycle').expect(200)).body;
+    const cycleRows = parse((await csv('/v1/pipeline/sales-cycle')).text, { columns: true }) as Array<Record<string, string>>;
+    expect(cycleRows.filter((r) => r.owner === '').map((r) => r.stage)).toEqual(cycle.total.stages.map((s: { stage: string }) => s.stage));
+    expect(cycleRows).toHaveLength(cycle.total.stages.length + cycle.owners.reduce((n: number, o: { stages: unknown[] }) => n + o.stages.length, 0));
+    // no fit yet: the header alone
+    expect((await csv('/v1/analytics/lifetime-value/model')).text).toBe('currency,fit_id,model,r,alpha,a,b,p,q,gamma,unit_days,log_likelihood_bg_nbd,log_likelihood_gamma_gamma,customers,repeat_customers,cutoff_business_time,cutoff_position,fitted_at\r\n');
+  });
+
   it('answers errors as problem+json whatever the Accept header', async () => {
     const res = await request(t.http).get('/v1/customers?sort=-revenue').set('accept', 'text/csv').expect(422);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -62,3 +62,46 @@ export const duplicatesTable = (page: { items: Row[] }): CsvTable => ({
   columns: ['customer_id_a', 'customer_id_b', 'score', 'reasons', 'found_by'],
   rows: page.items.map((p) => [p.customerIds[0], p.customerIds[1], p.score, p.reasons.join(' '), p.foundBy]),
 });
+
+/** The sales cycle: a row per stage, for the total (owner empty) and for each owner, with the owner's cycle figures. */
+export const salesCycleTable = (c: { total: Row; owners: Row[] }): CsvTable => ({
+  columns: ['owner', 'stage', 'exits', 'conversion', 'median_days_in_stage', 'opened', 'won', 'median_won_cycle_days', 'slipped_deals', 'slipped_share_of_opened'],
+  rows: [c.total, ...c.owners].flatMap((cycle) =>
+    cycle.stages.map((s: Row) => [cycle.owner ?? '', s.stage, s.exits, s.conversion, s.medianDaysInStage, cycle.opened, cycle.won, cycle.medianWonCycleDays, cycle.slipped?.deals, cycle.slipped?.shareOfOpened]),
+  ),
+});
+
+/** The current lifetime-value fit of each currency: its parameters, fit and data. */
+export const lifetimeValueModelTable = (m: { currencies: Record<string, Row> }): CsvTable => ({
+  columns: ['currency', 'fit_id', 'model', 'r', 'alpha', 'a', 'b', 'p', 'q', 'gamma', 'unit_days', 'log_likelihood_bg_nbd', 'log_likelihood_gamma_gamma', 'customers', 'repeat_customers', 'cutoff_business_time', 'cutoff_position', 'fitted_at'],
+  rows: Object.values(m.currencies).map((f) => [
+    f.currency,
+    f.fitId,
+    f.model,
+    f.params.r,
+    f.params.alpha,
+    f.params.a,
+    f.params.b,
+    f.params.p,
+    f.params.q,
+    f.params.gamma,
+    f.unitDays,
+    f.logLikelihood.bgNbd,
+    f.logLikelihood.gammaGamma,
+    f.customers,
+    f.repeatCustomers,
+    f.cutoff.businessTime,
+    f.cutoff.position,
+    f.occurredAt,
+  ]),
+});
+
+export const importsTable = (page: { items: Row[] }): CsvTable => ({
+  columns: ['import_id', 'source', 'format', 'input', 'status', 'reason', 'started_by', 'started_at', 'finished_at', 'duration_ms', 'lines_read', 'accepted', 'already_imported', 'rejected', 'events_appended', 'last_position'],
+  rows: page.items.map((i) => [i.importId, i.source, i.format, i.input, i.status, i.reason, i.startedBy, i.startedAt, i.finishedAt, i.durationMs, i.linesRead, i.accepted, i.alreadyImported, i.rejected, i.eventsAppended, i.lastPosition]),
+});
+
+export const importErrorsTable = (page: { items: Row[] }): CsvTable => ({
+  columns: ['line', 'source_id', 'field', 'code', 'rule', 'message'],
+  rows: page.items.map((r) => [r.line, r.sourceId, r.field, r.code, r.rule, r.message]),
+});

@@ -15,7 +15,7 @@ const CSV_EXPORT = 'touchpoint:csv';
 
 /**
  * The route answers `Accept: text/csv` with the table `toTable` makes of its JSON answer (same filters, same page; the
- * next page's cursor in `X-Next-Cursor`), so analysts can take lists and analytics into their own tools.
+ * next page's cursor in `X-Next-Cursor`, or its `after` in `X-Next-After`), so analysts can take lists and analytics into their own tools.
  */
 export function CsvExport(filename: string, toTable: (body: any) => CsvTable): MethodDecorator {
   return applyDecorators(SetMetadata(CSV_EXPORT, { filename, toTable }), ApiProduces('application/json', 'text/csv'));
@@ -67,6 +67,9 @@ export class CsvInterceptor implements NestInterceptor {
       map((body) => {
         const next = (body as { nextCursor?: unknown } | null)?.nextCursor;
         if (typeof next === 'string') void reply.header('x-next-cursor', next);
+        // A page read `after` a line number (an import's rejected lines) says where the next one starts.
+        const after = (body as { next?: unknown } | null)?.next;
+        if (typeof after === 'number') void reply.header('x-next-after', String(after));
         void reply.header('content-type', 'text/csv; charset=utf-8');
         void reply.header('content-disposition', `attachment; filename="${spec.filename}.csv"`);
         return toCsv(spec.toTable(body));

@@ -1,4 +1,6 @@
 import { Controller, Get, HttpCode, HttpException, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CsvExport } from '../http/csv';
+import { importsTable, importErrorsTable } from '../http/csv-tables';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtension, ApiTags } from '@nestjs/swagger';
 import { ID_GENERATOR, type IdGenerator } from '@touchpoint/platform';
@@ -48,6 +50,7 @@ export class ImportsController {
   ) {}
 
   /** Every import, newest first, each as GET /v1/imports/{importId} answers it, with who started it; cursor pages. */
+  @CsvExport('imports', importsTable)
   @Get()
   async list(@Query() q: ListImportsQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
@@ -137,6 +140,7 @@ export class ImportsController {
   }
 
   /** The rejected lines, in line order: line, sourceId, field, code, message. */
+  @CsvExport('import-errors', importErrorsTable)
   @Get(':importId/errors')
   errors(@Param('importId', PathParam.uuid('importId')) importId: string, @Query() q: ImportErrorsQueryDto) {
     return this.jobs.rejections(importId, { after: q.after, limit: q.limit ?? 100 });

@@ -8,7 +8,7 @@ import { BadRequestProblem } from '../http/problem';
 import { BacktestQueryDto, endOf, FitLifetimeValueDto } from './lifetime-value.dtos';
 import { LIFETIME_VALUE_MODELS, type LifetimeValueModels } from './lifetime-value-models';
 import { CsvExport } from '../http/csv';
-import { backtestTrackingTable } from '../http/csv-tables';
+import { backtestTrackingTable, lifetimeValueModelTable } from '../http/csv-tables';
 
 /** Predicted lifetime value by BG/NBD + Gamma-Gamma: fits (recorded as events), the current model, backtests. */
 @ApiTags('analytics')
@@ -41,6 +41,7 @@ export class LifetimeValueController {
   }
 
   /** The current fit per currency, with its parameters, log-likelihood, data cut-off and size. */
+  @CsvExport('lifetime-value-model', lifetimeValueModelTable)
   @Get('model')
   async model() {
     return { currencies: await this.models.current(), fits: (await this.models.fits()).length };

@@ -15,7 +15,7 @@ import { Consistency } from '../queries/consistency';
 import { ForecastAccuracyQueryDto, ForecastQueryDto, SalesCycleQueryDto, SubmitForecastDto } from './pipeline.dtos';
 import { GetForecast, GetForecastAccuracy, GetSalesCycle } from './pipeline.queries';
 import { CsvExport } from '../http/csv';
-import { accuracyTable, forecastTable } from '../http/csv-tables';
+import { accuracyTable, forecastTable, salesCycleTable } from '../http/csv-tables';
 
 /** A period key must match the period asked for: YYYY-MM for months, YYYY-Qn for quarters. */
 function checkPeriods(period: 'month' | 'quarter', fields: Array<['from' | 'to', string | undefined]>): void {
@@ -66,6 +66,7 @@ export class PipelineController {
   }
 
   /** Stage-to-stage conversion, median days in each stage, median won cycle, slipped close dates: in total and per owner. */
+  @CsvExport('sales-cycle', salesCycleTable)
   @Get('sales-cycle')
   async salesCycle(@Query() q: SalesCycleQueryDto, @Req() req: FastifyRequest) {
     await this.consistency.await(req, q.minPosition);
