@@ -9,6 +9,7 @@ import { MongoClient } from 'mongodb';
 import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.factory';
 import { createProjector } from '../../apps/api/src/app.module';
+import { FollowUpProcess } from '../../apps/api/src/tasks/follow-up.process';
 import { createApiKeyStore, createEngines, createKeyStore, withEncryption } from '../../apps/api/src/engines';
 import { nextParentMessage, type ChildMessage } from './child';
 import { appendGenerated, generateDataset, type DatasetOptions } from './dataset';
@@ -139,6 +140,50 @@ async function serveApi(args: { dir: string; projectorInProcess?: boolean; role?
   return { peakRssMiB: peakRssMiB() };
 }
 
+/**
+ * Scenario `sales-desk`, the follow-up process (#24): the real app in this process on a clock the role moves, with
+ * `contacts` customers each leaving an inbound call unanswered (written through HTTP, 32 in flight). Once the read
+ * models hold them, the clock moves a day and a half on and one run of the follow-up process is timed: it must turn
+ * every call into exactly one task.
+ */
+async function followUpPass(args: { dir: string; contacts: number }, report: Report): Promise<TimedResult & { created: number }> {
+  let offsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir, LOG_LEVEL: 'error', TOUCHPOINT_AUTH: 'off', TOUCHPOINT_RATE_LIMIT_MAX: '0', TOUCHPOINT_FOLLOW_UP_CHECK_EVERY_MS: '0', ...cacheSetting(), ...(process.env.TOUCHPOINT_FOLLOW_UP_CONCURRENCY && { TOUCHPOINT_FOLLOW_UP_CONCURRENCY: process.env.TOUCHPOINT_FOLLOW_UP_CONCURRENCY }) });
+  const engines = await createEngines(config, clock);
+  const app = await createApp({ config, engines, clock, ids: randomIds, logs: false });
+  const http = app.getHttpAdapter().getInstance();
+  const post = async (url: string, body: object) => {
+    const res = await http.inject({ method: 'POST', url, payload: body, headers: { 'x-actor': 'bench.desk' } });
+    if (res.statusCode !== 201) throw new Error(`POST ${url}: ${res.statusCode} ${res.body}`);
+    return JSON.parse(res.body) as { ids?: { customerId: string }; globalPosition: number };
+  };
+  let next = 0;
+  let head = 0;
+  const occurredAt = new Date(Date.now() - 60_000).toISOString();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < args.contacts) {
+        const i = next++;
+        const id = (await post('/v1/customers', { kind: 'person', name: `Caller ${i}`, owner: `bench.owner${i % 50}` })).ids!.customerId;
+        head = Math.max(head, (await post(`/v1/customers/${id}/touchpoints`, { type: 'call', direction: 'inbound', subject: 'Please call back', occurredAt })).globalPosition);
+        if (i % 1000 === 0) report({ type: 'progress', done: i, total: args.contacts });
+      }
+    }),
+  );
+  const settled = await http.inject({ method: 'GET', url: `/v1/tasks?limit=1&minPosition=${head}` });
+  if (settled.statusCode !== 200) throw new Error(`read models did not reach ${head}: ${settled.statusCode}`);
+  offsetMs = 36 * 3_600_000; // past the default 24-hour answer window
+  const followUps = app.get(FollowUpProcess);
+  const started = performance.now();
+  const created = await followUps.runOnce();
+  const ms = performance.now() - started;
+  const again = await followUps.runOnce();
+  await app.close();
+  if (created !== args.contacts || again !== 0) throw new Error(`follow-up run created ${created} tasks for ${args.contacts} contacts, then ${again}`);
+  return { events: created, ms, peakRssMiB: peakRssMiB(), created };
+}
+
 /** The HTTP floor: a bare Fastify app with one POST and one GET route, same body limit, no framework on top. */
 async function serveBare(_args: unknown, report: Report): Promise<{ peakRssMiB: number }> {
   const app = Fastify({ bodyLimit: 256 * 1024 });
@@ -207,4 +252,4 @@ export async function webhookReceiver(args: { failureRate: number }, report: Rep
   return { requests, failed, firstArrivals: arrivals.size, orderViolations, cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100) };
 }
 
-export const ROLES = { 'webhook-receiver': webhookReceiver, generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'rebuild-roomy': rebuild, 'serve-api': serveApi, 'serve-bare': serveBare };
+export const ROLES = { 'webhook-receiver': webhookReceiver, generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'rebuild-roomy': rebuild, 'follow-up-pass': followUpPass, 'serve-api': serveApi, 'serve-bare': serveBare };

@@ -187,7 +187,8 @@ describe.each(scenarioEngines(['memory', 'sqlite']))('nothing falls through: the
   let followUps: FollowUpProcess;
 
   beforeAll(async () => {
-    t = await startTestApp({ engine });
+    // Pages of 7 contacts, so a backlog spans several pages of one run.
+    t = await startTestApp({ engine, env: { TOUCHPOINT_FOLLOW_UP_BATCH: '7' } });
     crm = new Crm(t);
     followUps = t.app.get(FollowUpProcess);
   });
@@ -258,6 +259,23 @@ describe.each(scenarioEngines(['memory', 'sqlite']))('nothing falls through: the
     await settle();
     expect(await followUps.runOnce()).toBe(0);
     expect(await tasksOf(old)).toEqual([]);
+  });
+
+  it('clears a backlog larger than a page in one run: one task per contact, none on the next run', async () => {
+    t.clock.set('2026-03-14T10:00:00Z');
+    const ids: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      const id = await crm.register({ kind: 'person', name: `Caller ${i}`, owner: 'sales.anna' });
+      await crm.touchpoint(id, { type: 'call', direction: 'inbound', subject: `Call ${i}`, occurredAt: new Date(Date.parse('2026-03-14T08:00:00Z') + i * 60_000).toISOString() });
+      ids.push(id);
+    }
+    await settle();
+    t.clock.set('2026-03-15T12:00:00Z');
+    expect(await followUps.runOnce()).toBe(23); // four pages of 7
+    expect(await followUps.runOnce()).toBe(0);
+    await settle();
+    expect(await followUps.runOnce()).toBe(0);
+    for (const id of ids) expect((await tasksOf(id)).map((task: { createdBy: string }) => task.createdBy)).toEqual(['system:follow-up']);
   });
 
   it('after a rebuild of the read models and with concurrent runs, still one task per contact', async () => {

@@ -114,6 +114,14 @@ export class TouchpointConfig {
   @int() @IsInt() @Min(0) @Max(86_400_000)
   TOUCHPOINT_FOLLOW_UP_CHECK_EVERY_MS = 60_000;
 
+  /** contacts the follow-up process reads per page (a run reads every page of contacts due) */
+  @int() @IsInt() @Min(1) @Max(10_000)
+  TOUCHPOINT_FOLLOW_UP_BATCH = 500;
+
+  /** follow-up tasks the process creates at once (their appends share commits) */
+  @int() @IsInt() @Min(1) @Max(1024)
+  TOUCHPOINT_FOLLOW_UP_CONCURRENCY = 128;
+
   /** who gets a follow-up task when the customer has no owner */
   @IsString() @Length(1, 128)
   TOUCHPOINT_FOLLOW_UP_ASSIGNEE = 'service-desk';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DomainError, type CreateTask } from '@touchpoint/domain';
-import { CUSTOMER_IDENTITY, CUSTOMERS, FOLLOW_UPS, rootOf, type CustomerBody, type FollowUpDoc, type IdentityDoc, type ReadStore } from '@touchpoint/read-models';
+import { CUSTOMER_IDENTITY, CUSTOMERS, FOLLOW_UPS, rootOf, type CustomerBody, type FindQuery, type FollowUpDoc, type IdentityDoc, type ReadStore } from '@touchpoint/read-models';
 import type { Clock } from '@touchpoint/platform';
 import type { CommandContext, CommandResult } from '@touchpoint/application';
 import { v5 as uuidv5 } from 'uuid';
@@ -12,8 +12,10 @@ export interface FollowUpSettings {
   maxAgeMs: number;
   /** who gets the task when the customer has no owner */
   fallbackAssignee: string;
-  /** contacts looked at per run */
+  /** contacts read per page; a run pages through every contact due */
   batch: number;
+  /** follow-up tasks created at once (each is its own stream, so they never conflict); default 128 */
+  concurrency?: number;
 }
 
 /** Fixed namespace of follow-up task ids: the same contact gives the same task id in every process and after restarts. */
@@ -56,20 +58,37 @@ export class FollowUpProcess {
     return this.running;
   }
 
+  /**
+   * Pages through every contact whose window has passed, oldest first, with a keyset cursor (the read model still
+   * lists contacts this run has just answered), creating their tasks `concurrency` at a time (the appends then share commits): one run keeps up with
+   * any backlog instead of taking a page a minute.
+   */
   private async pass(): Promise<number> {
     const now = this.clock.now();
     const due = new Date(now.getTime() - this.settings.afterMs).toISOString();
     const oldest = new Date(now.getTime() - this.settings.maxAgeMs).toISOString();
-    const page = await this.readStore.find<FollowUpDoc>(FOLLOW_UPS, {
-      filter: [
-        { field: 'at', op: 'gte', value: oldest },
-        { field: 'at', op: 'lte', value: due },
-      ],
-      sort: [{ field: 'at', direction: 'asc' }],
-      limit: this.settings.batch,
-    });
+    const width = Math.max(1, this.settings.concurrency ?? 128);
     let created = 0;
-    for (const contact of page.items) if (await this.followUp(contact, now)) created++;
+    let after: FindQuery['after'];
+    do {
+      const page = await this.readStore.find<FollowUpDoc>(FOLLOW_UPS, {
+        filter: [
+          { field: 'at', op: 'gte', value: oldest },
+          { field: 'at', op: 'lte', value: due },
+        ],
+        sort: [{ field: 'at', direction: 'asc' }],
+        limit: this.settings.batch,
+        after,
+      });
+      // `width` workers take the page's contacts in turn: the store commits whatever appends are waiting together.
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(width, page.items.length) }, async () => {
+          while (next < page.items.length) if (await this.followUp(page.items[next++], now)) created++;
+        }),
+      );
+      after = page.next;
+    } while (after);
     if (created > 0) this.logger.log({ msg: 'follow-up tasks created', created });
     return created;
   }
