@@ -60,8 +60,8 @@ export class FollowUpProcess {
 
   /**
    * Pages through every contact whose window has passed, oldest first, with a keyset cursor (the read model still
-   * lists contacts this run has just answered), creating their tasks `concurrency` at a time (the appends then share commits): one run keeps up with
-   * any backlog instead of taking a page a minute.
+   * lists contacts this run has just answered), creating their tasks `concurrency` at a time so that their appends
+   * share commits: one run clears any backlog instead of taking a page a minute.
    */
   private async pass(): Promise<number> {
     const now = this.clock.now();
