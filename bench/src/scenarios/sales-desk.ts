@@ -251,7 +251,7 @@ export const salesDeskScenario: Scenario = async (ctx) => {
       latencyMs: once(pass.ms),
       peakRssMiB: pass.peakRssMiB,
       targets: [{ description: '≥ 2,000 contacts/s (keeps up with 2,000 inbound touchpoints/s left unanswered)', metric: 'throughput', comparison: 'atLeast', threshold: 2000 }],
-      note: 'the real app in its own process, the follow-up process run by hand on a clock moved past the answer window: pages of 500 due contacts, 16 tasks created at once (latency column: the whole run, ms); a second run creates none',
+      note: 'the real app in its own process, the follow-up process run by hand on a clock moved past the answer window: pages of 500 due contacts, TOUCHPOINT_FOLLOW_UP_CONCURRENCY (default 128) tasks created at once (latency column: the whole run, ms); a second run creates none',
     });
     return rows;
   } catch (error) {
