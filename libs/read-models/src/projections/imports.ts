@@ -34,7 +34,7 @@ const importIdOf = (event: ProjectedEvent) => (event.data as unknown as { import
 export function evolveImport(doc: ImportDoc | undefined, event: ProjectedEvent): ImportDoc | undefined {
   if ((event.type as string) === 'ImportStarted') {
     const { importId, source, format, input, occurredAt } = event.data as unknown as ImportStarted['data']; // system events: not in DomainEvent
-    const ended = doc?.status === 'started' ? undefined : doc; // an end projected first (never in one log, but cheap to keep)
+    // An end is only projected onto its start (below), so a start always begins the document.
     return {
       _id: importId,
       _position: event.globalPosition,
@@ -44,16 +44,15 @@ export function evolveImport(doc: ImportDoc | undefined, event: ProjectedEvent):
       input,
       startedBy: event.metadata.actor,
       startedAt: occurredAt,
-      status: ended?.status ?? 'started',
-      finishedAt: ended?.finishedAt ?? null,
-      durationMs: ended?.durationMs ?? null,
-      linesRead: ended?.linesRead ?? null,
-      accepted: ended?.accepted ?? null,
-      alreadyImported: ended?.alreadyImported ?? null,
-      rejected: ended?.rejected ?? null,
-      eventsAppended: ended?.eventsAppended ?? null,
-      lastPosition: ended?.lastPosition ?? null,
-      ...(ended?.reason !== undefined && { reason: ended.reason }),
+      status: 'started',
+      finishedAt: null,
+      durationMs: null,
+      linesRead: null,
+      accepted: null,
+      alreadyImported: null,
+      rejected: null,
+      eventsAppended: null,
+      lastPosition: null,
     };
   }
   if ((event.type as string) === 'ImportFinished' && doc) {
