@@ -150,6 +150,12 @@ function generate() {
         let returned = checker.getReturnTypeOfSignature(signature);
         returned = checker.getAwaitedType(returned) ?? returned;
         if (returned.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) continue;
+        // JSON serialised by the handler itself (JsonText<T>, apps/api/src/http/json-text.ts) is documented as the T it holds.
+        const held = (returned.isUnion() ? returned.types : [returned]).map((t) => t.getProperty('__jsonOf')).find(Boolean);
+        if (held) {
+          operations[`${node.name.text}.${member.name.text}`] = schemaOf(checker.getNonNullableType(checker.getTypeOfSymbol(held)), 0);
+          continue;
+        }
         // Text, bytes and streams (metrics, calendars, documents, NDJSON) are not JSON: those routes document their own.
         const json = (returned.isUnion() ? returned.types : [returned]).filter((t) => !(t.flags & ts.TypeFlags.StringLike || /^(Buffer|Uint8Array|Readable|ReadStream)$/.test(t.getSymbol()?.getName() ?? '')));
         if (json.length === 0) continue;

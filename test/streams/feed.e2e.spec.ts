@@ -164,9 +164,26 @@ describe('the event feed over HTTP (authentication on)', () => {
   });
 
   it('after erasure, the feed carries the erased values, never the personal data', async () => {
+    // A full page makes the feed read the next one ahead, here with her touchpoint in it, opened before the erasure.
+    const [, second, herCall] = await all();
+    expect(herCall).toMatchObject({ type: 'TouchpointRecorded', data: { customerId: olena } });
+    await request(t.http).get('/v1/events').query({ after: 0, limit: 2 }).set(service).expect(200);
     await request(t.http).post(`/v1/customers/${olena}/erasure`).set({ Authorization: t.bearer('admin') }).send({}).expect((r) => expect(r.status).toBeLessThan(300));
     const hers = (await request(t.http).get('/v1/events').query({ customerId: olena }).set(service).expect(200)).body;
     expect(hers.events[0]).toMatchObject({ type: 'CustomerRegistered', data: { name: '[erased]', email: '[erased]' } });
     expect(JSON.stringify(hers.events)).not.toContain('Olena');
+    const next = (await request(t.http).get('/v1/events').query({ after: second.globalPosition, limit: 2 }).set(service).expect(200)).body;
+    expect(next.events[0]).toMatchObject({ globalPosition: herCall.globalPosition, data: { subject: '[erased]' } });
+  });
+
+  it('reads the next page ahead for a reader catching up, and serves it as it would read it', async () => {
+    const pages: Envelope[][] = [];
+    for (let after = 0, i = 0; i < 4; i++) {
+      const page = (await request(t.http).get('/v1/events').query({ after, limit: 2 }).set(service).expect(200)).body;
+      pages.push(page.events);
+      after = page.next;
+    }
+    const stored = await all();
+    expect(pages.flat().map((e) => e.globalPosition)).toEqual(stored.slice(0, 8).map((e) => e.globalPosition));
   });
 });

@@ -1334,6 +1334,30 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
       ],
       "additionalProperties": {}
     },
+    "FeedPage": {
+      "type": "object",
+      "properties": {
+        "events": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PublishedEvent"
+          }
+        },
+        "next": {
+          "type": "number",
+          "description": "the last position scanned: pass it as `after` for the next page"
+        },
+        "head": {
+          "type": "number",
+          "description": "the log's last position when the page was read"
+        }
+      },
+      "required": [
+        "events",
+        "next",
+        "head"
+      ]
+    },
     "Forecast": {
       "type": "object",
       "properties": {
@@ -4355,26 +4379,7 @@ export const RESPONSE_SCHEMAS: { components: Record<string, object>; operations:
       ]
     },
     "FeedController.events": {
-      "type": "object",
-      "properties": {
-        "events": {
-          "type": "array",
-          "items": {
-            "$ref": "#/components/schemas/PublishedEvent"
-          }
-        },
-        "next": {
-          "type": "number"
-        },
-        "head": {
-          "type": "number"
-        }
-      },
-      "required": [
-        "events",
-        "next",
-        "head"
-      ]
+      "$ref": "#/components/schemas/FeedPage"
     },
     "ForecastSubmissionsController.submit": {
       "$ref": "#/components/schemas/CommandResult"

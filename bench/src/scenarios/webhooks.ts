@@ -11,6 +11,7 @@ import { Rng } from '../prng';
 import { LatencyRecorder, peakRssMiB, resetPeakRss, type MeasuredRow } from '../stats';
 import { openAppEventStore } from '../stores';
 import { runCustomerCommand, touchpointCommand } from './commands';
+import { waitIdle } from './clv';
 import { startServer } from './http';
 import { runChild } from '../child';
 
@@ -213,6 +214,8 @@ export const feedScenario: Scenario = async (ctx) => {
   }
   const api = await startServer('serve-api', { dir, role: 'service', projectorInProcess: false });
   try {
+    // Started over a log it has not seen, the API indexes every registration for duplicate detection first: measure a quiet API.
+    await waitIdle(api.pid);
     const latency = new LatencyRecorder();
     let received = 0;
     const started = performance.now();

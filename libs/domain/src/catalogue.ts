@@ -109,6 +109,11 @@ export class Upcasters {
     for (const u of upcasters) this.steps.set(`${u.type}@${u.fromVersion}`, u);
   }
 
+  /** Whether data of this type and version is already at the current schema (nothing to upcast). */
+  isCurrent(type: string, version: number): boolean {
+    return version >= (this.currentVersions[type] ?? version);
+  }
+
   /** Brings stored data to the current schema; throws when a step is missing rather than guess. */
   upcast(type: string, version: number, data: Record<string, unknown>): { version: number; data: Record<string, unknown> } {
     const target = this.currentVersions[type] ?? version;

@@ -117,5 +117,6 @@ export const PERSONAL_DATA_POLICY = {
   mapPersonalFields: (type: string, data: Record<string, unknown>, change: (value: unknown, kind: string) => unknown) => mapPersonalFields(type, data, (v, f) => change(v, f.kind)),
   erasedValue: (kind: string) => erasedValue(kind as PersonalFieldKind),
   erasureEventType: 'CustomerErased',
+  hasPersonalFields: (type: string): boolean => personalFieldsOf(type).length > 0,
   snapshotSubject: (streamId: string): string | undefined => (streamId.startsWith('customer-') ? streamId.slice('customer-'.length) : undefined),
 };

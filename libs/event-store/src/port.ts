@@ -40,6 +40,19 @@ export interface RecordedEvent {
   metadata: EventMetadata;
 }
 
+/** An event as stored, its data and metadata still JSON text: for readers that pass events on without looking inside (the feed). */
+export interface StoredEventText extends Omit<RecordedEvent, 'data' | 'metadata'> {
+  data: string;
+  metadata: string;
+}
+
+/** Optional capability of an event store: the global log as stored text, so a reader that only writes it out need not parse and re-serialise it. */
+export interface TextLogReader {
+  readAllText(options: ReadAllOptions): Promise<StoredEventText[]>;
+}
+
+export const isTextLogReader = (store: unknown): store is TextLogReader => typeof (store as Partial<TextLogReader> | null | undefined)?.readAllText === 'function';
+
 export interface AppendOptions {
   expectedRevision: ExpectedRevision;
   metadata: EventMetadata;

@@ -1,5 +1,5 @@
 import type { Upcasters } from '@touchpoint/domain';
-import type { RecordedEvent } from '@touchpoint/event-store';
+import type { RecordedEvent, StoredEventText } from '@touchpoint/event-store';
 
 /** The message value: the stored envelope, with `data` upcast to the current schema version. */
 export interface PublishedEvent {
@@ -28,6 +28,18 @@ export function publishedEvent(event: RecordedEvent, upcasters: Upcasters): Publ
     data,
     metadata: publishedMetadata(event.metadata),
   };
+}
+
+/**
+ * `JSON.stringify(publishedEvent(…))` of an event still in its stored text: the data and metadata are written out as
+ * stored, unparsed, when there is nothing to change in them (the schema is current, no idempotency key to unprefix).
+ */
+export function publishedEventJson(event: StoredEventText, upcasters: Upcasters): string {
+  if (!upcasters.isCurrent(event.type, event.schemaVersion) || event.metadata.includes('"idempotencyKey"')) {
+    return JSON.stringify(publishedEvent({ ...event, data: JSON.parse(event.data) as RecordedEvent['data'], metadata: JSON.parse(event.metadata) as RecordedEvent['metadata'] }, upcasters));
+  }
+  const { eventId, type, schemaVersion, streamId, streamRevision, globalPosition, recordedAt, data, metadata } = event;
+  return `{"eventId":${JSON.stringify(eventId)},"type":${JSON.stringify(type)},"schemaVersion":${schemaVersion},"streamId":${JSON.stringify(streamId)},"streamRevision":${streamRevision},"globalPosition":${globalPosition},"recordedAt":${JSON.stringify(recordedAt)},"data":${data},"metadata":${metadata}}`;
 }
 
 /**

@@ -3,7 +3,9 @@ import { ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@touchpoint/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Roles } from '../auth';
+import { jsonText, type JsonText } from '../http/json-text';
 import { BadRequestProblem } from '../http/problem';
+import type { PublishedEvent } from '@touchpoint/relay/envelope';
 import { Feed, type FeedFilter } from './feed';
 import { FeedQueryDto } from './feed.dtos';
 
@@ -25,6 +27,15 @@ class StreamLimitReached extends HttpException {
   constructor(max: number) {
     super(`This process already serves ${max} event streams; retry shortly, or page with GET /v1/events?after=`, HttpStatus.SERVICE_UNAVAILABLE);
   }
+}
+
+/** A page of the log: the events after `after` that the filter selects, where to continue, and the head. */
+export interface FeedPage {
+  events: PublishedEvent[];
+  /** the last position scanned: pass it as `after` for the next page */
+  next: number;
+  /** the log's last position when the page was read */
+  head: number;
 }
 
 const filterOf = (q: FeedQueryDto): FeedFilter => ({
@@ -55,7 +66,7 @@ export class FeedController {
   @Get()
   @ApiProduces('application/json', 'text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'SSE: resume after this global position (instead of `after`).' })
-  async events(@Query() q: FeedQueryDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async events(@Query() q: FeedQueryDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<JsonText<FeedPage> | void> {
     const filter = filterOf(q);
     if (/text\/event-stream/.test(req.headers.accept ?? '')) return this.stream(req, reply, this.resumeFrom(req, q), filter);
     const after = q.after ?? 0;
@@ -66,7 +77,9 @@ export class FeedController {
     if (page.events.length === 0 && waitMs > 0 && page.next >= page.head) {
       if (await this.feed.waitBeyond(page.next, waitMs, () => req.raw.destroyed)) page = await this.feed.page(page.next, limit, filter);
     }
-    return { events: page.events, next: page.next, head: page.head };
+    // The envelopes are JSON text already (the store's text, opened): the page is written, not serialised again.
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return jsonText(`{"events":[${page.events.map((e) => e.json).join(',')}],"next":${page.next},"head":${page.head}}`);
   }
 
   private resumeFrom(req: FastifyRequest, q: FeedQueryDto): number {
@@ -122,7 +135,7 @@ export class FeedController {
         const page = await this.feed.page(position, 500, filter);
         for (const event of page.events) {
           if (closed) break;
-          await write(`id: ${event.globalPosition}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+          await write(`id: ${event.globalPosition}\nevent: ${event.type}\ndata: ${event.json}\n\n`);
         }
         if (page.events.length > 0) lastWrite = Date.now();
         position = page.next;

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { isChainedEventStore, type ChainLink, type ChainedEventStore } from '../chain';
+import { isTextLogReader, type StoredEventText, type TextLogReader } from '../port';
 import type {
   AppendOptions,
   AppendResult,
@@ -32,6 +33,8 @@ export interface PersonalDataPolicy {
   erasureEventType: string;
   /** the subject whose key protects a snapshot, or undefined when the snapshot holds no personal data */
   snapshotSubject(streamId: string): string | undefined;
+  /** whether events of this type can hold personal fields at all (absent: assume they can) */
+  hasPersonalFields?(type: string): boolean;
 }
 
 export interface EncryptionOptions {
@@ -103,8 +106,98 @@ function openText(key: Buffer, subject: string, sealed: string): string {
 
 const open = (key: Buffer, subject: string, sealed: string): unknown => JSON.parse(openText(key, subject, sealed));
 
+/**
+ * Where a v2 seal and its references sit in an event's data as stored text: each must occur exactly once as a JSON
+ * string (so nothing else in the event can be mistaken for one), else undefined and the event is read as an object.
+ */
+function sealSites(text: string, sealed: string): Array<{ at: number; end: number }> | undefined {
+  const sites: Array<{ at: number; end: number }> = [];
+  const find = (literal: string): boolean => {
+    const at = text.indexOf(literal);
+    if (at < 0 || text.indexOf(literal, at + 1) >= 0) return false;
+    sites.push({ at, end: at + literal.length });
+    return true;
+  };
+  if (!find(`"${sealed}"`)) return undefined;
+  for (let ref = text.indexOf(`"${REF_V2}`); ref >= 0; ref = text.indexOf(`"${REF_V2}`, ref + 1)) {
+    if (!find(`"${REF_V2}${sites.length}"`)) return undefined;
+  }
+  return sites;
+}
+
+/** `text` with each seal site replaced by the JSON of its value: references name the values' order, so do the sites. */
+function spliceValues(text: string, sites: ReadonlyArray<{ at: number; end: number }>, values: readonly unknown[]): string {
+  const order = sites.map((site, index) => ({ ...site, json: JSON.stringify(values[index]) })).sort((a, b) => a.at - b.at);
+  let out = '';
+  let from = 0;
+  for (const site of order) {
+    out += text.slice(from, site.at) + site.json;
+    from = site.end;
+  }
+  return out + text.slice(from);
+}
+
 /** How one event is read back: as stored, with its personal fields erased, or with these sealed values opened by the key. */
 type ReadPlan = { kind: 'as-stored' } | { kind: 'erased' } | { kind: 'open'; key: Buffer; subject: string; sealed: string[] };
+
+type OpenPlan = Extract<ReadPlan, { kind: 'open' }>;
+
+/** Opens the sealed values of a read's plans, added in log order; `add` returns the index of the plan's first value. */
+interface Opener {
+  add(plan: OpenPlan): number;
+  all(): Promise<string[]>;
+}
+
+class InlineOpener implements Opener {
+  private readonly plaintext: string[] = [];
+  add(plan: OpenPlan): number {
+    const first = this.plaintext.length;
+    for (const v of plan.sealed) this.plaintext.push(openText(plan.key, plan.subject, v));
+    return first;
+  }
+  all(): Promise<string[]> {
+    return Promise.resolve(this.plaintext);
+  }
+}
+
+/** Sends the ciphertexts to the decrypt thread in small batches as they are planned: it opens one while the next is prepared. */
+class ThreadOpener implements Opener {
+  private readonly batches: Array<Promise<string[]>> = [];
+  private keys: Buffer[] = [];
+  private subjects: string[] = [];
+  private slot = new Map<string, number>();
+  private jobs: Array<number | string> = [];
+  private count = 0;
+
+  constructor(private readonly thread: DecryptThread) {}
+
+  add(plan: OpenPlan): number {
+    let who = this.slot.get(plan.subject);
+    if (who === undefined) {
+      who = this.keys.push(plan.key) - 1;
+      this.subjects.push(plan.subject);
+      this.slot.set(plan.subject, who);
+    }
+    for (const v of plan.sealed) this.jobs.push(who, v);
+    const first = this.count;
+    this.count += plan.sealed.length;
+    if (this.jobs.length >= THREAD_BATCH * 2) this.send();
+    return first;
+  }
+
+  private send(): void {
+    if (this.jobs.length === 0) return;
+    const batch = this.thread.open(this.keys, this.subjects, this.jobs);
+    batch.catch(() => undefined); // awaited in all(), in order; an early failure must not be unhandled meanwhile
+    this.batches.push(batch);
+    [this.keys, this.subjects, this.slot, this.jobs] = [[], [], new Map(), []];
+  }
+
+  async all(): Promise<string[]> {
+    this.send();
+    return (await Promise.all(this.batches)).flat();
+  }
+}
 
 /**
  * Crypto-shredding around any EventStore (and its SnapshotStore): personal
@@ -113,7 +206,7 @@ type ReadPlan = { kind: 'as-stored' } | { kind: 'erased' } | { kind: 'open'; key
  * destroyed those fields read as erased; the stored events, and so the hash
  * chains over their ciphertext, never change. Keys are cached in a small LRU.
  */
-export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedEventStore {
+export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedEventStore, TextLogReader {
   /** subject → key (null: destroyed; undefined: none yet, re-read when ciphertext needs it) and when it was read */
   private readonly cache = new Map<string, { key: Buffer | null | undefined; at: number }>();
   private readonly cacheSize: number;
@@ -160,8 +253,15 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
     return this.remember(subject, mode === 'create' ? await this.keys.getOrCreate(subject) : await this.keys.get(subject));
   }
 
+  /** Erasures this process has made: a reader that kept opened values (the feed's read-ahead) drops them when this moves. */
+  get erasures(): number {
+    return this.erased;
+  }
+  private erased = 0;
+
   /** Destroys the subject's key: from now on its personal fields read as erased. */
   async erase(subject: string, at: string): Promise<void> {
+    this.erased++;
     await this.keys.destroy(subject, at);
     this.remember(subject, null);
   }
@@ -231,58 +331,24 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
 
   /** `only`: open the personal fields of these types alone (an erasure event is always looked at: it drops a cached key). */
   private async decryptAll(events: RecordedEvent[], only?: ReadonlySet<string>): Promise<RecordedEvent[]> {
-    const skip = (e: RecordedEvent) => only !== undefined && !only.has(e.type) && e.type !== this.policy.erasureEventType;
-    if (this.threadMinEvents > 0 && events.length >= this.threadMinEvents) return this.decryptOnThread(events, skip);
-    const out: RecordedEvent[] = [];
-    for (const e of events) {
-      const plan = skip(e) ? AS_STORED : await this.plan(e);
-      out.push(this.read(e, plan, plan.kind === 'open' ? plan.sealed.map((v) => openText(plan.key, plan.subject, v)) : undefined));
+    const out = events.slice();
+    const opener = this.openerFor(events.length);
+    const opened: Array<{ index: number; plan: OpenPlan; first: number }> = [];
+    for (let index = 0; index < events.length; index++) {
+      const e = events[index];
+      if (only !== undefined && !only.has(e.type) && e.type !== this.policy.erasureEventType) continue;
+      const plan = await this.plan(e);
+      if (plan.kind === 'open') opened.push({ index, plan, first: opener.add(plan) });
+      else if (plan.kind === 'erased') out[index] = this.read(e, plan);
     }
+    const plaintext = await opener.all();
+    for (const { index, plan, first } of opened) out[index] = this.read(events[index], plan, plaintext, first);
     return out;
   }
 
-  /**
-   * `decryptAll` with the AES work on the decrypt thread: plans are made here in log order, the ciphertexts sent in
-   * batches (the thread opens one while the next is prepared), and the values put back here.
-   */
-  private async decryptOnThread(events: RecordedEvent[], skip: (e: RecordedEvent) => boolean): Promise<RecordedEvent[]> {
-    const out = events.slice();
-    const batches: Array<{ plaintext: Promise<string[]>; reads: Array<{ index: number; plan: ReadPlan; first: number }> }> = [];
-    let keys: Buffer[] = [];
-    let subjects: string[] = [];
-    let slot = new Map<string, number>();
-    let jobs: Array<number | string> = [];
-    let reads: Array<{ index: number; plan: ReadPlan; first: number }> = [];
-    const send = () => {
-      if (jobs.length === 0) return;
-      const plaintext = this.thread.open(keys, subjects, jobs);
-      plaintext.catch(() => undefined); // awaited below, in order; an early failure must not be unhandled meanwhile
-      batches.push({ plaintext, reads });
-      [keys, subjects, slot, jobs, reads] = [[], [], new Map(), [], []];
-    };
-    for (let index = 0; index < events.length; index++) {
-      const e = events[index];
-      const plan = skip(e) ? AS_STORED : await this.plan(e);
-      if (plan.kind !== 'open') {
-        out[index] = this.read(e, plan);
-        continue;
-      }
-      let who = slot.get(plan.subject);
-      if (who === undefined) {
-        who = keys.push(plan.key) - 1;
-        subjects.push(plan.subject);
-        slot.set(plan.subject, who);
-      }
-      reads.push({ index, plan, first: jobs.length / 2 });
-      for (const v of plan.sealed) jobs.push(who, v);
-      if (jobs.length >= THREAD_BATCH * 2) send();
-    }
-    send();
-    for (const batch of batches) {
-      const plaintext = await batch.plaintext;
-      for (const { index, plan, first } of batch.reads) out[index] = this.read(events[index], plan, plaintext, first);
-    }
-    return out;
+  /** Where a read's sealed values are opened: on the decrypt thread for a page of many events, else here. */
+  private openerFor(events: number): Opener {
+    return this.threadMinEvents > 0 && events >= this.threadMinEvents ? new ThreadOpener(this.thread) : new InlineOpener();
   }
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
@@ -292,6 +358,40 @@ export class EncryptingEventStore implements EventStore, SnapshotStore, ChainedE
     if (result.replayed) return { ...result, events: await this.decryptAll(result.events) };
     // The caller gets back what it wrote, not the ciphertext.
     return { ...result, events: result.events.map((e, i) => ({ ...e, data: events[i]?.data ?? e.data })) };
+  }
+
+  /**
+   * The log as stored text with personal fields opened (TextLogReader); from a wrapped store that cannot read text,
+   * readAll's events serialised. An event sealed in the v2 format is opened in its text: the seal and each reference
+   * are replaced by the JSON of their values, and nothing else of it is parsed or serialised again. Anything else (v1
+   * seals, an erased subject, personal fields written in the clear) is read as readAll reads it and serialised again:
+   * the same values either way.
+   */
+  async readAllText(options: ReadAllOptions = {}): Promise<StoredEventText[]> {
+    if (!isTextLogReader(this.inner)) return (await this.readAll(options)).map((e) => ({ ...e, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) }));
+    const stored = await this.inner.readAllText(options);
+    const out = stored.slice();
+    const opener = this.openerFor(stored.length);
+    const opened: Array<{ index: number; event: RecordedEvent; plan: OpenPlan; first: number; sites?: Array<{ at: number; end: number }> }> = [];
+    for (let index = 0; index < stored.length; index++) {
+      const e = stored[index];
+      if (e.type !== this.policy.erasureEventType && this.policy.hasPersonalFields?.(e.type) === false) continue;
+      // The plan looks at the type and data alone.
+      const event = { type: e.type, data: JSON.parse(e.data) as Record<string, unknown> } as RecordedEvent;
+      const plan = await this.plan(event); // in log order: an erasure drops its subject's cached key for what follows
+      if (plan.kind === 'erased') out[index] = { ...e, data: JSON.stringify(this.read(event, plan).data) };
+      else if (plan.kind === 'open') {
+        const sites = plan.sealed.length === 1 && plan.sealed[0].startsWith(PREFIX_V2) ? sealSites(e.data, plan.sealed[0]) : undefined;
+        opened.push({ index, event, plan, first: opener.add(plan), sites });
+      }
+    }
+    const plaintext = await opener.all();
+    for (const { index, event, plan, first, sites } of opened) {
+      const e = stored[index];
+      const values = sites && (JSON.parse(plaintext[first]) as unknown[]);
+      out[index] = { ...e, data: sites && values?.length === sites.length ? spliceValues(e.data, sites, values) : JSON.stringify(this.read(event, plan, plaintext, first).data) };
+    }
+    return out;
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {

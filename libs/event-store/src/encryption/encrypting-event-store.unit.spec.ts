@@ -117,6 +117,36 @@ describe.each([
     expect(afterErasure.data.name).toBe(ERASED);
   });
 
+  it.each([
+    ['sqlite (opened in the text)', () => new SqliteEventStore({ filename: ':memory:', now: () => new Date(FIXED) })],
+    ['in-memory (no text reader: readAll serialised)', () => new InMemoryEventStore(() => new Date(FIXED))],
+  ])('readAllText over %s reads exactly what readAll reads: v1 and v2 seals, erased subjects, look-alike literals, plaintext', async (_inner, innerStore) => {
+    const inner: EventStore & SnapshotStore = innerStore();
+    const keys = new InMemoryKeyStore();
+    const [C2, C3] = ['22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333'];
+    const touchpoint = (customerId: string, subject: string, extra: Record<string, unknown> = {}) => ({ type: 'TouchpointRecorded', schemaVersion: 1, data: { customerId, touchpointId: 't', touchpointType: 'call', direction: 'inbound', agent: 'a', subject, summary: 'He said "call me" \\ at 5 — привіт 👋', outcome: 'ok', occurredAt: FIXED, ...extra } });
+    await wrap(inner, keys, 1).append(`customer-${C}`, [registered()], { expectedRevision: 'no_stream', metadata: meta });
+    const store = wrap(inner, keys);
+    await store.append(`customer-${C2}`, [registered(C2), order(C2), touchpoint(C2, 'tp:enc:v2:#2'), touchpoint(C2, 'Refund', { note: 'tp:enc:v2:#1' }), { ...registered(C2), type: 'CustomerProfileChanged', data: { customerId: C2, changes: { name: 'Ann Jones', tags: ['gold'] }, occurredAt: FIXED } }], {
+      expectedRevision: 'no_stream',
+      metadata: { ...meta, idempotencyKey: '4:user:k1' },
+    });
+    await store.append(`customer-${C3}`, [registered(C3), touchpoint(C3, 'Secret')], { expectedRevision: 'no_stream', metadata: meta });
+    await store.erase(C3, FIXED);
+    await store.append(`customer-${C3}`, [{ type: 'CustomerErased', schemaVersion: 1, data: { customerId: C3, occurredAt: FIXED } }], { expectedRevision: 1, metadata: meta });
+    // Written in the clear (before encryption was enabled): read as stored while the key lives, as erased after.
+    await inner.append(`customer-${C2}`, [touchpoint(C2, 'Plain')], { expectedRevision: 4, metadata: meta });
+    await inner.append(`customer-${C3}`, [touchpoint(C3, 'Plain too')], { expectedRevision: 2, metadata: meta });
+
+    const objects = await store.readAll();
+    const texts = await store.readAllText();
+    expect(texts.map((e) => ({ ...e, data: JSON.parse(e.data), metadata: JSON.parse(e.metadata) }))).toEqual(objects);
+    expect(texts.every((e) => !e.data.includes('tp:enc:v2:') || e.data.includes('"tp:enc:v2:#'))).toBe(true); // nothing sealed left but the look-alikes
+    expect(objects.find((e) => e.data.note === 'tp:enc:v2:#1')?.data.subject).toBe('Refund');
+    expect(objects.filter((e) => e.data.customerId === C3 && e.type === 'TouchpointRecorded').map((e) => e.data.subject)).toEqual([ERASED, ERASED]);
+    expect(await store.readAllText({ after: 2, maxCount: 3 })).toEqual(texts.slice(2, 5));
+  });
+
   it('reads events sealed field by field (v1, the format before) beside v2 ones, and erases both', async () => {
     const inner = new InMemoryEventStore(() => new Date(FIXED));
     const keys = new InMemoryKeyStore();

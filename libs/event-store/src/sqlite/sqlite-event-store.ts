@@ -14,8 +14,10 @@ import type {
   RecordedEvent,
   Snapshot,
   SnapshotStore,
+  StoredEventText,
   SubscribeOptions,
   Subscription,
+  TextLogReader,
 } from '../port';
 import { SqliteCommitter, toEvent, type AppendOutcome, type AppendRequest, type CommitBatch, type Row } from './sqlite-commit';
 import { SqliteCommitThread } from './sqlite-commit-thread';
@@ -79,7 +81,7 @@ export interface SqliteEventStoreOptions {
  * SQLite has a single writer, so position order is commit order: a reader
  * of the global log can never skip a late commit.
  */
-export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEventStore {
+export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEventStore, TextLogReader {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly signal = new AppendSignal();
@@ -117,6 +119,8 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
       revision: db.prepare(`SELECT revision FROM streams WHERE stream_id = ?`).pluck(),
       head: db.prepare(`SELECT COALESCE(MAX(global_position), 0) FROM events`).pluck(),
       readAll: db.prepare(`SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`),
+      // Rows as arrays, without the hash columns: a third cheaper than objects of every column (the feed's read).
+      readAllText: db.prepare(`SELECT event_id, type, schema_version, stream_id, stream_revision, global_position, recorded_at, data, metadata FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`).raw(true),
       forwards: db.prepare(`SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?`),
       backwards: db.prepare(`SELECT * FROM events WHERE stream_id = ? AND stream_revision <= ? ORDER BY stream_revision DESC LIMIT ?`),
       loadSnapshot: db.prepare(`SELECT * FROM snapshots WHERE stream_id = ?`),
@@ -228,6 +232,11 @@ export class SqliteEventStore implements EventStore, SnapshotStore, ChainedEvent
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return (this.stmt.readAll.all(options.after ?? 0, options.maxCount ?? -1) as Row[]).map(toEvent);
+  }
+
+  async readAllText(options: ReadAllOptions = {}): Promise<StoredEventText[]> {
+    const rows = this.stmt.readAllText.all(options.after ?? 0, options.maxCount ?? -1) as Array<[string, string, number, string, number, number, string, string, string]>;
+    return rows.map(([eventId, type, schemaVersion, streamId, streamRevision, globalPosition, recordedAt, data, metadata]) => ({ eventId, type, schemaVersion, streamId, streamRevision, globalPosition, recordedAt, data, metadata }));
   }
 
   /** Raw rows for streaming readers that parse lazily (rebuilds, exports). */
