@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.factory';
 import { createProjector } from '../../apps/api/src/app.module';
 import { FollowUpProcess } from '../../apps/api/src/tasks/follow-up.process';
+import { ExecuteCustomerCommand } from '../../apps/api/src/commands/customer.command';
+import { CommandBus } from '@nestjs/cqrs';
+import type { CommandResult } from '@touchpoint/application';
 import { createApiKeyStore, createEngines, createKeyStore, withEncryption } from '../../apps/api/src/engines';
 import { nextParentMessage, type ChildMessage } from './child';
 import { appendGenerated, generateDataset, type DatasetOptions } from './dataset';
@@ -20,6 +23,7 @@ import type { ReceiverStats } from './scenarios/webhooks';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openAppEventStore } from './stores';
+import { seedSalesDesk } from './scenarios/sales-desk-seed';
 
 type Report = (m: ChildMessage) => void;
 
@@ -120,7 +124,7 @@ async function rebuild(args: { dir: string; mongoUrl?: string; rank?: boolean },
  * on a free port until told to stop. Requests carry an API key from the production key store (auth.db);
  * rate limiting is off, or the load would be answered with 429s.
  */
-async function serveApi(args: { dir: string; projectorInProcess?: boolean; role?: Role; keepRateLimit?: boolean }, report: Report): Promise<{ peakRssMiB: number }> {
+async function serveApi(args: { dir: string; projectorInProcess?: boolean; role?: Role; keepRateLimit?: boolean; token?: string }, report: Report): Promise<{ peakRssMiB: number }> {
   const config = loadConfig({
     TOUCHPOINT_DATA_DIR: args.dir,
     LOG_LEVEL: 'error',
@@ -131,7 +135,8 @@ async function serveApi(args: { dir: string; projectorInProcess?: boolean; role?
   });
   const engines = await createEngines(config, systemClock);
   const apiKeyStore = await createApiKeyStore(config);
-  const { secret } = await issueApiKey(apiKeyStore, { name: 'bench', roles: [args.role ?? 'sales'], now: systemClock.now() });
+  // A key already in the data directory's key store (a seeding role issued it), else a new one.
+  const secret = args.token ?? (await issueApiKey(apiKeyStore, { name: 'bench', roles: [args.role ?? 'sales'], now: systemClock.now() })).secret;
   const app = await createApp({ config, engines, clock: systemClock, ids: randomIds, logs: false, apiKeyStore });
   await app.listen(0, '127.0.0.1');
   report({ type: 'ready', port: (app.getHttpServer().address() as { port: number }).port, token: secret });
@@ -140,13 +145,21 @@ async function serveApi(args: { dir: string; projectorInProcess?: boolean; role?
   return { peakRssMiB: peakRssMiB() };
 }
 
+export interface FollowUpPass extends TimedResult {
+  created: number;
+  /** from the first inbound call written to the follow-up watch holding the last */
+  detectMs: number;
+  /** the watch's lag behind the last call written */
+  lagMs: number;
+}
+
 /**
  * Scenario `sales-desk`, the follow-up process (#24): the real app in this process on a clock the role moves, with
- * `contacts` customers each leaving an inbound call unanswered (written through HTTP, 32 in flight). Once the read
- * models hold them, the clock moves a day and a half on and one run of the follow-up process is timed: it must turn
- * every call into exactly one task.
+ * `contacts` customers each leaving an inbound call unanswered, all written at once (128 in flight) while the
+ * projector in the same process detects them (timed until the follow-up watch holds the last). Then the clock moves a
+ * day and a half on and one run of the follow-up process is timed: it must turn every call into exactly one task.
  */
-async function followUpPass(args: { dir: string; contacts: number }, report: Report): Promise<TimedResult & { created: number }> {
+async function followUpPass(args: { dir: string; contacts: number }, report: Report): Promise<FollowUpPass> {
   let offsetMs = 0;
   const clock = { now: () => new Date(Date.now() + offsetMs) };
   const config = loadConfig({ TOUCHPOINT_DATA_DIR: args.dir, LOG_LEVEL: 'error', TOUCHPOINT_AUTH: 'off', TOUCHPOINT_RATE_LIMIT_MAX: '0', TOUCHPOINT_FOLLOW_UP_CHECK_EVERY_MS: '0', ...cacheSetting(), ...(process.env.TOUCHPOINT_FOLLOW_UP_CONCURRENCY && { TOUCHPOINT_FOLLOW_UP_CONCURRENCY: process.env.TOUCHPOINT_FOLLOW_UP_CONCURRENCY }) });
@@ -158,21 +171,38 @@ async function followUpPass(args: { dir: string; contacts: number }, report: Rep
     if (res.statusCode !== 201) throw new Error(`POST ${url}: ${res.statusCode} ${res.body}`);
     return JSON.parse(res.body) as { ids?: { customerId: string }; globalPosition: number };
   };
+  // Customers first (not timed), then every inbound call at once through the command bus (the handlers the HTTP
+  // controllers send to, without the HTTP pipeline): detection is timed from the first call to the watch holding them all.
+  const customers: string[] = [];
   let next = 0;
-  let head = 0;
-  const occurredAt = new Date(Date.now() - 60_000).toISOString();
   await Promise.all(
     Array.from({ length: 32 }, async () => {
-      while (next < args.contacts) {
-        const i = next++;
-        const id = (await post('/v1/customers', { kind: 'person', name: `Caller ${i}`, owner: `bench.owner${i % 50}` })).ids!.customerId;
-        head = Math.max(head, (await post(`/v1/customers/${id}/touchpoints`, { type: 'call', direction: 'inbound', subject: 'Please call back', occurredAt })).globalPosition);
+      for (let i = next++; i < args.contacts; i = next++) {
+        customers[i] = (await post('/v1/customers', { kind: 'person', name: `Caller ${i}`, owner: `bench.owner${i % 50}` })).ids!.customerId;
         if (i % 1000 === 0) report({ type: 'progress', done: i, total: args.contacts });
       }
     }),
   );
+  const bus = app.get(CommandBus);
+  const occurredAt = new Date(Date.now() - 60_000).toISOString();
+  const detectStarted = performance.now();
+  let head = 0;
+  next = 0;
+  await Promise.all(
+    Array.from({ length: 128 }, async () => {
+      for (let i = next++; i < args.contacts; i = next++) {
+        const id = randomIds.next();
+        const data = { customerId: customers[i], touchpointId: randomIds.next(), touchpointType: 'call' as const, direction: 'inbound' as const, subject: 'Please call back', agent: 'bench.desk', occurredAt };
+        const result: CommandResult = await bus.execute(new ExecuteCustomerCommand({ type: 'RecordTouchpoint', data }, { actor: 'bench.desk', correlationId: id, causationId: id }));
+        head = Math.max(head, result.globalPosition);
+      }
+    }),
+  );
+  const written = performance.now();
   const settled = await http.inject({ method: 'GET', url: `/v1/tasks?limit=1&minPosition=${head}` });
   if (settled.statusCode !== 200) throw new Error(`read models did not reach ${head}: ${settled.statusCode}`);
+  const detectMs = performance.now() - detectStarted;
+  const lagMs = performance.now() - written;
   offsetMs = 36 * 3_600_000; // past the default 24-hour answer window
   const followUps = app.get(FollowUpProcess);
   const started = performance.now();
@@ -181,7 +211,7 @@ async function followUpPass(args: { dir: string; contacts: number }, report: Rep
   const again = await followUps.runOnce();
   await app.close();
   if (created !== args.contacts || again !== 0) throw new Error(`follow-up run created ${created} tasks for ${args.contacts} contacts, then ${again}`);
-  return { events: created, ms, peakRssMiB: peakRssMiB(), created };
+  return { events: created, ms, peakRssMiB: peakRssMiB(), created, detectMs, lagMs };
 }
 
 /** The HTTP floor: a bare Fastify app with one POST and one GET route, same body limit, no framework on top. */
@@ -252,4 +282,4 @@ export async function webhookReceiver(args: { failureRate: number }, report: Rep
   return { requests, failed, firstArrivals: arrivals.size, orderViolations, cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100) };
 }
 
-export const ROLES = { 'webhook-receiver': webhookReceiver, generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'rebuild-roomy': rebuild, 'follow-up-pass': followUpPass, 'serve-api': serveApi, 'serve-bare': serveBare };
+export const ROLES = { 'webhook-receiver': webhookReceiver, generate, 'generate-forecast-history': writeForecastHistory, 'read-parse': readParse, 'read-decrypt': readDecrypt, rebuild, 'rebuild-roomy': rebuild, 'follow-up-pass': followUpPass, 'sales-desk-seed': seedSalesDesk, 'serve-api': serveApi, 'serve-bare': serveBare };

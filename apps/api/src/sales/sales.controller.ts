@@ -97,7 +97,7 @@ export class SalesController {
     await this.consistency.await(req, q.minPosition);
     const org = await this.readStore.get<SalesOrgDoc>(SALES_ORG, SALES_ORG_ID);
     const rows = attainmentReport(org, await this.wonDeals(q.period), q.period);
-    const open = await this.all<DealDoc>(DEALS, [{ field: 'status', op: 'eq', value: 'open' }]);
+    const open = await this.all<DealDoc>(DEALS, [{ field: 'status', op: 'eq', value: 'open' }], 'expectedCloseDate');
     const byRegion = new Map<string, string[]>();
     for (const [owner, placed] of Object.entries(org?.sellers ?? {})) byRegion.set(placed.region, [...(byRegion.get(placed.region) ?? []), owner]);
     const items = [];
@@ -127,15 +127,19 @@ export class SalesController {
       { field: 'status', op: 'eq', value: 'won' },
       { field: 'closedAt', op: 'gte', value: from },
       { field: 'closedAt', op: 'lte', value: to },
-    ]);
+    ], 'closedAt');
   }
 
-  /** Every document matching, page by page (keyset on _id order). */
-  private async all<D extends DealDoc>(collection: string, filter: Parameters<ReadStore['find']>[1]['filter']): Promise<D[]> {
+  /**
+   * Every document matching, page by page, in the order of `by` (keyset on it and _id): a field whose index follows the
+   * filter's equality, so each page is a range of that index. Sorting on the equality field itself made every page sort
+   * all the matches again (50,000 won deals: 3.6 s).
+   */
+  private async all<D extends DealDoc>(collection: string, filter: Parameters<ReadStore['find']>[1]['filter'], by: 'closedAt' | 'expectedCloseDate'): Promise<D[]> {
     const out: D[] = [];
     let after: { values: Array<string | number | boolean>; id: string } | undefined;
     for (;;) {
-      const page = await this.readStore.find<D>(collection, { filter, sort: [{ field: 'status', direction: 'asc' }], limit: PAGE, ...(after && { after }) });
+      const page = await this.readStore.find<D>(collection, { filter, sort: [{ field: by, direction: 'asc' }], limit: PAGE, ...(after && { after }) });
       out.push(...page.items);
       if (!page.next) return out;
       after = page.next;
