@@ -16,7 +16,7 @@ eventStoreContract('sqlite (file, WAL, synchronous=FULL)', async () => {
     fixedRecordedAt: FIXED,
     teardown: async () => rmSync(dir, { recursive: true, force: true }),
   };
-});
+}, { textLog: true });
 
 // As the app opens it: commits on a writer thread with its own connection, WAL checkpoints on another.
 eventStoreContract('sqlite (writer thread, background checkpoints)', async () => {
@@ -30,7 +30,7 @@ eventStoreContract('sqlite (writer thread, background checkpoints)', async () =>
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, { textLog: true });
 
 snapshotStoreContract('in-memory', async () => ({ snapshots: new InMemoryEventStore(), teardown: async () => undefined }));
 snapshotStoreContract('sqlite', async () => {

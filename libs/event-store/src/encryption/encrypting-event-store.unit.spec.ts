@@ -37,8 +37,9 @@ class CountingKeyStore extends InMemoryKeyStore {
 const wrapStore = (inner: EventStore & SnapshotStore = new InMemoryEventStore(() => new Date(FIXED)), keys: KeyStore = new InMemoryKeyStore(), sealFormat: 1 | 2 = 2, threadMinEvents = 0) =>
   new EncryptingEventStore(inner, keys, PERSONAL_DATA_POLICY, inner, { sealFormat, threadMinEvents });
 
-eventStoreContract('encrypting wrapper over in-memory', async () => ({ store: wrapStore(), fixedRecordedAt: FIXED }));
-eventStoreContract('encrypting wrapper over in-memory, opening on the decrypt thread', async () => ({ store: wrapStore(undefined, undefined, 2, 1), fixedRecordedAt: FIXED }));
+eventStoreContract('encrypting wrapper over in-memory', async () => ({ store: wrapStore(), fixedRecordedAt: FIXED }), { textLog: true });
+eventStoreContract('encrypting wrapper over in-memory, opening on the decrypt thread', async () => ({ store: wrapStore(undefined, undefined, 2, 1), fixedRecordedAt: FIXED }), { textLog: true });
+eventStoreContract('encrypting wrapper over sqlite', async () => ({ store: wrapStore(new SqliteEventStore({ filename: ':memory:', now: () => new Date(FIXED) })), fixedRecordedAt: FIXED }), { textLog: true });
 
 chainContract('encrypting wrapper over sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tp-enc-chain-'));

@@ -1,4 +1,4 @@
-import { IdempotencyKeyReusedError, WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from '@touchpoint/event-store';
+import { IdempotencyKeyReusedError, isTextLogReader, WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from '@touchpoint/event-store';
 import { randomUUID } from 'node:crypto';
 
 export interface EventStoreUnderTest {
@@ -29,7 +29,7 @@ async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
  * stream ids and compares positions relative to the head, so it also runs
  * against a shared server that already holds events.
  */
-export function eventStoreContract(name: string, create: () => Promise<EventStoreUnderTest>): void {
+export function eventStoreContract(name: string, create: () => Promise<EventStoreUnderTest>, options: { textLog?: boolean } = {}): void {
   describe(`EventStore contract: ${name}`, () => {
     let sut: EventStoreUnderTest;
     let store: EventStore;
@@ -43,6 +43,20 @@ export function eventStoreContract(name: string, create: () => Promise<EventStor
       await store.close();
       await sut.teardown?.();
     });
+
+    // The optional capability (TextLogReader), for the adapters that declare it: the same events, data and metadata as JSON text.
+    if (options.textLog) {
+      it('reads the log as stored text exactly as readAll reads it', async () => {
+        expect(isTextLogReader(store)).toBe(true);
+        const head = await store.headPosition();
+        await store.append(stream(), [ev(1), { type: 'CustomerRegistered', schemaVersion: 2, data: { name: 'Ада "Lovelace" \\ 👋', tags: ['a'], nil: null } }], { expectedRevision: 'no_stream', metadata: meta({ idempotencyKey: 'k-text' }) });
+        if (!isTextLogReader(store)) return;
+        const text = await store.readAllText({ after: head, maxCount: 10 });
+        const objects = await store.readAll({ after: head, maxCount: 10 });
+        expect(text).toHaveLength(2);
+        expect(text.map((e) => ({ ...e, data: JSON.parse(e.data) as unknown, metadata: JSON.parse(e.metadata) as unknown }))).toEqual(objects);
+      });
+    }
 
     it('appends to a new stream with revisions from 0 and increasing global positions', async () => {
       const s = stream();
